@@ -1,0 +1,384 @@
+"""Callbacks: code that runs at the edges of training, as in Keras.
+
+Hooks: ``on_train_begin/end(logs)``, ``on_epoch_begin/end(epoch, logs)``,
+``on_train_batch_begin/end(batch, logs)``. ``self.model`` is set before training; setting
+``model.stop_training = True`` ends training after the current step. The loop calls batch
+hooks only on callbacks that override them, so an epoch-level callback costs nothing per step.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class Callback:
+    """Base class; override the hooks you need."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+
+
+def _overrides(cb: Callback, hook: str) -> bool:
+    return getattr(type(cb), hook) is not getattr(Callback, hook)
+
+
+class CallbackList:
+    """Dispatches each hook to the callbacks that define it."""
+
+    def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    f"`callbacks` must hold Callback instances, got {type(cb).__name__}."
+                )
+            cb.set_model(model)
+            cb.set_params(params)
+        self.callbacks = callbacks
+        self._batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
+        self._batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
+
+    @property
+    def wants_batch_logs(self) -> bool:
+        return bool(self._batch_end)
+
+    def on_train_begin(self, logs=None):
+        for cb in self.callbacks:
+            cb.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        for cb in self.callbacks:
+            cb.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        for cb in self._batch_begin:
+            cb.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        for cb in self._batch_end:
+            cb.on_train_batch_end(batch, logs)
+
+
+class History(Callback):
+    """Records every epoch's logs: ``history.history['loss']`` is a list, one per epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def continue_from(self, initial_epoch: int) -> None:
+        """Keep the first ``initial_epoch`` epochs (a second ``fit`` resumes from there)."""
+        keep = [i for i, e in enumerate(self.epoch) if e < initial_epoch]
+        self.epoch = [self.epoch[i] for i in keep]
+        self.history = {k: [v[i] for i in keep if i < len(v)] for k, v in self.history.items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(int(epoch))
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def plot(self, keys=None, path=None, **kwargs):
+        """Loss and metric curves (train and validation) with matplotlib; returns the figure."""
+        from glassnet.plotting.history import plot_history
+
+        return plot_history(self, keys=keys, path=path, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"history": self.history, "epoch": self.epoch}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> History:
+        h = cls()
+        h.history = {k: list(v) for k, v in state.get("history", {}).items()}
+        h.epoch = list(state.get("epoch", []))
+        return h
+
+
+def _format_logs(logs: dict[str, float]) -> str:
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+class ProgbarLogger(Callback):
+    """Keras's ``verbose=1`` bar per epoch (steps, ETA, running loss/metrics) with tqdm;
+    ``verbose=2`` prints one line per epoch. Without tqdm, ``verbose=1`` acts as 2."""
+
+    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream
+        self._bar = None
+        self._t0 = 0.0
+
+    def _out(self):
+        return self.stream if self.stream is not None else sys.stdout
+
+    def on_epoch_begin(self, epoch, logs=None):
+        epochs = self.params.get("epochs", "?")
+        self._t0 = time.perf_counter()
+        steps = self.params.get("steps")
+        if self.verbose == 1:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                self.verbose = 2
+            else:
+                self._bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}",
+                                 unit="step", file=self._out(), leave=True,
+                                 dynamic_ncols=True, mininterval=0.2)
+                return
+        self._out().write(f"Epoch {epoch + 1}/{epochs}\n")
+
+    def on_train_batch_end(self, batch, logs=None):
+        bar = self._bar
+        if bar is None:
+            return
+        bar.update(1)
+        # Formatting the running logs costs more than a small step: do it when tqdm redraws.
+        if bar.n == bar.total or time.perf_counter() - bar.last_print_t >= bar.mininterval:
+            bar.set_postfix_str(_format_logs(logs or {}), refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self._t0
+        if self._bar is not None:
+            self._bar.set_postfix_str(_format_logs(logs or {}), refresh=True)
+            self._bar.close()
+            self._bar = None
+        elif self.verbose == 2:
+            steps = self.params.get("steps") or "?"
+            self._out().write(f"{steps}/{steps} - {elapsed:.1f}s - {_format_logs(logs or {})}\n")
+        self._out().flush()
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
+                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
+                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self.mode = _resolve_mode(mode, monitor)
+        self.min_delta = abs(min_delta) if self.mode == "max" else -abs(min_delta)
+        self.stopped_epoch = 0
+        self.best_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def _improved(self, value: float, reference: float) -> bool:
+        if self.mode == "max":
+            return value - self.min_delta > reference
+        return value - self.min_delta < reference
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = _monitored(logs, self.monitor)
+        if value is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._improved(value, self.best):
+            self.best = value
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(value, self.baseline):
+                self.wait = 0
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or its weights) after each epoch, atomically; ``{epoch}`` and log keys
+    format the path (``'ckpt-{epoch:02d}-{val_loss:.2f}.npz'``)."""
+
+    def __init__(self, filepath: str | Path, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False,
+                 mode: str = "auto", save_freq: str = "epoch") -> None:
+        super().__init__()
+        if save_freq != "epoch":
+            raise ValueError(f"ModelCheckpoint supports save_freq='epoch', got {save_freq!r}.")
+        self.filepath = str(filepath)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.mode = _resolve_mode(mode, monitor)
+        self.best = -np.inf if self.mode == "max" else np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            value = _monitored(logs, self.monitor)
+            if value is None:
+                return
+            better = value > self.best if self.mode == "max" else value < self.best
+            if not better:
+                return
+            self.best = value
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_weights_only:
+            from glassnet.models.saving import save_weights
+
+            save_weights(self.model, path)
+        else:
+            self.model.save(path)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at each epoch start to ``schedule(epoch, lr)``."""
+
+    def __init__(self, schedule, verbose: int = 0) -> None:
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"`schedule` must be callable (epoch, lr) -> lr, got {schedule!r}.")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = float(self.schedule(epoch, float(self.model.optimizer.learning_rate)))
+        if not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"The schedule returned an invalid learning rate {lr!r}.")
+        self.model.optimizer.learning_rate = lr
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement."""
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
+                 cooldown: int = 0, min_lr: float = 0.0) -> None:
+        super().__init__()
+        if not 0 < factor < 1:
+            raise ValueError(f"ReduceLROnPlateau `factor` must be in (0, 1), got {factor!r}.")
+        self.monitor, self.factor, self.patience = monitor, factor, patience
+        self.mode = _resolve_mode(mode, monitor)
+        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
+
+    def on_train_begin(self, logs=None):
+        self.best = -np.inf if self.mode == "max" else np.inf
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = _monitored(logs, self.monitor)
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        if value is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        better = (value > self.best + self.min_delta if self.mode == "max"
+                  else value < self.best - self.min_delta)
+        if better:
+            self.best = value
+            self.wait = 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                lr = float(self.model.optimizer.learning_rate)
+                self.model.optimizer.learning_rate = max(lr * self.factor, self.min_lr)
+                self.cooldown_counter = self.cooldown
+                self.wait = 0
+
+
+class CSVLogger(Callback):
+    """Append one CSV row per epoch (``epoch`` then the log keys), flushed each epoch."""
+
+    def __init__(self, filename: str | Path, separator: str = ",", append: bool = False) -> None:
+        super().__init__()
+        self.filename = Path(filename)
+        self.separator = separator
+        self.append = append
+        self._file = None
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        exists = self.filename.exists() and self.filename.stat().st_size > 0
+        self._has_header = self.append and exists
+        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self._writer is None:
+            self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *logs],
+                                          delimiter=self.separator, extrasaction="ignore")
+            if not self._has_header:
+                self._writer.writeheader()
+        self._writer.writerow({"epoch": epoch, **logs})
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._writer = None
+
+
+class TerminateOnNaN(Callback):
+    """Stop training (instead of raising) when the loss becomes NaN or inf."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.model.stop_training = True
+
+
+def _resolve_mode(mode: str, monitor: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"`mode` must be 'auto', 'min' or 'max', got {mode!r}.")
+    if mode != "auto":
+        return mode
+    return "max" if "acc" in monitor or monitor.endswith("auc") else "min"
+
+
+def _monitored(logs, monitor: str) -> float | None:
+    if not logs or monitor not in logs:
+        return None
+    return float(logs[monitor])

@@ -1,0 +1,1 @@
+"""One module per ``glassnet`` subcommand (see :mod:`glassnet.cli`)."""

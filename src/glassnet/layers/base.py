@@ -1,0 +1,226 @@
+"""The `Layer` contract every layer follows.
+
+A layer is a function ``y = f(x; params)`` with a hand-written backward pass:
+
+- ``build(input_shape, rng)`` creates ``params`` (trainable arrays by name) from an explicit
+  random generator, and ``grads`` with the same keys and shapes. ``input_shape`` excludes the
+  batch axis, as in Keras: a Dense layer fed ``(batch, 784)`` is built with ``(784,)``.
+- ``forward(x, training=False)`` returns ``y`` and caches in ``self._cache`` only what
+  ``backward`` needs.
+- ``backward(grad_y)`` writes ``dL/dparams`` *in place* into ``grads`` and returns
+  ``dL/dx`` with the shape of ``x``. It never recomputes the forward pass.
+
+Parameter arrays are updated in place and never rebound after ``build``: a model may replace
+them with views into one flat buffer, so an optimizer updates every weight in a few
+vectorised operations (see :mod:`glassnet.models.parameters`).
+
+Non-trainable state (BatchNormalization's moving statistics) lives in ``state``; it is saved
+and counted as "Non-trainable params", but never touched by an optimizer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+Shape = tuple[int | None, ...]
+
+
+def _snake(name: str) -> str:
+    """``MaxPooling2D`` -> ``max_pooling2d``; the prefix of automatic layer names."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+class Layer:
+    """Base class of every layer.
+
+    Parameters
+    ----------
+    name : str, optional
+        Unique name inside a model; assigned as ``<type>_<k>`` (``dense_1``) when omitted.
+    trainable : bool, default True
+        When False, the optimizer leaves this layer's parameters alone.
+    input_shape : tuple of int, optional
+        Shape of one sample (no batch axis). Only meaningful on a model's first layer.
+    input_dim : int, optional
+        Keras shorthand for ``input_shape=(input_dim,)``.
+    dtype : str, optional
+        Floating dtype of the parameters; by default the model's (float32).
+    """
+
+    #: Layers that draw random numbers while training (Dropout, noise) set this True; the
+    #: model then hands them a generator of their own in ``noise_rng``.
+    stochastic: bool = False
+
+    def __init__(
+        self,
+        name: str | None = None,
+        trainable: bool = True,
+        input_shape: tuple[int, ...] | None = None,
+        input_dim: int | None = None,
+        dtype: str | None = None,
+    ) -> None:
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
+        if input_dim is not None:
+            if input_shape is not None:
+                raise ValueError("Pass either `input_dim` or `input_shape`, not both.")
+            input_shape = (input_dim,)
+        if input_shape is not None:
+            input_shape = tuple(input_shape)
+            if not all(isinstance(d, (int, np.integer)) and d > 0 for d in input_shape):
+                raise ValueError(
+                    f"`input_shape` must be a tuple of positive ints, got {input_shape!r}."
+                )
+            input_shape = tuple(int(d) for d in input_shape)
+        self.name = name
+        self.trainable = bool(trainable)
+        self.input_shape: tuple[int, ...] | None = input_shape
+        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
+        self.regularizers: dict[str, Any] = {}
+        self.built = False
+        self.built_input_shape: tuple[int, ...] | None = None
+        self.noise_rng: np.random.Generator | None = None
+        self._cache: Any = None
+
+    # -- construction -------------------------------------------------------------------------
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        """Create ``params``/``grads`` for inputs of one-sample shape ``input_shape``.
+
+        Subclasses with parameters override this, call :meth:`add_param` for each array and
+        end with ``super().build(input_shape, rng)``.
+        """
+        if self.dtype is None:
+            self.dtype = np.dtype("float32")
+        self.built_input_shape = tuple(input_shape)
+        self.built = True
+
+    def add_param(
+        self,
+        key: str,
+        shape: tuple[int, ...],
+        initializer: Any,
+        rng: np.random.Generator,
+        regularizer: Any = None,
+    ) -> np.ndarray:
+        """Create trainable ``params[key]`` (and a zero ``grads[key]``) of ``shape``."""
+        from glassnet import initializers
+
+        dtype = self.dtype or np.dtype("float32")
+        value = initializers.get(initializer)(shape, rng=rng, dtype=dtype)
+        self.params[key] = np.ascontiguousarray(value, dtype=dtype)
+        self.grads[key] = np.zeros(shape, dtype=dtype)
+        if regularizer is not None:
+            from glassnet import regularizers
+
+            self.regularizers[key] = regularizers.get(regularizer)
+        return self.params[key]
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """One-sample output shape for a one-sample ``input_shape`` (no data needed)."""
+        return tuple(input_shape)
+
+    # -- computation --------------------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Forward pass on an array; builds the layer on first use (float32, seed 0)."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build(x.shape[1:], np.random.default_rng(0))
+        return self.forward(x, training=training)
+
+    # -- regularisation -----------------------------------------------------------------------
+    def penalty(self) -> float:
+        """Sum of the regularisation terms of this layer's parameters."""
+        return float(sum(reg(self.params[k]) for k, reg in self.regularizers.items()))
+
+    def add_penalty_gradients(self) -> None:
+        """Add ``d penalty / d param`` to ``grads`` (after :meth:`backward`)."""
+        for k, reg in self.regularizers.items():
+            self.grads[k] += reg.gradient(self.params[k])
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.params.values()))
+
+    def count_state(self) -> int:
+        return int(sum(s.size for s in self.state.values()))
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Parameters then state, in creation order (Keras's order), as copies."""
+        return [p.copy() for p in self.params.values()] + [s.copy() for s in self.state.values()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Write ``weights`` (as from :meth:`get_weights`) into the arrays in place."""
+        targets = list(self.params.items()) + list(self.state.items())
+        if len(weights) != len(targets):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(targets)} weight arrays "
+                f"({', '.join(k for k, _ in targets) or 'none'}), got {len(weights)}."
+            )
+        for (key, target), w in zip(targets, weights, strict=True):
+            w = np.asarray(w)
+            if w.shape != target.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight `{key}` has shape {target.shape}, "
+                    f"got an array of shape {w.shape}."
+                )
+            target[...] = w
+
+    def get_config(self) -> dict[str, Any]:
+        """What rebuilds this layer: ``type(self).from_config(layer.get_config())``."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        if self.input_shape is not None:
+            config["input_shape"] = list(self.input_shape)
+        if self.dtype is not None:
+            config["dtype"] = self.dtype.name
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        config = dict(config)
+        if "input_shape" in config and config["input_shape"] is not None:
+            config["input_shape"] = tuple(config["input_shape"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+def layer_class(class_name: str) -> type[Layer]:
+    """The Layer subclass called ``class_name`` (every imported layer module registers)."""
+    import glassnet.layers  # noqa: F401 - makes sure the built-in layers are imported
+
+    for cls in _all_subclasses(Layer):
+        if cls.__name__ == class_name:
+            return cls
+    valid = sorted({c.__name__ for c in _all_subclasses(Layer)})
+    raise ValueError(f"Unknown layer type {class_name!r}. Known layers: {', '.join(valid)}.")
+
+
+def serialize_layer(layer: Layer) -> dict[str, Any]:
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize_layer(config: dict[str, Any]) -> Layer:
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config needs 'class_name' and 'config', got {config!r}.")
+    return layer_class(config["class_name"]).from_config(config.get("config", {}))

@@ -1,0 +1,127 @@
+"""Dense: the fully connected layer ``y = f(x W + b)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations
+from glassnet.layers.base import Layer
+
+
+class Dense(Layer):
+    """Fully connected layer.
+
+    Parameters
+    ----------
+    units : int
+        Output features.
+    activation : str or ActivationFunction, optional
+        Applied to ``x W + b``; ``None`` is linear.
+    use_bias : bool, default True
+    kernel_initializer, bias_initializer : str or initializer
+        Keras's defaults: ``'glorot_uniform'`` and ``'zeros'``.
+    kernel_regularizer, bias_regularizer : str or regularizer, optional
+
+    Notes
+    -----
+    Shapes: ``x`` (batch, in), ``W`` (in, units), ``b`` (units,), ``y`` (batch, units)::
+
+        z = x @ W + b                 forward
+        dL/dz = f'(z) * dL/dy         (the activation's own backward)
+        dL/dW = x.T @ dL/dz           (in, batch) @ (batch, units) -> (in, units)
+        dL/db = sum_batch dL/dz       one reduction
+        dL/dx = dL/dz @ W.T           (batch, units) @ (units, in) -> (batch, in)
+
+    Inputs with more axes, ``(batch, ..., in)``, are handled as in Keras: the product acts on
+    the last axis.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Dense `units` must be a positive integer, got {units!r}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        #: The model clears this on its first layer: no one needs dL/dx there.
+        self.input_grad_needed = True
+
+    def build(self, input_shape, rng):
+        if len(input_shape) < 1 or input_shape[-1] is None:
+            raise ValueError(
+                f"Dense '{self.name}' needs inputs with a known last axis, got {input_shape}."
+            )
+        super().build(input_shape, rng)
+        n_in = int(input_shape[-1])
+        self.add_param("kernel", (n_in, self.units), self.kernel_initializer, rng,
+                       self.kernel_regularizer)
+        if self.use_bias:
+            self.add_param("bias", (self.units,), self.bias_initializer, rng,
+                           self.bias_regularizer)
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False):
+        z = x @ self.params["kernel"]  # (batch, in) @ (in, units) -> (batch, units)
+        if self.use_bias:
+            z += self.params["bias"]  # broadcast over the batch
+        a = self.activation.forward(z)
+        self._cache = (x, z, a)
+        return a
+
+    def backward(self, grad_y):
+        x, z, a = self._cache
+        return self.backward_preactivation(self.activation.backward(z, a, grad_y))
+
+    def backward_preactivation(self, grad_z):
+        """Backward from ``dL/dz`` (a loss that fuses this layer's activation calls this)."""
+        x = self._cache[0]
+        if x.ndim == 2:
+            np.matmul(x.T, grad_z, out=self.grads["kernel"])  # (in, b) @ (b, units)
+            if self.use_bias:
+                np.sum(grad_z, axis=0, out=self.grads["bias"])
+        else:  # (batch, ..., in): flatten the leading axes into one
+            x2 = x.reshape(-1, x.shape[-1])
+            g2 = grad_z.reshape(-1, self.units)
+            np.matmul(x2.T, g2, out=self.grads["kernel"])
+            if self.use_bias:
+                np.sum(g2, axis=0, out=self.grads["bias"])
+        if not self.input_grad_needed:
+            return None
+        return grad_z @ self.params["kernel"].T  # (batch, units) @ (units, in)
+
+    def get_config(self):
+        from glassnet import initializers, regularizers
+
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
+            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
+            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
+            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+        )
+        return config
+
+
+def _reg(identifier, regularizers):
+    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))

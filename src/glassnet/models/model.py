@@ -1,0 +1,377 @@
+"""Model: compile, fit, evaluate and predict for any stack or graph of layers.
+
+A subclass says how data flows (``Sequential``: a list; a functional ``Model``: a graph) by
+implementing ``_build_layers``, ``_forward`` and ``_backward``. Everything else — the training
+loop, callbacks, metrics, weights, saving — is shared here.
+
+One training step, for a batch ``x`` (batch, ...) with targets ``y``::
+
+    y_pred = forward(x, training=True)
+    L, dL/dy_pred = loss(y, y_pred)           (or dL/dz, fused through softmax/sigmoid)
+    backward(dL/dy_pred)                      every layer writes its grads in place
+    grads += d penalty / d params             regularisers
+    optimizer.step([theta], [grad])           one flat vector (see parameters.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet import losses as losses_mod
+from glassnet import metrics as metrics_mod
+from glassnet import optimizers as optimizers_mod
+from glassnet import utils
+from glassnet.layers.base import Layer
+from glassnet.models import data
+from glassnet.models.parameters import FlatParameters
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+class Model:
+    """Base of :class:`Sequential` and the functional ``Model``.
+
+    Parameters
+    ----------
+    name : str, optional
+    seed : int, optional
+        Seeds three independent streams: weight initialisation, shuffling and dropout.
+        The same seed gives bit-identical training on the same machine.
+    dtype : {'float32', 'float64', 'float16'}, default 'float32'
+        Parameters, activations and gradients all use it (float64 for gradient checks).
+    """
+
+    default_name = "model"
+
+    def __init__(self, name: str | None = None, seed: int | None = None,
+                 dtype: str = "float32") -> None:
+        if str(np.dtype(dtype)) not in _FLOAT_DTYPES:
+            raise ValueError(f"`dtype` must be one of {_FLOAT_DTYPES}, got {dtype!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"`seed` must be a non-negative integer or None, got {seed!r}.")
+        self.name = name or self.default_name
+        self.seed = None if seed is None else int(seed)
+        self.dtype = np.dtype(dtype)
+        root = np.random.SeedSequence(self.seed) if seed is not None else utils.next_model_seed()
+        self._init_seed, shuffle_seed, self._noise_seed = root.spawn(3)
+        self._shuffle_rng = np.random.default_rng(shuffle_seed)
+        self.optimizer: optimizers_mod.Optimizer | None = None
+        self.loss: losses_mod.Loss | None = None
+        self.metric_names: list[str] = []
+        self._metric_fns: list[Any] = []
+        self.compiled = False
+        self.built = False
+        self.stop_training = False
+        self.history: Any = None
+        self._flat: FlatParameters | None = None
+        self._fused = False
+
+    # ---------------------------------------------------------------- subclass interface
+    @property
+    def layers(self) -> list[Layer]:
+        raise NotImplementedError
+
+    def _build_layers(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        raise NotImplementedError
+
+    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, grad: np.ndarray, fused: bool) -> None:
+        raise NotImplementedError
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...]:
+        raise NotImplementedError
+
+    @property
+    def output_shape(self) -> tuple[int | None, ...]:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- building
+    def build(self, input_shape: Sequence[int | None] | None = None) -> None:
+        """Create every weight. ``input_shape`` may include the batch axis: ``(None, 784)``."""
+        shape = None if input_shape is None else tuple(input_shape)
+        if shape is not None and (shape[0] is None or len(shape) > 1):
+            shape = shape[1:]  # Keras passes the batch axis first: (None, 784)
+        self._build_layers(shape, np.random.default_rng(self._init_seed))
+        noise = self._noise_seed.spawn(max(1, sum(layer.stochastic for layer in self.layers)))
+        stochastic = [layer for layer in self.layers if layer.stochastic]
+        for layer, seq in zip(stochastic, noise, strict=False):
+            if getattr(layer, "seed", None) is None:
+                layer.noise_rng = np.random.default_rng(seq)
+        self._flat = FlatParameters(self.layers, self.dtype)
+        self.built = True
+
+    def _ensure_built(self, x: np.ndarray) -> None:
+        """Build from the declared input shape, else from the data's (then check the data)."""
+        if not self.built:
+            try:
+                declared = self.input_shape
+            except AttributeError:
+                declared = (None,) + tuple(x.shape[1:])
+            self.build(declared)
+
+    # ---------------------------------------------------------------- compile
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
+                metrics: Sequence[Any] | None = None) -> None:
+        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras)."""
+        if loss is None:
+            raise ValueError(
+                f"`loss` is required. Valid losses: {', '.join(losses_mod.names())}."
+            )
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = losses_mod.get(loss)
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, (str, dict)) or callable(metrics):
+            metrics = [metrics]
+        self.metric_names = []
+        self._metric_fns = []
+        for m in metrics:
+            fn = metrics_mod.get(m, self.loss, from_logits=self.loss.from_logits)
+            self.metric_names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
+            self._metric_fns.append(fn)
+        self.compiled = True
+
+    def _check_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile(optimizer, loss)` before `{what}`; "
+                "e.g. model.compile(optimizer='adam', loss='categorical_crossentropy')."
+            )
+
+    def _fused_output(self) -> bool:
+        """True when the last layer's activation is the one the loss cancels (softmax + CE)."""
+        last = self.layers[-1] if self.layers else None
+        act = getattr(last, "activation", None)
+        return (
+            self.loss is not None
+            and not self.loss.from_logits
+            and act is not None
+            and getattr(act, "name", None) == self.loss.fused_activation
+            and hasattr(last, "backward_preactivation")
+        )
+
+    # ---------------------------------------------------------------- one step
+    def _targets(self, y: Any, n: int, name: str = "y") -> np.ndarray:
+        """Targets checked against the loss and the output shape, as arrays."""
+        y_arr = np.asarray(y)
+        if y_arr.ndim == 0 or y_arr.shape[0] != n:
+            raise ValueError(
+                f"`x` and `{name}` must have the same number of samples: `x` has {n}, "
+                f"`{name}` has shape {y_arr.shape}."
+            )
+        out_shape = (n,) + tuple(self.output_shape[1:])
+        y_arr = self.loss.prepare_targets(y_arr, out_shape)
+        if y_arr.dtype.kind in "biuf" and y_arr.dtype.kind != "i" or y_arr.dtype == bool:
+            y_arr = np.ascontiguousarray(y_arr, dtype=self.dtype)
+            data.check_finite(y_arr, name)
+        return y_arr
+
+    def _train_step(self, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None) -> tuple[float, np.ndarray]:
+        out = self._forward(xb, training=True)
+        if self._fused:
+            loss, grad = self.loss.value_and_logit_gradient(yb, out, wb)
+        else:
+            loss, grad = self.loss.value_and_gradient(yb, out, wb)
+        self._backward(grad, self._fused)
+        if self._regularized:
+            for layer in self._regularized:
+                loss += layer.penalty()
+                layer.add_penalty_gradients()
+        self.optimizer.step([self._flat.theta], [self._flat.grad])
+        return loss, out
+
+    def train_on_batch(self, x, y, sample_weight=None) -> float:
+        """One gradient step on one batch; returns the batch loss (Keras's method)."""
+        self._check_compiled("train_on_batch")
+        x = data.as_inputs(x, self.dtype)
+        self._ensure_built(x)
+        self._prepare_training()
+        y = self._targets(y, len(x))
+        w = data.as_sample_weight(sample_weight, None, y, len(x))
+        loss, _ = self._train_step(x, y, w)
+        return loss
+
+    def _prepare_training(self) -> None:
+        self._fused = self._fused_output()
+        self._regularized = [layer for layer in self.layers if layer.regularizers]
+
+    # ---------------------------------------------------------------- fit
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Sequence[Any] | None = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ):
+        """Train for ``epochs`` passes over the data; returns the :class:`History`.
+
+        ``x`` is an array ``(n, ...)`` with targets ``y``, or a generator/iterable of
+        ``(x, y)`` / ``(x, y, sample_weight)`` batches (then give ``steps_per_epoch`` when it
+        never ends). A second call with ``initial_epoch=k`` continues the same History.
+        """
+        from glassnet.models.training import run_fit
+
+        self._check_compiled("fit")
+        return run_fit(
+            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+            callbacks=callbacks, validation_split=validation_split,
+            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+            sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+        )
+
+    # ---------------------------------------------------------------- inference
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+        """Outputs for ``x`` in inference mode, computed in batches (default 256 rows)."""
+        if data.is_batch_stream(x):
+            outs = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
+                                 batch_size) for b in x]
+            return np.concatenate(outs)
+        x = data.as_inputs(x, self.dtype)
+        self._ensure_built(x)
+        self._check_input_shape(x)
+        bs = _batch_size(batch_size, default=256)
+        first = self._forward(x[:bs], training=False)
+        if len(x) <= bs:
+            return first.copy() if first.base is not None else first
+        out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)
+        out[:bs] = first
+        for i in range(bs, len(x), bs):
+            out[i:i + bs] = self._forward(x[i:i + bs], training=False)
+        return out
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        x = data.as_inputs(x, self.dtype)
+        self._ensure_built(x)
+        return self._forward(x, training=training)
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: int | str = "auto", sample_weight: Any = None, steps: int | None = None,
+                 return_dict: bool = False, callbacks: Any = None):
+        """Loss (and metrics) on ``(x, y)`` in inference mode, as Keras returns them."""
+        from glassnet.models.training import run_evaluate
+
+        self._check_compiled("evaluate")
+        logs = run_evaluate(self, x, y, batch_size, sample_weight, steps, verbose)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _check_input_shape(self, x: np.ndarray) -> None:
+        expected = tuple(self.input_shape[1:])
+        got = tuple(x.shape[1:])
+        if len(expected) != len(got) or any(e is not None and e != g
+                                            for e, g in zip(expected, got, strict=True)):
+            first = self.layers[0] if self.layers else None
+            who = f"{type(first).__name__} '{first.name}'" if first else f"Model '{self.name}'"
+            raise ValueError(
+                f"{who} expects inputs of shape {(None,) + expected}, but received an array "
+                f"of shape {x.shape}."
+            )
+
+    # ---------------------------------------------------------------- weights
+    def count_params(self) -> int:
+        return int(sum(layer.count_params() for layer in self.layers))
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Set every layer's weights (in :meth:`get_weights` order); all-or-nothing."""
+        weights = list(weights)
+        expected = sum(len(layer.params) + len(layer.state) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"Model '{self.name}' has {expected} weight arrays, got a list of {len(weights)}."
+            )
+        # Check every shape before writing anything, so a bad list changes nothing.
+        i = 0
+        for layer in self.layers:
+            for key, target in list(layer.params.items()) + list(layer.state.items()):
+                if np.shape(weights[i]) != target.shape:
+                    raise ValueError(
+                        f"Layer '{layer.name}' weight `{key}` has shape {target.shape}, "
+                        f"got an array of shape {np.shape(weights[i])} (position {i})."
+                    )
+                i += 1
+        i = 0
+        for layer in self.layers:
+            n = len(layer.params) + len(layer.state)
+            layer.set_weights(weights[i:i + n])
+            i += n
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named {name!r}; layers: {', '.join(str(layer.name) for layer in self.layers)}."
+        )
+
+    # ---------------------------------------------------------------- reporting & files
+    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
+        """Print Keras's table: layer (type), output shape, param # and the three totals."""
+        from glassnet.models.summary import summary_text
+
+        if not self.built:
+            try:
+                self.build()
+            except ValueError as exc:
+                raise ValueError(
+                    f"Model '{self.name}' has not been built yet, so its parameters are unknown: "
+                    f"{exc}"
+                ) from None
+        text = summary_text(self, line_length or 65)
+        (print_fn or print)(text)
+        return text
+
+    def save(self, filepath: Any) -> None:
+        """Architecture, weights, optimizer state and history in one file, written atomically."""
+        from glassnet.models.saving import save_model
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath: Any) -> None:
+        from glassnet.models.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Read weights from a file; a bad file raises and leaves this model unchanged."""
+        from glassnet.models.saving import load_weights
+
+        load_weights(self, filepath)
+
+    def get_config(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def _batch_size(batch_size: Any, default: int) -> int:
+    if batch_size is None:
+        return default
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")
+    return int(batch_size)
+

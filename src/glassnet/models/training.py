@@ -1,0 +1,248 @@
+"""The training and evaluation loops behind ``Model.fit`` and ``Model.evaluate``.
+
+Speed notes: the data are converted and checked once per ``fit``, shuffled once per epoch
+(one gather), and then every step takes *views* (slices) of the shuffled arrays. Batch-level
+callbacks run only when some callback asks for them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from glassnet import callbacks as cbks
+from glassnet.models import data
+
+
+def _verbosity(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto', got {verbose!r}.")
+    return int(verbose)
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _split_validation(x, y, w, fraction):
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"`validation_split` must be in [0, 1), got {fraction!r}.")
+    n_val = int(math.floor(len(x) * fraction))
+    if fraction and n_val == 0:
+        raise ValueError(
+            f"`validation_split={fraction}` leaves no validation samples out of {len(x)}."
+        )
+    # Keras takes the *last* samples, before any shuffling.
+    cut = len(x) - n_val
+    val = (x[cut:], y[cut:], None if w is None else w[cut:])
+    return x[:cut], y[:cut], (None if w is None else w[:cut]), val
+
+
+class _Running:
+    """Sample-weighted running means of the loss and the metrics over one epoch."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = ["loss", *names]
+        self.sums = [0.0] * len(self.names)
+        self.count = 0
+
+    def add(self, n: int, loss: float, metric_values: list[float]) -> None:
+        self.sums[0] += loss * n
+        for i, v in enumerate(metric_values, start=1):
+            self.sums[i] += v * n
+        self.count += n
+
+    def logs(self, prefix: str = "") -> dict[str, float]:
+        c = max(self.count, 1)
+        return {prefix + k: s / c for k, s in zip(self.names, self.sums, strict=True)}
+
+
+def _metric_values(model, yb, out) -> list[float]:
+    return [float(np.mean(fn(yb, out))) for fn in model._metric_fns]
+
+
+def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
+            validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+            steps_per_epoch, validation_batch_size, validation_freq):
+    verbose = _verbosity(verbose)
+    epochs = _positive_int(epochs, "epochs")
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
+            or initial_epoch < 0:
+        raise ValueError(f"`initial_epoch` must be a non-negative integer, got {initial_epoch!r}.")
+    stream = data.is_batch_stream(x)
+    if stream:
+        if y is not None:
+            raise ValueError("When `x` is a batch generator it yields the targets; pass y=None.")
+        if validation_split:
+            raise ValueError("`validation_split` needs arrays; use `validation_data` instead.")
+        batches = iter(x)
+        first = next(batches, None)
+        if first is None:
+            raise ValueError("The batch generator passed as `x` yielded nothing.")
+        fx, fy, _ = data.unpack_batch(first)
+        fx = data.as_inputs(fx, model.dtype)
+        model._ensure_built(fx)
+        model._check_input_shape(fx)
+        pending = [first]
+        steps = None if steps_per_epoch is None else _positive_int(steps_per_epoch, "steps_per_epoch")
+        batch_size = len(fx)
+    else:
+        if x is None or y is None:
+            raise ValueError("`fit` needs `x` and `y` (or a batch generator as `x`).")
+        batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
+        x = data.as_inputs(x, model.dtype)
+        model._ensure_built(x)
+        model._check_input_shape(x)
+        y = model._targets(y, len(x))
+        w = data.as_sample_weight(sample_weight, class_weight, y, len(x))
+        x, y, w, split_val = _split_validation(x, y, w, validation_split)
+        if validation_split and validation_data is None:
+            validation_data = split_val
+        if len(x) == 0:
+            raise ValueError("No training samples left after `validation_split`.")
+        steps = math.ceil(len(x) / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, _positive_int(steps_per_epoch, "steps_per_epoch"))
+
+    model._prepare_training()
+    val = _prepare_validation(model, validation_data)
+
+    history = model.history if (initial_epoch > 0 and isinstance(model.history, cbks.History)) \
+        else cbks.History()
+    history.continue_from(initial_epoch)
+    cb_list = list(callbacks or [])
+    if verbose:
+        cb_list.append(cbks.ProgbarLogger(verbose))
+    cb_list.append(history)
+    params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
+    cb = cbks.CallbackList(cb_list, model, params)
+    terminate_on_nan = any(isinstance(c, cbks.TerminateOnNaN) for c in cb_list)
+    model.history = history
+    model.stop_training = False
+
+    cb.on_train_begin()
+    logs: dict[str, float] = {}
+    try:
+        for epoch in range(initial_epoch, epochs):
+            cb.on_epoch_begin(epoch)
+            running = _Running(model.metric_names)
+            if stream:
+                epoch_batches = _stream_epoch(pending, batches, steps)
+                pending = []
+            else:
+                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, shuffle)
+            for step, (xb, yb, wb) in enumerate(epoch_batches):
+                if stream:
+                    xb = data.as_inputs(xb, model.dtype)
+                    yb = model._targets(yb, len(xb))
+                    wb = data.as_sample_weight(wb, None, yb, len(xb))
+                cb.on_train_batch_begin(step)
+                # A diverging step overflows; the loss check below reports it with a diagnosis.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss, out = model._train_step(xb, yb, wb)
+                if not math.isfinite(loss) and not terminate_on_nan:
+                    from glassnet.models.diagnose import non_finite_error
+
+                    raise non_finite_error(model, xb, yb, epoch, step, loss)
+                running.add(len(xb), loss, _metric_values(model, yb, out) if model._metric_fns
+                            else [])
+                if cb.wants_batch_logs:
+                    cb.on_train_batch_end(step, running.logs())
+                if model.stop_training:
+                    break
+            logs = running.logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                logs.update(run_evaluate(model, *val[:2], validation_batch_size or batch_size,
+                                         val[2], None, 0, prefix="val_"))
+            cb.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+    finally:
+        # Also on KeyboardInterrupt: callbacks close their files and restore weights, and
+        # the History holds only complete epochs.
+        cb.on_train_end(logs)
+    return history
+
+
+def _array_epoch(model, x, y, w, batch_size, steps, shuffle):
+    if shuffle:
+        perm = model._shuffle_rng.permutation(len(x))
+        x, y = x[perm], y[perm]
+        w = None if w is None else w[perm]
+    for step in range(steps):
+        i = step * batch_size
+        j = i + batch_size
+        yield x[i:j], y[i:j], (None if w is None else w[i:j])
+
+
+def _stream_epoch(pending, batches, steps):
+    produced = 0
+    for batch in pending:
+        yield data.unpack_batch(batch)
+        produced += 1
+    for batch in batches:
+        if steps is not None and produced >= steps:
+            return
+        yield data.unpack_batch(batch)
+        produced += 1
+        if steps is not None and produced >= steps:
+            return
+
+
+def _prepare_validation(model, validation_data):
+    if validation_data is None:
+        return None
+    if data.is_batch_stream(validation_data):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val[, sample_weight]).")
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+            f"got {type(validation_data).__name__}."
+        )
+    xv = data.as_inputs(validation_data[0], model.dtype, "validation_data[0]")
+    model._check_input_shape(xv)
+    yv = model._targets(validation_data[1], len(xv), "validation_data[1]")
+    wv = validation_data[2] if len(validation_data) == 3 else None
+    return xv, yv, wv
+
+
+def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=""):
+    """Mean loss and metrics over ``(x, y)`` in inference mode (no dropout, moving stats)."""
+    verbose = _verbosity(verbose)
+    if data.is_batch_stream(x):
+        def source():
+            for batch in data.take(iter(x), steps):
+                xb, yb, wb = data.unpack_batch(batch)
+                xb = data.as_inputs(xb, model.dtype)
+                yield xb, model._targets(yb, len(xb)), wb
+    else:
+        if x is None or y is None:
+            raise ValueError("`evaluate` needs `x` and `y` (or a batch generator as `x`).")
+        x = data.as_inputs(x, model.dtype)
+        model._ensure_built(x)
+        model._check_input_shape(x)
+        y = model._targets(y, len(x))
+        bs = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+
+        def source():
+            for i in range(0, len(x), bs):
+                yield x[i:i + bs], y[i:i + bs], None if w is None else w[i:i + bs]
+    running = _Running(model.metric_names)
+    penalty = sum(layer.penalty() for layer in model.layers if layer.regularizers)
+    for xb, yb, wb in source():
+        out = model._forward(xb, training=False)
+        loss = model.loss(yb, out, wb) + penalty
+        running.add(len(xb), loss, _metric_values(model, yb, out))
+    logs = running.logs(prefix)
+    if verbose:
+        import sys
+
+        sys.stdout.write(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()) + "\n")
+    return logs

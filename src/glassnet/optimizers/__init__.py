@@ -1,0 +1,35 @@
+"""Optimizers (one base class, one update rule each) and learning-rate schedules.
+
+>>> from glassnet.optimizers import Adam, get
+>>> opt = get("adam")                 # or Adam(learning_rate=1e-3), SGD(lr=0.01)
+>>> opt.step(params, grads)           # updates each params[i] in place from grads[i]
+"""
+
+from glassnet.optimizers.adaptive import Adagrad, Adam, AdamW, RMSprop
+from glassnet.optimizers.base import Optimizer
+from glassnet.optimizers.registry import deserialize, get, serialize
+from glassnet.optimizers.schedules import (
+    CosineDecay,
+    ExponentialDecay,
+    LearningRateSchedule,
+    PiecewiseConstantDecay,
+    StepDecay,
+)
+from glassnet.optimizers.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineDecay",
+    "ExponentialDecay",
+    "LearningRateSchedule",
+    "Optimizer",
+    "PiecewiseConstantDecay",
+    "RMSprop",
+    "StepDecay",
+    "deserialize",
+    "get",
+    "serialize",
+]

@@ -1,0 +1,48 @@
+"""Optimizers by name: ``get('adam')``, ``serialize(opt)``, ``deserialize(config)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glassnet import _config
+from glassnet.optimizers.adaptive import Adagrad, Adam, AdamW, RMSprop
+from glassnet.optimizers.base import Optimizer
+from glassnet.optimizers.sgd import SGD
+
+_REGISTRY: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+    "adam": Adam,
+    "adamw": AdamW,
+}
+
+
+def get(identifier: Optimizer | str | dict[str, Any] | type[Optimizer]) -> Optimizer:
+    """Resolve an optimizer instance, a name or a config dict to an optimizer.
+
+    Parameters
+    ----------
+    identifier : Optimizer, str or dict
+        An instance (returned as it is); a name, case-insensitive (``"sgd"``, ``"rmsprop"``,
+        ``"adagrad"``, ``"adam"``, ``"adamw"``, or the class name), giving the defaults; or
+        ``{"class_name": "Adam", "config": {...}}`` as :func:`serialize` writes it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For any other kind of identifier.
+    """
+    return _config.resolve("optimizer", _REGISTRY, Optimizer, identifier)
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """``{"class_name": "Adam", "config": optimizer.get_config()}``."""
+    return _config.serialize(optimizer)
+
+
+def deserialize(config: dict[str, Any]) -> Optimizer:
+    """Rebuild an optimizer from :func:`serialize`'s output."""
+    return _config.deserialize("optimizer", _REGISTRY, config)

@@ -1,0 +1,86 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet import _config
+from glassnet.optimizers.base import LearningRate, Optimizer
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional momentum, Keras's formulation.
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule, default 0.01
+        Step size (``lr=`` is accepted as an alias).
+    momentum : float, default 0.0
+        Velocity decay ``mu`` in ``[0, 1]``; 0 is plain gradient descent.
+    nesterov : bool, default False
+        Use Nesterov momentum.
+    lr : float or LearningRateSchedule, optional
+        Keras 2 alias of ``learning_rate``; passing both is an error.
+    clipnorm, clipvalue, global_clipnorm, name
+        See :class:`~glassnet.optimizers.Optimizer`.
+
+    Notes
+    -----
+    With gradient :math:`g`, learning rate :math:`\\eta` and velocity :math:`v` (zero at first):
+
+    .. math::
+        v &\\leftarrow \\mu v - \\eta g \\\\
+        p &\\leftarrow p + v \\qquad
+        (\\text{Nesterov: } p \\leftarrow p + \\mu v - \\eta g)
+
+    Without momentum this is :math:`p \\leftarrow p - \\eta g`. PyTorch keeps
+    :math:`b = \\mu b + g` and steps :math:`p \\leftarrow p - \\eta b`; for a constant rate
+    :math:`v = -\\eta b` and the two give the same trajectory. They differ only when the rate
+    changes (a schedule): here the velocity remembers past rates.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate | None = None,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        *,
+        lr: LearningRate | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            self._pick_learning_rate("SGD", learning_rate, lr, default=0.01),
+            clipnorm=clipnorm,
+            clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm,
+            name=name,
+        )
+        self.momentum = _config.check_number("SGD", "momentum", momentum, low=0.0, high=1.0)
+        self.nesterov = bool(nesterov)
+
+    @property
+    def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("velocity",) if self.momentum else ()
+
+    def _update(self, p, g, slots, buf, lr, t):
+        np.multiply(g, lr, out=buf)  # buf = lr g
+        if not slots:
+            p -= buf  # p <- p - lr g
+            return
+        v, mu = slots["velocity"], self.momentum
+        v *= mu  # v <- mu v
+        v -= buf  # v <- mu v - lr g
+        if self.nesterov:
+            p -= buf  # p <- p - lr g
+            np.multiply(v, mu, out=buf)  # buf = mu v
+            p += buf  # p <- p + mu v - lr g
+        else:
+            p += v  # p <- p + v
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+
+from glassnet import activations, losses
+from glassnet.gradcheck import check_loss, numeric_gradient, relative_error
+
+
+def _probs(rng, n=5, c=4):
+    return activations.get("softmax")(rng.standard_normal((n, c)))
+
+
+def _onehot(rng, n=5, c=4):
+    return np.eye(c)[rng.integers(0, c, n)]
+
+
+CASES = {
+    "mse": lambda r: (r.standard_normal((5, 3)), r.standard_normal((5, 3))),
+    "mae": lambda r: (r.standard_normal((5, 3)), r.standard_normal((5, 3))),
+    "huber": lambda r: (r.standard_normal((5, 3)), 2 * r.standard_normal((5, 3))),
+    "binary_crossentropy": lambda r: (r.integers(0, 2, (5, 2)).astype(float),
+                                      r.uniform(0.05, 0.95, (5, 2))),
+    "categorical_crossentropy": lambda r: (_onehot(r), _probs(r)),
+    "sparse_categorical_crossentropy": lambda r: (r.integers(0, 4, 5), _probs(r)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradient_matches_central_differences(name, rng):
+    y_true, y_pred = CASES[name](rng)
+    assert check_loss(losses.get(name), y_true, y_pred) < 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_sample_weights_gradient(name, rng):
+    y_true, y_pred = CASES[name](rng)
+    w = rng.uniform(0.1, 2.0, len(y_pred))
+    assert check_loss(losses.get(name), y_true, y_pred, sample_weight=w) < 1e-6
+
+
+@pytest.mark.parametrize("cls, y_true, logits", [
+    (losses.BinaryCrossentropy, np.array([[1.0], [0.0], [1.0]]), np.array([[2.0], [-1.0], [0.3]])),
+    (losses.CategoricalCrossentropy, np.eye(3), np.array([[2.0, 0.0, -1], [0, 1, 2], [5, 5, 5.0]])),
+    (losses.SparseCategoricalCrossentropy, np.array([0, 1, 2]),
+     np.array([[2.0, 0.0, -1], [0, 1, 2], [5, 5, 5.0]])),
+])
+def test_from_logits_equals_probabilities_and_has_right_gradient(cls, y_true, logits):
+    act = "sigmoid" if cls is losses.BinaryCrossentropy else "softmax"
+    probs = activations.get(act)(logits)
+    assert cls(from_logits=True)(y_true, logits) == pytest.approx(cls()(y_true, probs), rel=1e-6)
+    assert check_loss(cls(from_logits=True), y_true, logits) < 1e-6
+
+
+@pytest.mark.parametrize("name, act", [("categorical_crossentropy", "softmax"),
+                                       ("sparse_categorical_crossentropy", "softmax"),
+                                       ("binary_crossentropy", "sigmoid")])
+def test_fused_logit_gradient_equals_chain_rule(name, act, rng):
+    loss = losses.get(name)
+    z = rng.standard_normal((6, 4)) if act == "softmax" else rng.standard_normal((6, 1))
+    if name == "categorical_crossentropy":
+        y = np.eye(4)[rng.integers(0, 4, 6)]
+    elif name == "sparse_categorical_crossentropy":
+        y = rng.integers(0, 4, 6)
+    else:
+        y = rng.integers(0, 2, (6, 1)).astype(float)
+    f = activations.get(act)
+    y_prep = loss.prepare_targets(y, z.shape)
+    _, fused = loss.value_and_logit_gradient(y_prep, f(z))
+    numeric = numeric_gradient(lambda: loss(y, f(z)), z)
+    assert relative_error(fused, numeric) < 1e-6
+
+
+def test_fused_softmax_ce_is_stable_for_saturated_logits():
+    z = np.array([[1000.0, -1000.0, 0.0]], dtype=np.float32)
+    y = np.array([[0.0, 1.0, 0.0]], dtype=np.float32)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = activations.get("softmax")(z)
+        value, grad = losses.CategoricalCrossentropy().value_and_logit_gradient(y, p)
+        logit_value = losses.CategoricalCrossentropy(from_logits=True)(y, z)
+    np.testing.assert_allclose(grad, [[1.0, -1.0, 0.0]])
+    assert np.isfinite(value) and logit_value == pytest.approx(2000.0)
+
+
+def test_losses_are_nonnegative_and_zero_when_perfect():
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    for name in ["mse", "mae", "huber"]:
+        assert losses.get(name)(y, y) == 0.0
+    assert losses.get("categorical_crossentropy")(y, y) < 1e-6
+    assert losses.get("binary_crossentropy")(y, y) < 1e-6
+
+
+def test_hand_computed_values():
+    assert losses.get("mse")(np.array([[1.0, 2.0]]), np.array([[3.0, 2.0]])) == pytest.approx(2.0)
+    assert losses.get("mae")(np.array([[1.0, 2.0]]), np.array([[3.0, 2.0]])) == pytest.approx(1.0)
+    assert losses.Huber(delta=1.0)(np.array([[0.0]]), np.array([[3.0]])) == pytest.approx(2.5)
+    assert losses.get("categorical_crossentropy")(
+        np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])) == pytest.approx(np.log(2))
+
+
+def test_label_shape_errors():
+    with pytest.raises(ValueError, match=r"shaped like the model's output \(3, 4\).*\(3,\).*to_categorical"):
+        losses.get("categorical_crossentropy").prepare_targets(np.array([0, 1, 2]), (3, 4))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\].*\[0, 7\]"):
+        losses.get("sparse_categorical_crossentropy").prepare_targets(np.array([0, 7]), (2, 4))
+
+
+def test_unknown_loss_lists_valid_ones():
+    with pytest.raises(ValueError, match=r"Unknown loss 'msee'.*categorical_crossentropy.*mse"):
+        losses.get("msee")
+
+
+def test_from_logits_rejected_where_meaningless():
+    with pytest.raises(TypeError, match="MeanSquaredError does not take `from_logits`"):
+        losses.MeanSquaredError(from_logits=True)

@@ -1,0 +1,251 @@
+"""Sequential: the workshop snippet, training, reproducibility and the errors users meet."""
+
+import numpy as np
+import pytest
+
+from glassnet.layers import Activation, Dense, Dropout
+from glassnet.models import Sequential
+from glassnet.optimizers import SGD
+from glassnet.utils import set_random_seed, to_categorical
+
+
+def workshop_model(**kwargs):
+    model = Sequential(**kwargs)
+    model.add(Dense(30, input_dim=784))
+    model.add(Activation("relu"))
+    model.add(Dense(30))
+    model.add(Activation("relu"))
+    model.add(Dense(10))
+    model.add(Activation("softmax"))
+    return model
+
+
+@pytest.fixture
+def mnist_like(rng):
+    """A small random stand-in for MNIST: 784 features, one-hot labels of 10 classes."""
+    x = rng.random((256, 784)).astype("float32")
+    y = to_categorical(rng.integers(0, 10, 256), 10)
+    return (x[:192], y[:192]), (x[192:], y[192:])
+
+
+def test_workshop_snippet_runs_as_written(mnist_like, capsys):
+    (x_train, y_train), (x_test, y_test) = mnist_like
+    model = workshop_model()
+    model.summary()
+    model.compile(optimizer=SGD(lr=0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    H = model.fit(x_train, y_train, batch_size=32, epochs=5, validation_data=(x_test, y_test))
+    out = capsys.readouterr().out
+    for row in [r"dense_1 \(Dense\)\s+\(None, 30\)\s+23,550", r"dense_2 \(Dense\)\s+\(None, 30\)\s+930",
+                r"dense_3 \(Dense\)\s+\(None, 10\)\s+310", r"activation_1 \(Activation\)\s+\(None, 30\)\s+0",
+                "Total params: 24,790", "Trainable params: 24,790", "Non-trainable params: 0"]:
+        assert __import__("re").search(row, out), row
+    assert set(H.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 5 for v in H.history.values())
+    assert H.epoch == [0, 1, 2, 3, 4]
+    assert model.count_params() == 24790
+
+
+def test_learns_a_separable_problem(rng):
+    x = rng.standard_normal((600, 4)).astype("float32")
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(int)
+    model = Sequential([Dense(16, activation="relu", input_dim=4), Dense(2, activation="softmax")],
+                       seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, epochs=40, batch_size=32, verbose=0)
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert acc > 0.9
+    assert model.predict(x).shape == (600, 2)
+
+
+def test_same_seed_bit_identical_and_dropout_does_not_move_initial_weights(mnist_like):
+    (x, y), _ = mnist_like
+
+    def run(extra_dropout=False, seed=7):
+        model = Sequential(seed=seed)
+        model.add(Dense(16, input_dim=784, activation="relu"))
+        if extra_dropout:
+            model.add(Dropout(0.5))
+        model.add(Dense(10, activation="softmax"))
+        model.build()
+        initial = model.get_weights()
+        model.compile("sgd", "categorical_crossentropy")
+        h = model.fit(x, y, epochs=2, verbose=0)
+        return initial, model.get_weights(), h.history["loss"]
+
+    a, b = run(), run()
+    for w1, w2 in zip(a[1], b[1], strict=True):
+        assert np.array_equal(w1, w2)
+    assert a[2] == b[2]
+    c = run(extra_dropout=True)
+    for w1, w2 in zip(a[0], c[0], strict=True):
+        assert np.array_equal(w1, w2)
+    assert not np.array_equal(run(seed=8)[0][0], a[0][0])
+
+
+def test_global_seed_makes_models_reproducible():
+    set_random_seed(3)
+    m1 = workshop_model()
+    m1.build()
+    set_random_seed(3)
+    m2 = workshop_model()
+    m2.build()
+    assert all(np.array_equal(a, b) for a, b in zip(m1.get_weights(), m2.get_weights(), strict=True))
+    m3 = workshop_model()  # the next model draws the next seed: different weights
+    m3.build()
+    assert not np.array_equal(m2.get_weights()[0], m3.get_weights()[0])
+
+
+def test_second_fit_with_initial_epoch_continues_history(mnist_like):
+    (x, y), val = mnist_like
+    model = workshop_model(seed=1)
+    model.compile(SGD(learning_rate=0.01), "categorical_crossentropy", metrics=["accuracy"])
+    h1 = model.fit(x, y, epochs=2, verbose=0, validation_data=val)
+    h2 = model.fit(x, y, epochs=4, initial_epoch=2, verbose=0, validation_data=val)
+    assert h2 is h1 is model.history
+    assert h2.epoch == [0, 1, 2, 3]
+    assert len(h2.history["loss"]) == 4 and len(h2.history["val_accuracy"]) == 4
+    h3 = model.fit(x, y, epochs=1, verbose=0)
+    assert h3.epoch == [0] and h3 is not h1
+
+
+def test_float32_end_to_end_and_float64_models(mnist_like):
+    (x, y), _ = mnist_like
+    for dtype in ["float32", "float64"]:
+        model = workshop_model(dtype=dtype)
+        model.compile("adam", "categorical_crossentropy")
+        model.fit(x.astype("float64"), y, epochs=1, verbose=0)
+        assert all(w.dtype == dtype for w in model.get_weights())
+        assert all(g.dtype == dtype for layer in model.layers for g in layer.grads.values())
+        assert model.predict(x[:5]).dtype == dtype
+        assert model.optimizer is not None
+
+
+def test_validation_split_class_and_sample_weight(rng):
+    x = rng.standard_normal((100, 3)).astype("float32")
+    y = rng.integers(0, 2, 100)
+    model = Sequential([Dense(2, activation="softmax", input_dim=3)], seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, epochs=2, validation_split=0.2, verbose=0,
+                  class_weight={0: 1.0, 1: 3.0}, sample_weight=np.ones(100))
+    assert "val_loss" in h.history
+    with pytest.raises(ValueError, match=r"`sample_weight` must have shape \(100,\)"):
+        model.fit(x, y, sample_weight=np.ones(5), verbose=0)
+
+
+def test_fit_accepts_a_batch_generator(rng):
+    x = rng.standard_normal((64, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")[:, None]
+
+    def batches():
+        while True:
+            for i in range(0, 64, 16):
+                yield x[i:i + 16], y[i:i + 16]
+
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=3)], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    h = model.fit(batches(), steps_per_epoch=4, epochs=3, verbose=0)
+    assert len(h.history["loss"]) == 3
+
+
+def test_regularization_enters_the_loss(rng):
+    x = rng.standard_normal((32, 3)).astype("float32")
+    y = rng.standard_normal((32, 1)).astype("float32")
+    plain = Sequential([Dense(1, input_dim=3)], seed=0)
+    reg = Sequential([Dense(1, input_dim=3, kernel_regularizer="l2")], seed=0)
+    for m in (plain, reg):
+        m.compile("sgd", "mse")
+    assert reg.evaluate(x, y, verbose=0) > plain.evaluate(x, y, verbose=0)
+
+
+def test_get_set_weights_round_trip_and_all_or_nothing(mnist_like):
+    model = workshop_model(seed=2)
+    model.build()
+    weights = model.get_weights()
+    other = workshop_model(seed=3)
+    other.build()
+    other.set_weights(weights)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, other.get_weights(), strict=True))
+    before = other.get_weights()
+    bad = list(weights)
+    bad[-1] = np.zeros(11)
+    with pytest.raises(ValueError, match=r"dense_3.*`bias` has shape \(10,\).*\(11,\)"):
+        other.set_weights(bad)
+    assert all(np.array_equal(a, b) for a, b in zip(before, other.get_weights(), strict=True))
+
+
+# ----------------------------------------------------------------- errors users meet
+def test_wrong_feature_count(mnist_like):
+    model = workshop_model()
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"Dense 'dense_1' expects inputs of shape \(None, 784\), "
+                                         r"but received an array of shape \(4, 785\)"):
+        model.fit(np.zeros((4, 785)), np.zeros((4, 10)), verbose=0)
+    with pytest.raises(ValueError, match=r"\(None, 784\).*\(2, 5\)"):
+        model.predict(np.zeros((2, 5)))
+
+
+def test_labels_that_do_not_fit_the_loss(mnist_like):
+    (x, _), _ = mnist_like
+    model = workshop_model()
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"output \(192, 10\), got `y` of shape \(192,\).*to_categorical"):
+        model.fit(x, np.zeros(192), verbose=0)
+    with pytest.raises(ValueError, match=r"same number of samples: `x` has 192"):
+        model.fit(x, np.zeros((10, 10)), verbose=0)
+
+
+def test_unknown_names_list_valid_choices():
+    model = workshop_model()
+    with pytest.raises(ValueError, match=r"(?i)unknown optimizer 'adamm'.*adam"):
+        model.compile(optimizer="adamm", loss="mse")
+    with pytest.raises(ValueError, match=r"Unknown loss 'cross'.*categorical_crossentropy"):
+        model.compile(optimizer="adam", loss="cross")
+    with pytest.raises(ValueError, match=r"Unknown activation 'relux'.*relu"):
+        Activation("relux")
+    with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'.*accuracy"):
+        model.compile(optimizer="adam", loss="mse", metrics=["acuracy"])
+
+
+def test_fit_before_compile():
+    with pytest.raises(RuntimeError, match=r"must call `compile\(optimizer, loss\)` before `fit`"):
+        workshop_model().fit(np.zeros((2, 784)), np.zeros((2, 10)))
+
+
+def test_nan_in_inputs(mnist_like):
+    (x, y), _ = mnist_like
+    x = x.copy()
+    x[5, 3] = np.nan
+    model = workshop_model()
+    model.compile("sgd", "categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"`x` contains NaN or inf \(first at sample 5"):
+        model.fit(x, y, verbose=0)
+
+
+def test_diverging_training_names_the_layer(rng):
+    from glassnet.models.diagnose import NonFiniteLossError
+
+    x = rng.standard_normal((64, 4)).astype("float32") * 1e3
+    y = rng.standard_normal((64, 1)).astype("float32") * 1e3
+    model = Sequential([Dense(8, activation="relu", input_dim=4), Dense(1)], seed=0)
+    model.compile(SGD(learning_rate=10.0), "mse")
+    with pytest.raises(NonFiniteLossError, match=r"(?s)batch \d+.*layer 'dense_\d'.*Learning rate: 10"):
+        model.fit(x, y, epochs=5, verbose=0)
+
+
+def test_summary_needs_an_input_shape():
+    model = Sequential([Dense(3)])
+    with pytest.raises(ValueError, match="has not been built yet"):
+        model.summary()
+
+
+def test_progress_bar_verbose_1_and_line_per_epoch_verbose_2(mnist_like, capsys):
+    (x, y), _ = mnist_like
+    model = workshop_model(seed=0)
+    model.compile(SGD(lr=0.01), "categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch 2/2" in out and "loss:" in out and "accuracy:" in out
+    model.fit(x, y, epochs=1, verbose=1)
+    captured = capsys.readouterr()
+    assert "6/6" in captured.out + captured.err
