@@ -3,6 +3,8 @@ config and state round-trips, errors, and (when torch is installed) PyTorch traj
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -198,6 +200,20 @@ def test_updates_in_place_through_views_of_one_flat_buffer(make, rng):
     assert [id(x) for x in params] == ids
     assert np.all(theta[:6] < 1.0) and np.all(theta[6:] > 1.0)  # the buffer itself moved
     np.testing.assert_array_equal(theta[:6].reshape(2, 3), w)
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=ALL_IDS)
+def test_a_step_allocates_no_parameter_sized_temporaries(make, rng):
+    p, g = rng.standard_normal(100_000), rng.standard_normal(100_000)
+    opt = make()
+    opt.step([p], [g])  # the first step creates the slots and work buffers
+    tracemalloc.start()
+    try:
+        opt.step([p], [g])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < p.nbytes / 20
 
 
 def test_gradients_are_not_modified(rng):

@@ -53,9 +53,7 @@ def deserialize(kind: str, registry: Mapping[str, type], config: Mapping[str, An
         )
     inner = config.get("config", {})
     if not isinstance(inner, Mapping):
-        raise TypeError(
-            f"The 'config' of a serialized {kind} must be a dict, got {type(inner).__name__}."
-        )
+        raise TypeError(f"The 'config' of a serialized {kind} must be a dict, got {type(inner).__name__}.")
     cls = lookup(kind, registry, str(config["class_name"]))
     return cls.from_config(dict(inner))
 
@@ -116,17 +114,13 @@ def check_number(
     """
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`{name}` of {owner} must be {kind}, got {value!r} ({type(value).__name__})."
-        )
+        raise TypeError(f"`{name}` of {owner} must be {kind}, got {value!r} ({type(value).__name__}).")
     number = float(value)
     if integer and not number.is_integer():
         raise TypeError(f"`{name}` of {owner} must be {kind}, got {value!r}.")
     lo = -math.inf if low is None else low
     hi = math.inf if high is None else high
-    inside = (lo < number if low_open else lo <= number) and (
-        number < hi if high_open else number <= hi
-    )
+    inside = (lo < number if low_open else lo <= number) and (number < hi if high_open else number <= hi)
     if not (math.isfinite(number) and inside):
         interval = f"{'(' if low_open or low is None else '['}{lo:g}, {hi:g}" + (
             ")" if high_open or high is None else "]"

@@ -224,9 +224,7 @@ class VarianceScaling(Initializer):
             ("distribution", distribution, self.DISTRIBUTIONS),
         ):
             if value not in valid:
-                raise ValueError(
-                    f"`{arg}` of {owner} must be one of {', '.join(valid)}, got {value!r}."
-                )
+                raise ValueError(f"`{arg}` of {owner} must be one of {', '.join(valid)}, got {value!r}.")
         self.mode = mode
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
@@ -238,9 +236,7 @@ class VarianceScaling(Initializer):
             limit = math.sqrt(3.0) * std  # Var U[-a, a] = a^2 / 3
             return _uniform(rng, shape, dtype, -limit, limit)
         truncated = self.distribution == "truncated_normal"
-        return _normal(
-            rng, shape, dtype, 0.0, std / _TRUNCATED_STD if truncated else std, truncated
-        )
+        return _normal(rng, shape, dtype, 0.0, std / _TRUNCATED_STD if truncated else std, truncated)
 
     def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}

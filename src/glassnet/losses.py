@@ -116,9 +116,13 @@ class Loss:
     def value_and_logit_gradient(self, y_true, probs, sample_weight=None):
         """``(loss, dL/dz)`` where ``probs = fused_activation(z)`` (see module notes)."""
         return (
-            _reduce(self._values(y_true, probs), sample_weight),
+            _reduce(self._fused_values(y_true, probs), sample_weight),
             _scale(self._logit_grads(y_true, probs), sample_weight),
         )
+
+    def _fused_values(self, y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        """Per-sample loss of probabilities straight from the fused activation."""
+        return self._values(y_true, probs)
 
     def get_config(self) -> dict[str, Any]:
         return {"from_logits": self.from_logits} if self.accepts_logits else {}
@@ -135,7 +139,7 @@ def _shape(shape) -> str:
 
 def _reduce(values: np.ndarray, sample_weight) -> float:
     if sample_weight is None:
-        return float(values.mean())
+        return float(values.sum()) / values.shape[0]
     return float(np.dot(values, sample_weight) / values.shape[0])
 
 
@@ -266,6 +270,12 @@ class CategoricalCrossentropy(Loss):
         g = p * y_true.sum(axis=-1, keepdims=True) - y_true
         return g if p.ndim == 2 else g * (1.0 / _positions(p))
 
+    def _fused_values(self, y_true, p):
+        # Softmax rows already sum to one: skip the renormalisation, keep Keras's clip.
+        logp = np.log(np.maximum(p, EPSILON))
+        values = -np.einsum("...k,...k->...", y_true, logp)
+        return values if p.ndim == 2 else _per_sample_mean(values)
+
     def _shape_hint(self, y_true, y_pred_shape):
         if y_true.ndim == 1 or (y_true.ndim == 2 and y_true.shape[-1] == 1):
             return (
@@ -322,6 +332,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     def _grads(self, y_true, y_pred):
         return super()._grads(self._onehot(y_true, y_pred), y_pred)
+
+    def _fused_values(self, y_true, p):
+        picked = np.take_along_axis(p, y_true[..., None], axis=-1)[..., 0]
+        values = -np.log(np.maximum(picked, EPSILON))
+        return values if p.ndim == 2 else _per_sample_mean(values)
 
     def _logit_grads(self, y_true, p):
         g = p.copy()

@@ -14,23 +14,25 @@ import numpy as np
 MetricFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
+def _per_sample(hit: np.ndarray) -> np.ndarray:
+    """Mean over every axis but the batch axis (a no-op for one value per sample)."""
+    return hit if hit.ndim == 1 else hit.reshape(len(hit), -1).mean(axis=1)
+
+
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
     """1 where ``(y_pred > threshold) == y_true``, averaged over outputs."""
-    hit = (y_pred > threshold) == (y_true > 0.5)
-    return hit.reshape(len(hit), -1).mean(axis=1)
+    return _per_sample((y_pred > threshold) == (y_true > 0.5))
 
 
 def categorical_accuracy(y_true, y_pred):
     """1 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels)."""
-    hit = y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)
-    return hit.reshape(len(hit), -1).mean(axis=1)
+    return _per_sample(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """1 where ``argmax(y_pred) == y_true`` (integer labels)."""
     labels = np.asarray(y_true).reshape(y_pred.shape[:-1])
-    hit = y_pred.argmax(axis=-1) == labels
-    return hit.reshape(len(hit), -1).mean(axis=1)
+    return _per_sample(y_pred.argmax(axis=-1) == labels)
 
 
 def _top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
@@ -50,13 +52,11 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
 
 
 def mean_squared_error(y_true, y_pred):
-    d = (y_pred - y_true) ** 2
-    return d.reshape(len(d), -1).mean(axis=1)
+    return _per_sample((y_pred - y_true) ** 2)
 
 
 def mean_absolute_error(y_true, y_pred):
-    d = np.abs(y_pred - y_true)
-    return d.reshape(len(d), -1).mean(axis=1)
+    return _per_sample(np.abs(y_pred - y_true))
 
 
 _REGISTRY: dict[str, MetricFn] = {

@@ -48,6 +48,28 @@ class Layer:
         Keras shorthand for ``input_shape=(input_dim,)``.
     dtype : str, optional
         Floating dtype of the parameters; by default the model's (float32).
+
+    Notes
+    -----
+    **Calling a layer.** ``layer(x)`` on an array runs ``forward`` (building the layer first
+    if needed). ``layer(t)`` on a :class:`~glassnet.layers.input.SymbolicTensor` (from
+    ``Input(...)`` or another layer's call) computes nothing: it records a node of the
+    functional graph and returns the output's symbolic tensor (see
+    :mod:`glassnet.layers.input` and :class:`glassnet.models.Model`). Each layer is called
+    symbolically at most once (no weight sharing between nodes).
+
+    **Several inputs (merge layers).** A layer that combines tensors sets the class
+    attribute ``multi_input = True`` (as :class:`glassnet.layers.merge.Add` and
+    ``Concatenate`` do). Everything that is one shape or one array for an ordinary layer is
+    then a list, in the order the inputs were given::
+
+        build([shape_1, ..., shape_n], rng)       one-sample shapes, no batch axis
+        output_shape([shape_1, ..., shape_n])     -> one shape
+        forward([x_1, ..., x_n], training)        -> y
+        backward(dL/dy)                           -> [dL/dx_1, ..., dL/dx_n]
+
+    ``backward`` returns one gradient per input, each with its input's shape. A model adds
+    up the gradients reaching a tensor that feeds several layers (a residual skip).
     """
 
     #: Layers that draw random numbers while training (Dropout, noise) set this True; the
@@ -132,8 +154,32 @@ class Layer:
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Forward pass on an array; builds the layer on first use (float32, seed 0)."""
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        """Forward pass on an array, or a graph node on symbolic tensors.
+
+        Parameters
+        ----------
+        x : ndarray of shape (batch, ...), SymbolicTensor, or a list of either
+            A list for merge layers (``multi_input``). On arrays the layer is built on first
+            use (float32, seed 0) and ``forward`` runs; on symbolic tensors a node is
+            recorded and the output's ``SymbolicTensor`` is returned.
+        training : bool, default False
+            Passed to ``forward`` (ignored for symbolic tensors).
+        """
+        from glassnet.layers.input import call_symbolic, is_symbolic
+
+        if is_symbolic(x):
+            return call_symbolic(self, x)
+        if getattr(self, "multi_input", False):
+            if not isinstance(x, (list, tuple)):
+                raise TypeError(
+                    f"{type(self).__name__} merges several arrays: call it on a list, got a "
+                    f"single {type(x).__name__}."
+                )
+            xs = [np.asarray(a) for a in x]
+            if not self.built:
+                self.build([a.shape[1:] for a in xs], np.random.default_rng(0))
+            return self.forward(xs, training=training)
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:], np.random.default_rng(0))

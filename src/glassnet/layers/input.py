@@ -1,10 +1,28 @@
-"""Input: declares the shape of one sample, as ``keras.Input`` / ``InputLayer`` do."""
+"""Input and the symbolic tensors of the functional API (``keras.Input`` / ``KerasTensor``).
+
+``Input(shape=(784,))`` returns a :class:`SymbolicTensor`: no data, only a shape
+``(None, 784)`` and the :class:`Node` that produced it. Calling a layer on symbolic tensors
+(``y = Dense(10)(x)``) builds nothing; it records a new node ``layer(inputs) -> y`` and
+returns ``y``. Following ``node.inputs`` back from an output tensor walks the whole graph,
+which :class:`glassnet.models.Model` turns into a model::
+
+    x = Input(shape=(784,))                    # (None, 784)   node: input_layer_1()
+    h = Dense(64, activation="relu")(x)        # (None, 64)    node: dense_1(x)
+    y = Add()([h, Dense(64)(h)])               # (None, 64)    node: add_1(h, dense_2(h))
+
+Nodes are numbered in creation order; since a node can only consume tensors that already
+exist, that order is a topological order of any graph.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
-from glassnet.layers.base import Layer
+from glassnet.layers.base import Layer, Shape
+
+_node_ids = itertools.count()
 
 
 class InputLayer(Layer):
@@ -24,10 +42,157 @@ class InputLayer(Layer):
         return grad_y
 
 
+class Node:
+    """One call ``layer(inputs) -> output`` recorded in a graph.
+
+    Attributes
+    ----------
+    layer : Layer
+    inputs : list of SymbolicTensor
+        Empty for an :class:`InputLayer`; one entry for an ordinary layer; two or more for a
+        merge layer, in the order they were passed.
+    output : SymbolicTensor
+    id : int
+        Creation number: a topological order of every graph.
+    """
+
+    def __init__(self, layer: Layer, inputs: Sequence[SymbolicTensor],
+                 output_shape: Shape) -> None:
+        self.layer = layer
+        self.inputs = list(inputs)
+        self.id = next(_node_ids)
+        self.output = SymbolicTensor(output_shape, self)
+
+    def __repr__(self) -> str:
+        args = ", ".join(t.node.layer.name or "?" for t in self.inputs)
+        return f"<Node {self.layer.name or type(self.layer).__name__}({args})>"
+
+
+class SymbolicTensor:
+    """A placeholder for the array a layer will produce: its shape and where it comes from.
+
+    Parameters
+    ----------
+    shape : tuple
+        One sample's shape; ``.shape`` adds the batch axis: ``(None, *shape)``.
+    node : Node
+        The node whose output this is.
+    """
+
+    def __init__(self, shape: Shape, node: Node) -> None:
+        self._sample_shape = tuple(shape)
+        self.node = node
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """``(None, *sample_shape)``, as ``keras.Input(...).shape``."""
+        return (None,) + self._sample_shape
+
+    @property
+    def sample_shape(self) -> Shape:
+        """One sample's shape (no batch axis): what ``Layer.build`` receives."""
+        return self._sample_shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self.node.layer.dtype
+
+    @property
+    def is_input(self) -> bool:
+        """True when an :func:`Input` produced this tensor."""
+        return isinstance(self.node.layer, InputLayer)
+
+    def __repr__(self) -> str:
+        source = self.node.layer.name or type(self.node.layer).__name__
+        return f"<SymbolicTensor shape={self.shape} from {source!r}>"
+
+
+def input_tensor(layer: InputLayer) -> SymbolicTensor:
+    """The symbolic tensor of an existing :class:`InputLayer` (rebuilding a saved graph)."""
+    node = Node(layer, [], layer.input_shape)
+    layer._node = node
+    return node.output
+
+
+def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
+    """Record ``layer(inputs)`` in the graph and return its output tensor (no weights made).
+
+    Raises
+    ------
+    TypeError
+        If a merge layer gets one tensor, an ordinary layer a list, or the list mixes
+        symbolic tensors with arrays.
+    ValueError
+        If the layer was already called on symbolic tensors (layers are not shared between
+        nodes here) or the input shapes do not fit the layer (``output_shape`` says why).
+    """
+    who = f"{type(layer).__name__}" + (f" '{layer.name}'" if layer.name else "")
+    multi = getattr(layer, "multi_input", False)
+    if isinstance(inputs, (list, tuple)):
+        if not all(isinstance(t, SymbolicTensor) for t in inputs):
+            kinds = ", ".join(type(t).__name__ for t in inputs)
+            raise TypeError(
+                f"{who} was called on a list mixing symbolic tensors and other values "
+                f"({kinds}); pass only outputs of Input(...) or of layers."
+            )
+        if not multi:
+            if len(inputs) != 1:
+                raise TypeError(
+                    f"{who} takes one input tensor, got a list of {len(inputs)}; combine them "
+                    "first with a merge layer such as Add() or Concatenate()."
+                )
+            inputs = inputs[0]
+    elif multi:
+        raise TypeError(
+            f"{who} merges several tensors: call it on a list, e.g. {type(layer).__name__}()"
+            f"([a, b]), got a single {type(inputs).__name__}."
+        )
+    if getattr(layer, "_node", None) is not None:
+        raise ValueError(
+            f"{who} is already used in a graph; glassnet does not share a layer (and its "
+            "weights) between several calls. Create a new layer for each call."
+        )
+    if multi:
+        tensors = list(inputs)
+        out_shape = layer.output_shape([t.sample_shape for t in tensors])
+    else:
+        tensors = [inputs]
+        out_shape = layer.output_shape(inputs.sample_shape)
+    node = Node(layer, tensors, tuple(out_shape))
+    layer._node = node
+    return node.output
+
+
+def is_symbolic(x: Any) -> bool:
+    """True for a :class:`SymbolicTensor` or a non-empty list/tuple holding one."""
+    if isinstance(x, SymbolicTensor):
+        return True
+    return isinstance(x, (list, tuple)) and any(isinstance(t, SymbolicTensor) for t in x)
+
+
 def Input(  # noqa: N802 - Keras's name
-    shape: tuple[int, ...], name: str | None = None, dtype: str | None = None
-) -> InputLayer:
-    """``Input(shape=(784,))``: the first entry of a Sequential model (Keras 3 style)."""
+    shape: tuple[int, ...] | int, name: str | None = None, dtype: str | None = None
+) -> SymbolicTensor:
+    """A symbolic input tensor of shape ``(None, *shape)``, as ``keras.Input``.
+
+    Parameters
+    ----------
+    shape : tuple of int or int
+        One sample's shape (no batch axis): ``(784,)`` or ``(28, 28, 1)``.
+    name : str, optional
+        Name of the underlying :class:`InputLayer`.
+    dtype : str, optional
+
+    Returns
+    -------
+    SymbolicTensor
+        Start of a functional graph (``glassnet.models.Model(inputs, outputs)``), or the
+        first entry of a :class:`~glassnet.models.Sequential` model.
+    """
     if isinstance(shape, int):
         shape = (shape,)
-    return InputLayer(shape=tuple(shape), name=name, dtype=dtype)
+    return input_tensor(InputLayer(shape=tuple(shape), name=name, dtype=dtype))

@@ -52,10 +52,11 @@ class _Running:
         self.sums = [0.0] * len(self.names)
         self.count = 0
 
-    def add(self, n: int, loss: float, metric_values: list[float]) -> None:
+    def add(self, n: int, loss: float, metric_sums: list[float]) -> None:
+        """``loss`` is the batch mean; ``metric_sums`` are sums over the batch's samples."""
         self.sums[0] += loss * n
-        for i, v in enumerate(metric_values, start=1):
-            self.sums[i] += v * n
+        for i, v in enumerate(metric_sums, start=1):
+            self.sums[i] += v
         self.count += n
 
     def logs(self, prefix: str = "") -> dict[str, float]:
@@ -63,8 +64,8 @@ class _Running:
         return {prefix + k: s / c for k, s in zip(self.names, self.sums, strict=True)}
 
 
-def _metric_values(model, yb, out) -> list[float]:
-    return [float(np.mean(fn(yb, out))) for fn in model._metric_fns]
+def _metric_sums(model, yb, out) -> list[float]:
+    return [float(fn(yb, out).sum()) for fn in model._metric_fns]
 
 
 def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
@@ -150,8 +151,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                     from glassnet.models.diagnose import non_finite_error
 
                     raise non_finite_error(model, xb, yb, epoch, step, loss)
-                running.add(len(xb), loss, _metric_values(model, yb, out) if model._metric_fns
-                            else [])
+                running.add(len(xb), loss, _metric_sums(model, yb, out))
                 if cb.wants_batch_logs:
                     cb.on_train_batch_end(step, running.logs())
                 if model.stop_training:
@@ -239,7 +239,7 @@ def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=
     for xb, yb, wb in source():
         out = model._forward(xb, training=False)
         loss = model.loss(yb, out, wb) + penalty
-        running.add(len(xb), loss, _metric_values(model, yb, out))
+        running.add(len(xb), loss, _metric_sums(model, yb, out))
     logs = running.logs(prefix)
     if verbose:
         import sys

@@ -80,11 +80,7 @@ class RMSprop(Optimizer):
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (
-            ("v",)
-            + (("grad_avg",) if self.centered else ())
-            + (("momentum",) if self.momentum else ())
-        )
+        return ("v",) + (("grad_avg",) if self.centered else ()) + (("momentum",) if self.momentum else ())
 
     def _update(self, p, g, slots, buf, lr, t):
         rho, v = self.rho, slots["v"]

@@ -123,9 +123,7 @@ class Optimizer:
         if isinstance(value, LearningRateSchedule):
             self._learning_rate: LearningRate = value
         else:
-            self._learning_rate = _config.check_number(
-                type(self).__name__, "learning_rate", value, low=0.0
-            )
+            self._learning_rate = _config.check_number(type(self).__name__, "learning_rate", value, low=0.0)
 
     @property
     def lr(self) -> float:
@@ -176,9 +174,7 @@ class Optimizer:
         """
         pairs = list(grads_and_vars)
         if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in pairs):
-            raise ValueError(
-                f"{type(self).__name__}.apply_gradients expects (gradient, variable) pairs."
-            )
+            raise ValueError(f"{type(self).__name__}.apply_gradients expects (gradient, variable) pairs.")
         self.step([v for _, v in pairs], [g for g, _ in pairs])
         return self.iterations
 
@@ -207,9 +203,7 @@ class Optimizer:
     def _check(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         owner = type(self).__name__
         if len(params) != len(grads):
-            raise ValueError(
-                f"{owner}.step got {len(params)} parameter arrays but {len(grads)} gradients."
-            )
+            raise ValueError(f"{owner}.step got {len(params)} parameter arrays but {len(grads)} gradients.")
         if not self._built:
             self._build(params)
         if len(params) != len(self._slots):
@@ -237,8 +231,7 @@ class Optimizer:
                 )
         if self._slots is None:
             self._slots = [
-                {s: np.full_like(p, self._initial_slot_value(s)) for s in self.slot_names}
-                for p in params
+                {s: np.full_like(p, self._initial_slot_value(s)) for s in self.slot_names} for p in params
             ]
         else:  # restored by set_state: check against the parameters, adopt their dtype
             if len(self._slots) != len(params):
@@ -267,9 +260,7 @@ class Optimizer:
         bufs = self._clip_buffers
         if self.clipvalue:
             c = self.clipvalue
-            return [
-                np.clip(g, -c, c, out=b) for g, b in zip(grads, bufs, strict=True)
-            ]  # g in [-c, c]
+            return [np.clip(g, -c, c, out=b) for g, b in zip(grads, bufs, strict=True)]  # g in [-c, c]
         sq_norms = [float(np.vdot(g, g)) for g in grads]  # ||g_i||^2
         if self.clipnorm:  # g_i <- g_i * c / max(||g_i||, c)
             scales = [self.clipnorm / max(math.sqrt(n), self.clipnorm) for n in sq_norms]
@@ -277,8 +268,7 @@ class Optimizer:
             total = math.sqrt(sum(sq_norms))
             scales = [self.global_clipnorm / max(total, self.global_clipnorm)] * len(grads)
         return [
-            g if s == 1.0 else np.multiply(g, s, out=b)
-            for g, s, b in zip(grads, scales, bufs, strict=True)
+            g if s == 1.0 else np.multiply(g, s, out=b) for g, s, b in zip(grads, scales, bufs, strict=True)
         ]
 
     # -- saving ----------------------------------------------------------------------------
@@ -342,8 +332,7 @@ class Optimizer:
             missing = [s for s in self.slot_names if s not in parsed.get(i, {})]
             if missing:
                 raise ValueError(
-                    f"{owner}.set_state: parameter {i} lacks slots "
-                    f"{', '.join(f'{s}_{i}' for s in missing)}."
+                    f"{owner}.set_state: parameter {i} lacks slots {', '.join(f'{s}_{i}' for s in missing)}."
                 )
         self.iterations = iterations
         self._slots = [parsed[i] for i in range(n)] if n else None

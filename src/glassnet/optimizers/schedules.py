@@ -67,12 +67,8 @@ class ExponentialDecay(LearningRateSchedule):
     ) -> None:
         owner = type(self).__name__
         self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
-        self.decay_steps = _config.check_number(
-            owner, "decay_steps", decay_steps, low=0.0, low_open=True
-        )
-        self.decay_rate = _config.check_number(
-            owner, "decay_rate", decay_rate, low=0.0, low_open=True
-        )
+        self.decay_steps = _config.check_number(owner, "decay_steps", decay_steps, low=0.0, low_open=True)
+        self.decay_rate = _config.check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
         self.staircase = bool(staircase)
 
     def __call__(self, step: int) -> float:
@@ -140,9 +136,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __init__(self, boundaries: Sequence[int], values: Sequence[float]) -> None:
         owner = type(self).__name__
-        self.boundaries = [
-            _config.check_number(owner, "boundaries", b, integer=True) for b in boundaries
-        ]
+        self.boundaries = [_config.check_number(owner, "boundaries", b, integer=True) for b in boundaries]
         self.values = [_config.check_number(owner, "values", v, low=0.0) for v in values]
         if len(self.values) != len(self.boundaries) + 1:
             raise ValueError(
@@ -150,9 +144,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"boundaries and {len(self.values)} values."
             )
         if any(b >= c for b, c in zip(self.boundaries, self.boundaries[1:], strict=False)):
-            raise ValueError(
-                f"`boundaries` of {owner} must be strictly increasing, got {self.boundaries}."
-            )
+            raise ValueError(f"`boundaries` of {owner} must be strictly increasing, got {self.boundaries}.")
 
     def __call__(self, step: int) -> float:
         # bisect_left counts the boundaries strictly below `step`.
@@ -199,13 +191,9 @@ class CosineDecay(LearningRateSchedule):
     ) -> None:
         owner = type(self).__name__
         self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
-        self.decay_steps = _config.check_number(
-            owner, "decay_steps", decay_steps, low=1, integer=True
-        )
+        self.decay_steps = _config.check_number(owner, "decay_steps", decay_steps, low=1, integer=True)
         self.alpha = _config.check_number(owner, "alpha", alpha, low=0.0, high=1.0)
-        self.warmup_steps = _config.check_number(
-            owner, "warmup_steps", warmup_steps, low=0, integer=True
-        )
+        self.warmup_steps = _config.check_number(owner, "warmup_steps", warmup_steps, low=0, integer=True)
 
     def __call__(self, step: int) -> float:
         lr0, warmup = self.initial_learning_rate, self.warmup_steps

@@ -1,0 +1,257 @@
+"""Merge layers: combine several tensors into one (``Add``, ``Concatenate`` ...), as in Keras.
+
+A merge layer follows the multi-input convention of :class:`glassnet.layers.base.Layer`:
+``build``/``output_shape`` receive a list of one-sample shapes, ``forward`` a list of arrays
+``[x_1, ..., x_n]``, and ``backward(dL/dy)`` returns the list ``[dL/dx_1, ..., dL/dx_n]``.
+They have no parameters. The residual connection of a ResNet is ``Add()([x, f(x)])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from glassnet.layers.base import Layer, Shape
+
+
+def _batched(shape: Sequence[int | None]) -> tuple[int | None, ...]:
+    """``(4,)`` -> ``(None, 4)``: shapes in messages carry the batch axis, as users see them."""
+    return (None,) + tuple(shape)
+
+
+def _same(a: int | None, b: int | None) -> bool:
+    return a is None or b is None or a == b
+
+
+class _Merge(Layer):
+    """Base of the merge layers: checks the inputs, keeps the multi-input bookkeeping.
+
+    Subclasses implement ``_merge(xs) -> y`` and ``_grads(grad_y) -> [grad_x_i]``, and may set
+    ``n_inputs`` when they take an exact number of tensors.
+    """
+
+    multi_input = True
+    n_inputs: int | None = None
+
+    def _check_count(self, shapes: Sequence[Any]) -> list[tuple[int | None, ...]]:
+        if not isinstance(shapes, (list, tuple)) or not all(
+            isinstance(s, (list, tuple)) for s in shapes
+        ):
+            raise TypeError(
+                f"{type(self).__name__} expects a list of input shapes (one per tensor), "
+                f"got {shapes!r}."
+            )
+        shapes = [tuple(s) for s in shapes]
+        if self.n_inputs is not None and len(shapes) != self.n_inputs:
+            raise ValueError(
+                f"{type(self).__name__} expects exactly {self.n_inputs} inputs, "
+                f"got {len(shapes)}."
+            )
+        if len(shapes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} expects a list of at least 2 inputs, got {len(shapes)}."
+            )
+        return shapes
+
+    def output_shape(self, input_shape: Sequence[Shape]) -> Shape:
+        """Elementwise merges: every input has the same shape, and so has the output."""
+        shapes = self._check_count(input_shape)
+        first = shapes[0]
+        for other in shapes[1:]:
+            if len(other) != len(first) or not all(map(_same, first, other)):
+                raise ValueError(
+                    f"{type(self).__name__} expects inputs of equal shapes, got "
+                    f"{_batched(first)} and {_batched(other)}."
+                )
+        return first
+
+    def build(self, input_shape, rng):
+        self.output_shape(input_shape)  # validates
+        super().build(input_shape, rng)
+        self.built_input_shape = tuple(tuple(s) for s in input_shape)
+
+    def forward(self, xs, training=False):
+        if not isinstance(xs, (list, tuple)):
+            raise TypeError(
+                f"{type(self).__name__} '{self.name}' expects a list of arrays, got "
+                f"{type(xs).__name__}."
+            )
+        self._n = len(xs)
+        return self._merge(list(xs))
+
+    def _merge(self, xs: list[np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _grads(self, grad_y: np.ndarray) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def backward(self, grad_y):
+        return self._grads(grad_y)
+
+
+class Add(_Merge):
+    """``y = x_1 + x_2 + ... + x_n`` (equal shapes): the residual connection.
+
+    Notes
+    -----
+    Shapes: every ``x_i`` and ``y`` are (batch, ...)::
+
+        y = sum_i x_i               forward
+        dL/dx_i = dL/dy             for every i: addition passes the gradient through
+
+    Each input gets its own copy of ``dL/dy``, so a layer downstream that writes into the
+    gradient it receives cannot corrupt another branch's.
+    """
+
+    def _merge(self, xs):
+        y = xs[0] + xs[1]  # a new array: the inputs stay untouched
+        for x in xs[2:]:
+            y += x
+        return y
+
+    def _grads(self, grad_y):
+        return [grad_y] + [grad_y.copy() for _ in range(self._n - 1)]
+
+
+class Subtract(_Merge):
+    """``y = x_1 - x_2`` (exactly two inputs of equal shapes).
+
+    Notes
+    -----
+    ::
+
+        y = x_1 - x_2               forward
+        dL/dx_1 = dL/dy,  dL/dx_2 = -dL/dy
+    """
+
+    n_inputs = 2
+
+    def _merge(self, xs):
+        return xs[0] - xs[1]
+
+    def _grads(self, grad_y):
+        return [grad_y, -grad_y]
+
+
+class Multiply(_Merge):
+    """``y = x_1 * x_2 * ... * x_n`` elementwise (equal shapes): gates, attention masks.
+
+    Notes
+    -----
+    ::
+
+        y = prod_i x_i                          forward
+        dL/dx_i = dL/dy * prod_{j != i} x_j     the product rule, one factor left out
+
+    The inputs are cached; the products leaving one factor out are formed directly (no
+    division by ``x_i``, which may be zero).
+    """
+
+    def _merge(self, xs):
+        self._cache = xs
+        y = xs[0] * xs[1]
+        for x in xs[2:]:
+            y *= x
+        return y
+
+    def _grads(self, grad_y):
+        xs = self._cache
+        grads = []
+        for i in range(len(xs)):
+            g = grad_y.copy()
+            for j, x in enumerate(xs):
+                if j != i:
+                    g *= x
+            grads.append(g)
+        return grads
+
+
+class Average(_Merge):
+    """``y = (x_1 + ... + x_n) / n`` elementwise (equal shapes).
+
+    Notes
+    -----
+    ::
+
+        y = (1/n) sum_i x_i          forward
+        dL/dx_i = dL/dy / n          for every i
+    """
+
+    def _merge(self, xs):
+        y = xs[0] + xs[1]
+        for x in xs[2:]:
+            y += x
+        y *= 1.0 / len(xs)  # in place: keeps the inputs' dtype
+        return y
+
+    def _grads(self, grad_y):
+        share = grad_y * (1.0 / self._n)
+        return [share] + [share.copy() for _ in range(self._n - 1)]
+
+
+class Concatenate(_Merge):
+    """Join the inputs along ``axis`` (Keras's default: the last, features).
+
+    Parameters
+    ----------
+    axis : int, default -1
+        Axis of the batched tensors ``(batch, ...)``; the batch axis 0 cannot be joined.
+
+    Notes
+    -----
+    Shapes: ``x_i`` (batch, ..., d_i, ...), ``y`` (batch, ..., d_1 + ... + d_n, ...)::
+
+        y = [x_1 | x_2 | ... | x_n]              forward, along ``axis``
+        dL/dx_i = dL/dy[..., o_i : o_i + d_i]    backward: split at the same offsets
+    """
+
+    def __init__(self, axis: int = -1, **base: Any) -> None:
+        super().__init__(**base)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0:
+            raise ValueError(
+                f"Concatenate `axis` must be a non-zero integer (axis 0 is the batch), "
+                f"got {axis!r}."
+            )
+        self.axis = int(axis)
+
+    def _sample_axis(self, rank: int) -> int:
+        """Position of ``axis`` in a one-sample shape of ``rank`` dimensions."""
+        k = self.axis - 1 if self.axis > 0 else rank + self.axis
+        if not 0 <= k < rank:
+            raise ValueError(
+                f"Concatenate `axis`={self.axis} is out of range for inputs of rank "
+                f"{rank + 1} (batch axis included)."
+            )
+        return k
+
+    def output_shape(self, input_shape):
+        shapes = self._check_count(input_shape)
+        first = shapes[0]
+        k = self._sample_axis(len(first))
+        for other in shapes[1:]:
+            if len(other) != len(first) or not all(
+                _same(a, b) for i, (a, b) in enumerate(zip(first, other, strict=True)) if i != k
+            ):
+                raise ValueError(
+                    f"Concatenate expects inputs with equal shapes except along axis "
+                    f"{self.axis}, got {_batched(first)} and {_batched(other)}."
+                )
+        sizes = [s[k] for s in shapes]
+        joined = None if any(d is None for d in sizes) else int(sum(sizes))
+        return first[:k] + (joined,) + first[k + 1:]
+
+    def _merge(self, xs):
+        axis = self.axis if self.axis < 0 else self.axis  # batched axis, same numbering
+        self._cache = (axis, np.cumsum([x.shape[axis] for x in xs[:-1]]))
+        return np.concatenate(xs, axis=axis)
+
+    def _grads(self, grad_y):
+        axis, offsets = self._cache
+        return np.split(grad_y, offsets, axis=axis)  # views, one per input
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

@@ -1,0 +1,305 @@
+"""What SimpleRNN, LSTM and GRU share: arguments, weights, the input projection, the output.
+
+A recurrent layer reads ``x`` of shape ``(batch, timesteps, features)`` one step at a time,
+carrying a state ``h`` of shape ``(batch, units)`` that starts at zero. Each cell type (a
+subclass) has ``k`` gate blocks (SimpleRNN 1, LSTM 4, GRU 3) and Keras's weight layout::
+
+    kernel            (features, k * units)   input  -> gates
+    recurrent_kernel  (units,    k * units)   state  -> gates
+    bias              (k * units,)            (GRU with reset_after: (2, k * units))
+
+Everything that does not depend on the cell lives here, so that each cell file holds only its
+step equations and their derivatives:
+
+- the input projection of *all* time steps at once, one matmul
+  ``(T * batch, features) @ (features, k * units)``, stored time-major ``(T, batch, k*units)``
+  so that step ``t`` is one contiguous block;
+- after backpropagation through time has produced ``dL/d(projection)`` for every step, the
+  kernel gradient, the bias gradient and ``dL/dx`` are again one matmul/reduction each over
+  all steps (:meth:`RecurrentLayer._input_backward`);
+- ``return_sequences``, ``go_backwards``, input dropout and recurrent dropout.
+
+Dropout follows Keras's cheaper variant (one mask per sequence, reused at every step, Gal &
+Ghahramani 2016): ``dropout`` masks the input features, ``recurrent_dropout`` masks the state
+``h_{t-1}`` where it enters the recurrent matmul (not where GRU interpolates with it). One
+mask of each kind is shared by all gates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations, initializers, regularizers
+from glassnet.layers.base import Layer
+
+
+def _serialize_reg(identifier: Any) -> Any:
+    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))
+
+
+def _check_rate(owner: str, arg: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{owner} `{arg}` must be a float in [0, 1), got {value!r}.")
+    return float(value)
+
+
+class RecurrentLayer(Layer):
+    """Base of the recurrent layers; a subclass sets ``gates`` and writes the time loop.
+
+    Parameters
+    ----------
+    units : int
+        Size of the state ``h`` (and of each output step).
+    activation : str or ActivationFunction, default 'tanh'
+    use_bias : bool, default True
+    kernel_initializer, recurrent_initializer, bias_initializer : str or initializer
+        Keras's defaults: ``'glorot_uniform'``, ``'orthogonal'``, ``'zeros'``.
+    kernel_regularizer, recurrent_regularizer, bias_regularizer : optional
+    dropout, recurrent_dropout : float in [0, 1), default 0
+        Fraction of input features / state units dropped while training (see module notes).
+    seed : int, optional
+        Seed of the dropout masks (else the model's dropout stream).
+    return_sequences : bool, default False
+        Output every step ``(batch, T, units)`` instead of the last ``(batch, units)``.
+    go_backwards : bool, default False
+        Read the sequence last step first; the sequence returned is in that (reversed) order,
+        as in Keras.
+    return_state, stateful : bool, default False
+        Accepted for Keras compatibility; ``True`` raises NotImplementedError.
+    unroll : bool, default False
+        Accepted and ignored (a graph-compilation hint in Keras; here the loop is Python).
+    """
+
+    #: Number of gate blocks ``k`` in the kernels; set by each cell.
+    gates: int = 1
+
+    def __init__(
+        self,
+        units: int,
+        activation: Any = "tanh",
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        recurrent_initializer: Any = "orthogonal",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        recurrent_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        owner = type(self).__name__
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"{owner} `units` must be a positive integer, got {units!r}.")
+        if return_state:
+            raise NotImplementedError(
+                f"{owner} `return_state=True` is not supported: a Sequential layer has one "
+                "output. Use return_sequences=True and take the last step instead."
+            )
+        if stateful:
+            raise NotImplementedError(
+                f"{owner} `stateful=True` is not supported: every batch starts from a zero state."
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"{owner} `seed` must be a non-negative integer or None, got {seed!r}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        # Resolve now, so that a bad name fails here and not at build time.
+        for arg, value in (("kernel_initializer", kernel_initializer),
+                           ("recurrent_initializer", recurrent_initializer),
+                           ("bias_initializer", bias_initializer)):
+            initializers.get(value)
+            setattr(self, arg, value)
+        for arg, value in (("kernel_regularizer", kernel_regularizer),
+                           ("recurrent_regularizer", recurrent_regularizer),
+                           ("bias_regularizer", bias_regularizer)):
+            regularizers.get(value)
+            setattr(self, arg, value)
+        self.dropout = _check_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = _check_rate(owner, "recurrent_dropout", recurrent_dropout)
+        self.seed = None if seed is None else int(seed)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = False
+        self.go_backwards = bool(go_backwards)
+        self.stateful = False
+        self.unroll = bool(unroll)
+        # Only a layer with dropout draws random numbers (and gets a noise stream).
+        self.stochastic = self.dropout > 0.0 or self.recurrent_dropout > 0.0
+        #: The model clears this on its first layer: no one needs dL/dx there.
+        self.input_grad_needed = True
+
+    # ------------------------------------------------------------------ weights
+    def bias_shape(self) -> tuple[int, ...]:
+        """Shape of ``bias`` (GRU with ``reset_after`` overrides it)."""
+        return (self.gates * self.units,)
+
+    def bias_init(self) -> Any:
+        """Initializer of ``bias`` (LSTM's ``unit_forget_bias`` overrides it)."""
+        return self.bias_initializer
+
+    def _check_rank(self, shape: tuple[int | None, ...]) -> None:
+        """``shape`` is a batch shape; anything but 3 axes with known features is an error."""
+        if len(shape) != 3 or shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects inputs of shape "
+                f"(batch, timesteps, features), got {tuple(shape)}."
+            )
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        x = np.asarray(x)
+        self._check_rank(x.shape)  # before building, so the message shows the batch shape
+        return super().__call__(x, training=training)
+
+    def build(self, input_shape, rng):
+        input_shape = tuple(input_shape)
+        self._check_rank((None,) + input_shape)
+        super().build(input_shape, rng)
+        n_in, width = int(input_shape[-1]), self.gates * self.units
+        self.add_param("kernel", (n_in, width), self.kernel_initializer, rng,
+                       self.kernel_regularizer)
+        self.add_param("recurrent_kernel", (self.units, width), self.recurrent_initializer, rng,
+                       self.recurrent_regularizer)
+        if self.use_bias:
+            self.add_param("bias", self.bias_shape(), self.bias_init(), rng,
+                           self.bias_regularizer)
+        if self.stochastic and (self.seed is not None or self.noise_rng is None):
+            self.noise_rng = np.random.default_rng(self.seed)
+
+    def output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._check_rank((None,) + input_shape)
+        return (input_shape[0], self.units) if self.return_sequences else (self.units,)
+
+    # ------------------------------------------------------------------ shared forward parts
+    def _mask(self, rate: float, shape: tuple[int, ...]) -> np.ndarray:
+        """Inverted-dropout scale ``m / (1 - rate)``, ``m ~ Bernoulli(1 - rate)``."""
+        keep = 1.0 - rate
+        kept = self.noise_rng.random(shape, dtype=np.float32) < keep
+        return np.where(kept, np.asarray(1.0 / keep, self.dtype), np.asarray(0.0, self.dtype))
+
+    def _input_projection(self, x: np.ndarray, training: bool) -> dict[str, Any]:
+        """Check ``x``, then ``Xp = x W + b_in`` for all steps in one matmul, time-major.
+
+        Returns the cache that every cell extends: ``x2`` (T*n, in) (the masked, time-major
+        input the kernel gradient needs), ``xp`` (T, n, k*units), the masks, and ``rm``.
+        """
+        n_in = self.params["kernel"].shape[0]
+        self._check_rank(x.shape)
+        if x.shape[-1] != n_in:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' was built for {n_in} features per step, "
+                f"but received inputs of shape {tuple(x.shape)}."
+            )
+        n, steps = x.shape[0], x.shape[1]
+        if steps == 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}' needs at least one timestep, "
+                             f"got inputs of shape {tuple(x.shape)}.")
+        xs = x[:, ::-1] if self.go_backwards else x
+        # (n, T, in) -> (T, n, in): step t becomes one contiguous (n, in) block.
+        xt = np.ascontiguousarray(xs.transpose(1, 0, 2), dtype=self.dtype)
+        dm = rm = None
+        if training and self.dropout > 0.0:
+            dm = self._mask(self.dropout, (n, n_in))
+            xt *= dm  # the same mask at every step
+        if training and self.recurrent_dropout > 0.0:
+            rm = self._mask(self.recurrent_dropout, (n, self.units))
+        x2 = xt.reshape(steps * n, n_in)
+        xp = x2 @ self.params["kernel"]  # (T*n, in) @ (in, k*units) -> (T*n, k*units)
+        if self.use_bias:
+            b = self.params["bias"]
+            xp += b[0] if b.ndim == 2 else b  # the input bias
+        return {"x2": x2, "xp": xp.reshape(steps, n, -1), "dm": dm, "rm": rm, "n": n,
+                "steps": steps}
+
+    def _state_buffers(self, steps: int, n: int, rm: np.ndarray | None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """``H`` (T+1, n, units) with ``H[0] = 0``, and ``Hin`` (T, n, units): the states as
+        they enter the recurrent matmul (``H[:-1]`` itself, or a masked copy)."""
+        h = np.empty((steps + 1, n, self.units), dtype=self.dtype)
+        h[0] = 0.0
+        hin = h[:-1] if rm is None else np.empty((steps, n, self.units), dtype=self.dtype)
+        return h, hin
+
+    def _output(self, h: np.ndarray) -> np.ndarray:
+        """``(batch, T, units)`` of ``H[1:]``, or the last state ``(batch, units)``."""
+        if self.return_sequences:
+            return np.ascontiguousarray(h[1:].transpose(1, 0, 2))  # (T, n, u) -> (n, T, u)
+        return h[-1].copy()
+
+    # ------------------------------------------------------------------ shared backward parts
+    def _upstream(self, grad_y: np.ndarray, steps: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """``(G, dh)``: the time-major upstream gradient (or None) and the starting ``dh``."""
+        if self.return_sequences:
+            g = grad_y.transpose(1, 0, 2)  # (n, T, u) -> (T, n, u), a view
+            return g, np.array(g[steps - 1], dtype=self.dtype)
+        return None, np.array(grad_y, dtype=self.dtype)
+
+    def _input_backward(self, cache: dict[str, Any], dxp: np.ndarray) -> np.ndarray | None:
+        """Kernel and input-bias gradients, and ``dL/dx``, from ``dxp`` = dL/dXp (T, n, k*u).
+
+        Notes
+        -----
+        With ``X2`` the time-major input (T*n, in) and ``D = dxp`` reshaped to (T*n, k*u)::
+
+            dL/dW    = X2.T @ D           one matmul over every step
+            dL/db_in = sum_rows D
+            dL/dx    = D @ W.T            (T*n, k*u) @ (k*u, in), then back to (n, T, in)
+        """
+        steps, n = cache["steps"], cache["n"]
+        d2 = dxp.reshape(steps * n, -1)
+        np.matmul(cache["x2"].T, d2, out=self.grads["kernel"])  # (in, T*n) @ (T*n, k*u)
+        if self.use_bias:
+            gb = self.grads["bias"]
+            np.sum(d2, axis=0, out=gb[0] if gb.ndim == 2 else gb)
+        if not self.input_grad_needed:
+            return None
+        dx = d2 @ self.params["kernel"].T  # (T*n, k*u) @ (k*u, in) -> (T*n, in)
+        dx = dx.reshape(steps, n, -1)
+        if cache["dm"] is not None:
+            dx *= cache["dm"]
+        dx = dx.transpose(1, 0, 2)  # (T, n, in) -> (n, T, in)
+        if self.go_backwards:
+            dx = dx[:, ::-1]
+        return np.ascontiguousarray(dx)
+
+    def _recurrent_kernel_grad(self, cache: dict[str, Any], drp: np.ndarray) -> None:
+        """``dL/dU = Hin.T @ drp`` over every step (drp: dL/d(h_{t-1} U), (T, n, k*u))."""
+        steps, n = cache["steps"], cache["n"]
+        hin2 = cache["hin"].reshape(steps * n, self.units)
+        np.matmul(hin2.T, drp.reshape(steps * n, -1), out=self.grads["recurrent_kernel"])
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
+            recurrent_initializer=initializers.serialize(
+                initializers.get(self.recurrent_initializer)),
+            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
+            kernel_regularizer=_serialize_reg(self.kernel_regularizer),
+            recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
+            bias_regularizer=_serialize_reg(self.bias_regularizer),
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            seed=self.seed,
+            return_sequences=self.return_sequences,
+            return_state=self.return_state,
+            go_backwards=self.go_backwards,
+            stateful=self.stateful,
+            unroll=self.unroll,
+        )
+        return config
