@@ -249,3 +249,15 @@ def test_progress_bar_verbose_1_and_line_per_epoch_verbose_2(mnist_like, capsys)
     model.fit(x, y, epochs=1, verbose=1)
     captured = capsys.readouterr()
     assert "6/6" in captured.out + captured.err
+
+
+def test_clipnorm_clips_each_weight_separately(rng):
+    x = rng.standard_normal((16, 3)).astype("float64")
+    y = rng.standard_normal((16, 2)).astype("float64") * 100
+    model = Sequential([Dense(2, input_dim=3)], seed=0, dtype="float64")
+    model.compile(SGD(learning_rate=1.0, clipnorm=0.5), "mse")
+    model.build()
+    before = model.get_weights()
+    model.train_on_batch(x, y)
+    steps = [np.linalg.norm(a - b) for a, b in zip(model.get_weights(), before, strict=True)]
+    assert steps == pytest.approx([0.5, 0.5])  # kernel and bias each moved by exactly clipnorm

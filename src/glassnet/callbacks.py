@@ -382,3 +382,24 @@ def _monitored(logs, monitor: str) -> float | None:
     if not logs or monitor not in logs:
         return None
     return float(logs[monitor])
+
+
+class GradientCheck(Callback):
+    """Every ``every`` epochs, check the gradients on ``(x, y)`` (a small batch) and record the
+    worst relative error in the History as ``gradient_check`` (and per weight in ``records``)."""
+
+    def __init__(self, x, y, every: int = 1, tolerance: float = 1e-6) -> None:
+        super().__init__()
+        if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
+            raise ValueError(f"`every` must be a positive integer, got {every!r}.")
+        self.x, self.y, self.every, self.tolerance = x, y, every, tolerance
+        self.records: list[dict[str, Any]] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        rows = self.model.check_gradients(self.x, self.y, self.tolerance, print_fn=None)
+        worst = max((r["relative_error"] for r in rows), default=0.0)
+        self.records.append({"epoch": epoch, "rows": rows})
+        if logs is not None:
+            logs["gradient_check"] = worst

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 #: Subcommand name -> module under ``glassnet.commands``, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
     "scratch": "scratch",
+    "gradcheck": "gradcheck",
 }
 
 

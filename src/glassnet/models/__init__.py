@@ -1,6 +1,9 @@
-"""Models: :class:`Sequential` (and the shared :class:`Model` machinery), saving, loading."""
+"""Models: :class:`Sequential`, the functional :class:`Model` (graphs), saving, loading.
 
-from glassnet.models.model import Model
+The shared base of both is :class:`glassnet.models.model.Model`.
+"""
+
+from glassnet.models.functional import Model  # the functional API; base: models.model.Model
 from glassnet.models.saving import ModelFileError, load_model
 from glassnet.models.sequential import Sequential
 

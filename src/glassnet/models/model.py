@@ -184,7 +184,7 @@ class Model:
             for layer in self._regularized:
                 loss += layer.penalty()
                 layer.add_penalty_gradients()
-        self.optimizer.step([self._flat.theta], [self._flat.grad])
+        self.optimizer.step(self._opt_params, self._opt_grads)
         return loss, out
 
     def train_on_batch(self, x, y, sample_weight=None) -> float:
@@ -201,6 +201,13 @@ class Model:
     def _prepare_training(self) -> None:
         self._fused = self._fused_output()
         self._regularized = [layer for layer in self.layers if layer.regularizers]
+        flat = self._flat
+        if getattr(self.optimizer, "clipnorm", None):
+            # Keras clips each weight's gradient norm separately: hand over per-weight views.
+            self._opt_params = [flat.theta[part] for _, _, part in flat.slots]
+            self._opt_grads = [flat.grad[part] for _, _, part in flat.slots]
+        else:  # one flat vector: the whole update is a few vectorised operations
+            self._opt_params, self._opt_grads = [flat.theta], [flat.grad]
 
     # ---------------------------------------------------------------- fit
     def fit(
@@ -346,6 +353,20 @@ class Model:
         text = summary_text(self, line_length or 65)
         (print_fn or print)(text)
         return text
+
+    def check_gradients(self, x: Any, y: Any, tolerance: float = 1e-6,
+                        print_fn: Any = print) -> list[dict[str, Any]]:
+        """Check every weight's gradient against central differences (float64 copy); prints a
+        per-layer table (max absolute / relative error, pass/fail) and returns its rows."""
+        from glassnet.models.teaching import check_gradients
+
+        return check_gradients(self, x, y, tolerance=tolerance, print_fn=print_fn)
+
+    def explain_step(self, x: Any, y: Any, learning_rate: float | None = None) -> list[Any]:
+        """One gradient-descent step laid open per layer: z, a, delta, dW, db and the update."""
+        from glassnet.models.teaching import explain_step
+
+        return explain_step(self, x, y, learning_rate)
 
     def save(self, filepath: Any) -> None:
         """Architecture, weights, optimizer state and history in one file, written atomically."""

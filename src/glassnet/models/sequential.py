@@ -43,7 +43,21 @@ class Sequential(Model):
         return list(self._layers)
 
     def add(self, layer: Layer) -> None:
-        """Append a layer, naming it ``<type>_<k>`` (``dense_1``) unless it has a name."""
+        """Append a layer, naming it ``<type>_<k>`` (``dense_1``) unless it has a name.
+
+        The first entry may be ``Input(shape=...)`` (a symbolic tensor) or an ``InputLayer``:
+        it only declares the input shape.
+        """
+        from glassnet.layers.input import SymbolicTensor
+
+        if isinstance(layer, SymbolicTensor):
+            if not layer.is_input:
+                raise TypeError(
+                    "Sequential.add accepts only the tensor of Input(shape=...) as a symbolic "
+                    f"entry, got the output of {layer.node.layer.name!r}; build graphs with "
+                    "glassnet.models.Model(inputs, outputs)."
+                )
+            layer = layer.node.layer
         if not isinstance(layer, Layer):
             raise TypeError(
                 f"Sequential.add expects a Layer (e.g. Dense(30)), got {type(layer).__name__}."
