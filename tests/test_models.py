@@ -261,3 +261,34 @@ def test_clipnorm_clips_each_weight_separately(rng):
     model.train_on_batch(x, y)
     steps = [np.linalg.norm(a - b) for a, b in zip(model.get_weights(), before, strict=True)]
     assert steps == pytest.approx([0.5, 0.5])  # kernel and bias each moved by exactly clipnorm
+
+
+def test_blas_threads_follow_step_size():
+    from glassnet.models.threads import SMALL_STEP_FLOPS, step_flops
+
+    small = workshop_model()
+    small.build()
+    big = Sequential([Dense(2048, input_dim=784), Dense(2048), Dense(10)])
+    big.build()
+    assert step_flops(small, 32) < SMALL_STEP_FLOPS < step_flops(big, 128)
+    # forward multiply-adds of the workshop net: 784*30 + 30*30 + 30*10 per sample, x2 x3
+    assert step_flops(small, 1) == pytest.approx(6 * (784 * 30 + 30 * 30 + 30 * 10))
+
+
+def test_float32_model_caches_only_float32(mnist_like):
+    (x, y), _ = mnist_like
+    model = Sequential([Dense(16, input_dim=784, activation="gelu"), Dropout(0.2),
+                        Activation("elu"), Dense(10, activation="softmax")], seed=0)
+    model.compile("adamw", "categorical_crossentropy", metrics=["accuracy"])
+    model.train_on_batch(x[:32].astype("float64"), y[:32])
+    seen = 0
+    for layer in model.layers:
+        cache = layer._cache if isinstance(layer._cache, tuple) else (layer._cache,)
+        for arr in cache:
+            if isinstance(arr, np.ndarray) and arr.dtype.kind == "f":
+                assert arr.dtype == np.float32, (layer.name, arr.dtype)
+                seen += 1
+    assert seen >= 5
+    assert model._flat.theta.dtype == model._flat.grad.dtype == np.float32
+    assert all(s.dtype == np.float32 for s in model.optimizer.get_state().values()
+               if isinstance(s, np.ndarray) and s.ndim)

@@ -69,6 +69,8 @@ class Model:
         self.history: Any = None
         self._flat: FlatParameters | None = None
         self._fused = False
+        #: BLAS threads for this model's products: 'auto' (by step size), an int, or None.
+        self.blas_threads: int | str | None = "auto"
 
     # ---------------------------------------------------------------- subclass interface
     @property
@@ -257,6 +259,12 @@ class Model:
         self._ensure_built(x)
         self._check_input_shape(x)
         bs = _batch_size(batch_size, default=256)
+        from glassnet.models.threads import blas_threads
+
+        with blas_threads(self, bs):
+            return self._predict_batches(x, bs)
+
+    def _predict_batches(self, x: np.ndarray, bs: int) -> np.ndarray:
         first = self._forward(x[:bs], training=False)
         if len(x) <= bs:
             return first.copy() if first.base is not None else first

@@ -127,8 +127,12 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
     model.history = history
     model.stop_training = False
 
+    from glassnet.models.threads import blas_threads
+
     cb.on_train_begin()
     logs: dict[str, float] = {}
+    threads = blas_threads(model, batch_size)
+    threads.__enter__()
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
@@ -166,6 +170,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
     finally:
         # Also on KeyboardInterrupt: callbacks close their files and restore weights, and
         # the History holds only complete epochs.
+        threads.__exit__(None, None, None)
         cb.on_train_end(logs)
     return history
 

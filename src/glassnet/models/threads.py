@@ -1,0 +1,60 @@
+"""How many BLAS threads a model's matrix products get.
+
+Small products (the workshop's 784-30-30-10 net in batches of 32) run fastest on one thread:
+waking a second costs more than it saves, and on a shared 2-core machine two threads collapse
+when another process competes. Large products (wide layers, convolutions) want every core.
+The choice is made once per ``fit``/``predict`` from the model's estimated work per step, and
+applied with threadpoolctl (the ``speed`` extra); without it, BLAS keeps its own setting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+
+#: Below this many floating-point operations per training step, use one BLAS thread.
+SMALL_STEP_FLOPS = 3e7
+
+
+def step_flops(model: Any, batch_size: int) -> float:
+    """Rough multiply-adds x 2 for forward + backward (x 3) of every layer with a kernel.
+
+    A kernel's last axis is its output width; ``kernel.size / out`` inputs feed each output
+    value, and the layer's output shape says how many output values a sample has.
+    """
+    total = 0.0
+    shapes = model.layer_output_shapes() if hasattr(model, "layer_output_shapes") else None
+    for i, layer in enumerate(model.layers):
+        kernel = layer.params.get("kernel")
+        if kernel is None or shapes is None:
+            continue
+        outputs = float(np.prod([d for d in shapes[i][1:] if d is not None]))
+        fan_in = kernel.size / kernel.shape[-1]
+        total += 2.0 * batch_size * outputs * fan_in
+    return 3.0 * total
+
+
+def blas_threads(model: Any, batch_size: int) -> contextlib.AbstractContextManager:
+    """A context in which BLAS uses the thread count that suits this model's step size.
+
+    ``model.blas_threads`` may be ``'auto'`` (default), an int, or None (leave BLAS alone).
+    """
+    setting = getattr(model, "blas_threads", "auto")
+    if setting is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    if setting == "auto":
+        try:
+            limit = 1 if step_flops(model, batch_size) < SMALL_STEP_FLOPS else None
+        except (AttributeError, ValueError):
+            return contextlib.nullcontext()
+        if limit is None:
+            return contextlib.nullcontext()
+    else:
+        limit = int(setting)
+    return threadpool_limits(limits=limit, user_api="blas")
