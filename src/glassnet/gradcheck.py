@@ -125,3 +125,27 @@ def check_model(model: Any, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> 
                 "relative_error": relative_error(analytic, numeric),
             })
     return rows
+
+
+def check_merge_layer(layer: Any, xs: list[np.ndarray], rng: np.random.Generator | None = None,
+                      training: bool = False, eps: float = 1e-6) -> dict[str, float]:
+    """:func:`check_layer` for a layer with several inputs (``multi_input``, e.g. ``Add``):
+    ``{'x0': e, 'x1': e, ..., '<param>': e}``, one entry per input and per parameter."""
+    rng = rng or np.random.default_rng(0)
+    xs = [np.array(x, dtype=np.float64) for x in xs]
+    if not layer.built:
+        layer.dtype = np.dtype("float64")
+        layer.build([x.shape[1:] for x in xs], rng)
+    upstream = rng.standard_normal(layer.forward(xs, training=training).shape)
+
+    def loss() -> float:
+        return float(np.sum(upstream * layer.forward(xs, training=training)))
+
+    layer.forward(xs, training=training)
+    grads_x = layer.backward(upstream)
+    analytic = {key: g.copy() for key, g in layer.grads.items()}
+    errors = {f"x{i}": relative_error(g, numeric_gradient(loss, x, eps))
+              for i, (g, x) in enumerate(zip(grads_x, xs, strict=True))}
+    for key, p in layer.params.items():
+        errors[key] = relative_error(analytic[key], numeric_gradient(loss, p, eps))
+    return errors

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.preprocessing import to_categorical
+
+__all__ = ["next_model_seed", "set_random_seed", "to_categorical"]
+
 _GLOBAL_SEED: list[np.random.SeedSequence] = []
 
 
@@ -24,33 +28,3 @@ def next_model_seed() -> np.random.SeedSequence:
     if _GLOBAL_SEED:
         return _GLOBAL_SEED[0].spawn(1)[0]
     return np.random.SeedSequence()
-
-
-def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
-    """One-hot encode integer labels: ``(n,)`` -> ``(n, num_classes)`` (Keras's function).
-
-    Raises
-    ------
-    ValueError
-        If labels are negative, not integers, or not below ``num_classes``.
-    """
-    y = np.asarray(y)
-    if y.ndim > 1 and y.shape[-1] == 1:
-        y = y[..., 0]
-    if y.size and y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
-        raise ValueError("`y` must hold integer class labels, got non-integer values.")
-    if y.size and y.dtype.kind not in "iufb":
-        raise ValueError(f"`y` must hold integer class labels, got dtype {y.dtype}.")
-    labels = y.astype(np.intp)
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"`y` must hold non-negative labels, got minimum {labels.min()}.")
-    top = int(labels.max()) + 1 if labels.size else 0
-    if num_classes is None:
-        num_classes = top
-    elif top > num_classes:
-        raise ValueError(
-            f"`num_classes` is {num_classes} but `y` holds the label {top - 1}."
-        )
-    out = np.zeros(labels.shape + (num_classes,), dtype=dtype)
-    np.put_along_axis(out, labels[..., None], 1, axis=-1)
-    return out

@@ -5,6 +5,14 @@
 are generated, deterministic from their seed.
 """
 
+from glassnet.datasets import digits, fashion_mnist, idx, mnist, sources
+from glassnet.datasets.errors import (
+    ChecksumError,
+    DatasetError,
+    DownloadError,
+    IDXFormatError,
+    MissingFilesError,
+)
 from glassnet.datasets.toy import (
     make_astronaut,
     make_blobs,
@@ -15,10 +23,20 @@ from glassnet.datasets.toy import (
 )
 
 __all__ = [
+    "ChecksumError",
+    "DatasetError",
+    "DownloadError",
+    "IDXFormatError",
+    "MissingFilesError",
+    "digits",
+    "fashion_mnist",
+    "idx",
     "make_astronaut",
     "make_blobs",
     "make_circles",
     "make_moons",
     "make_regression_1d",
     "make_spirals",
+    "mnist",
+    "sources",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from glassnet.datasets.mnist import FILES, SPLITS, Split, _check_split, load_mnist_like
+from glassnet.datasets.mnist import FILES, SPLITS, Split, check_split, load_mnist_like
 from glassnet.datasets.sources import Checksums, DataSource
 
 #: Names of the classes, by label (as in Zalando's README and Keras's docs).
@@ -90,7 +90,7 @@ def load_split(
     Arguments as for :func:`glassnet.datasets.mnist.load_split`; only the two files of
     ``split`` ('train' or 'test') need to exist.
     """
-    _check_split(split)
+    check_split(split)
     (pair,) = load_mnist_like(
         [split], SOURCE, FILES, path, download=download, cache_dir=cache_dir,
         mirrors=MIRRORS if mirrors is None else mirrors,

@@ -50,6 +50,10 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {dt.newbyteorder("=") if dt.itemsize > 1 else dt: code for code, dt in IDX_DTYPES.items()}
 #: What each ``expected_kind`` requires of the number of dimensions.
 _KIND_NDIM = {"images": 3, "labels": 1}
+_SWAPPED = {
+    ("images", 1): " Is it a labels file passed where images belong?",
+    ("labels", 3): " Is it an images file passed where labels belong?",
+}
 _GZIP_MAGIC = b"\x1f\x8b"
 # Deflate cannot expand data by more than about 1032:1, so a gzip file of m bytes holds at
 # most ~1032 m bytes: a header promising more is impossible and is refused before reading.
@@ -121,8 +125,7 @@ def _check_kind(header: IDXHeader, expected_kind: str | None, path: Path) -> Non
         )
     ndim = _KIND_NDIM[expected_kind]
     if len(header.shape) != ndim:
-        other = {1: " Is it a labels file passed where images belong?",
-                 3: " Is it an images file passed where labels belong?"}.get(len(header.shape), "")
+        other = _SWAPPED.get((expected_kind, len(header.shape)), "")
         raise IDXFormatError(
             f"IDX file '{path}' holds {_describe(header.shape)}, but {expected_kind} "
             f"(a {ndim}-D idx{ndim} file) were expected.{other}"
@@ -270,7 +273,7 @@ def read_labels(path: str | os.PathLike[str], num_classes: int | None = None) ->
             i = int(bad[0])
             raise IDXFormatError(
                 f"Labels file '{path}' holds {bad.size} labels outside [0, {num_classes}), "
-                f"e.g. {labels[i]!r} at index {i}."
+                f"e.g. {int(labels[i])} at index {i}."
             )
     return labels
 

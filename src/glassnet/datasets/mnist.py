@@ -75,7 +75,8 @@ SOURCE = DataSource(
 Split = tuple[np.ndarray, np.ndarray]
 
 
-def _check_split(split: str) -> str:
+def check_split(split: str) -> str:
+    """``split`` if it is 'train' or 'test', else a ValueError listing the choices."""
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}.")
     return split
@@ -188,7 +189,7 @@ def load_split(
         n = 60000 for 'train', 10000 for 'test'.
     y : ndarray of shape (n,), uint8
     """
-    _check_split(split)
+    check_split(split)
     (pair,) = load_mnist_like(
         [split], SOURCE, FILES, path, download=download, cache_dir=cache_dir,
         mirrors=MIRRORS if mirrors is None else mirrors,

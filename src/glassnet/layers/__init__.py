@@ -6,18 +6,50 @@ Developers working in parallel: do not git add/commit/stash/checkout; the lead c
 """
 
 from glassnet.layers.activation import Activation
+from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
+from glassnet.layers.conv import Conv2D
 from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.dense import Dense
-from glassnet.layers.input import Input, InputLayer
+from glassnet.layers.embedding import Embedding
+from glassnet.layers.input import Input, InputLayer, SymbolicTensor
+from glassnet.layers.merge import Add, Average, Concatenate, Multiply, Subtract
+from glassnet.layers.normalization import BatchNormalization, LayerNormalization
+from glassnet.layers.padding import ZeroPadding2D
+from glassnet.layers.pooling import (
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+)
+from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 
 __all__ = [
+    "RandomAugmentation",
     "Activation",
+    "Add",
+    "Average",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv2D",
     "Dense",
     "Dropout",
+    "Embedding",
     "Flatten",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "GRU",
     "Input",
     "InputLayer",
     "Layer",
+    "LayerNormalization",
+    "LSTM",
+    "MaxPooling2D",
+    "Multiply",
     "Reshape",
+    "SimpleRNN",
+    "Subtract",
+    "SymbolicTensor",
+    "ZeroPadding2D",
 ]

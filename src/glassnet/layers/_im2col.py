@@ -22,8 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 PADDINGS = ("valid", "same")
+#: Below this many channels, im2col/col2im work tap by tap (measured faster there).
+SMALL_CHANNELS = 4
 
 
 def int_pair(value: Any, owner: str, arg: str, minimum: int = 1) -> tuple[int, int]:
@@ -112,30 +115,40 @@ def im2col(xp: np.ndarray, kernel: tuple[int, int], strides: tuple[int, int],
 
     Row ``(b, y, x)`` of ``cols.reshape(n * oh * ow, kh * kw * c)`` holds the window under
     output pixel ``(y, x)`` of sample ``b`` in the order of a ``(kh, kw, c, f)`` kernel
-    reshaped to ``(kh * kw * c, f)``, so the convolution is ``cols @ kernel``.
+    reshaped to ``(kh * kw * c, f)``, so the convolution is ``cols @ kernel``. ``out`` (of that
+    shape) is filled when given.
 
-    Built tap by tap (``kh * kw`` block copies of contiguous channel runs), which beats one
-    ``as_strided`` copy when there are few channels; ``out`` is reused when given.
+    With several channels, one copy from an ``as_strided`` window view (runs of ``kw * c``
+    contiguous values when undilated); with one to three channels, ``kh * kw`` tap copies,
+    which measured 3x faster there (the window view's runs are only ``kw`` long).
     """
     n, _, _, c = xp.shape
-    (oh, ow), (kh, kw) = out_hw, kernel
-    if out is None or out.shape != (n, oh, ow, kh, kw, c) or out.dtype != xp.dtype:
+    (oh, ow), (kh, kw), (sh, sw), (dh, dw) = out_hw, kernel, strides, dilation
+    if out is None:
         out = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
-    for i, j, di, dj in tap_offsets(kernel, dilation):
-        out[:, :, :, i, j, :] = tap(xp, di, dj, out_hw, strides)
+    if c >= SMALL_CHANNELS:
+        s0, s1, s2, s3 = xp.strides
+        windows = as_strided(xp, shape=(n, oh, ow, kh, kw, c),
+                             strides=(s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3),
+                             writeable=False)
+        np.copyto(out, windows)
+    else:
+        for i, j, di, dj in tap_offsets(kernel, dilation):
+            out[:, :, :, i, j, :] = tap(xp, di, dj, out_hw, strides)
     return out
 
 
 def col2im(dcols: np.ndarray, padded_shape: tuple[int, int, int, int],
-           kernel: tuple[int, int], strides: tuple[int, int],
-           dilation: tuple[int, int]) -> np.ndarray:
-    """Adjoint of :func:`im2col`: sum ``dcols`` (n, oh, ow, kh, kw, c) back onto the input.
+           strides: tuple[int, int], dilation: tuple[int, int]) -> np.ndarray:
+    """Adjoint of :func:`im2col`: sum the tap gradients back onto the padded input.
 
-    Each input pixel receives the gradient of every window that contains it; one
-    strided ``+=`` per tap does exactly that.
+    ``dcols`` has shape ``(kh, kw, n, oh, ow, c)``: ``dcols[i, j]`` is the gradient of what
+    tap ``(i, j)`` read. Each input pixel receives the gradient of every window containing
+    it; one strided ``+=`` per tap does exactly that. The adds run fastest when each
+    ``dcols[i, j]`` is contiguous (tap-major), see :class:`~glassnet.layers.Conv2D`.
     """
-    n, oh, ow = dcols.shape[:3]
+    kh, kw, _, oh, ow = dcols.shape[:5]
     dxp = np.zeros(padded_shape, dtype=dcols.dtype)
-    for i, j, di, dj in tap_offsets(kernel, dilation):
-        tap(dxp, di, dj, (oh, ow), strides)[...] += dcols[:, :, :, i, j, :]
+    for i, j, di, dj in tap_offsets((kh, kw), dilation):
+        tap(dxp, di, dj, (oh, ow), strides)[...] += dcols[i, j]
     return dxp

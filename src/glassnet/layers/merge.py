@@ -243,7 +243,7 @@ class Concatenate(_Merge):
         return first[:k] + (joined,) + first[k + 1:]
 
     def _merge(self, xs):
-        axis = self.axis if self.axis < 0 else self.axis  # batched axis, same numbering
+        axis = self.axis  # counts the batch axis, as the arrays do
         self._cache = (axis, np.cumsum([x.shape[axis] for x in xs[:-1]]))
         return np.concatenate(xs, axis=axis)
 

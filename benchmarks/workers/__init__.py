@@ -1,0 +1,1 @@
+"""One worker script per framework; ``run.py`` runs each in its own process."""

@@ -1,0 +1,150 @@
+"""The peer benchmark harness (benchmarks/run.py) end to end, in --quick mode.
+
+One run trains W1 for 1 epoch on 600 rows with glassnet (and PyTorch where it is installed),
+each in its own worker process, then the JSON, the markdown and the PNG are checked. Without
+Fashion-MNIST on disk, --quick falls back to synthetic images (tested on its own below), so
+the test passes on any machine; the accuracies then mean nothing and are not checked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "benchmarks"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_MPL = importlib.util.find_spec("matplotlib") is not None
+ROW_KEYS = {"workload", "framework", "status", "epoch_seconds", "median_epoch_s", "min_epoch_s",
+            "max_epoch_s", "median_epoch_cpu_s", "test_accuracy", "predict_s", "peak_mb",
+            "baseline_mb", "threads"}
+
+
+@pytest.fixture(scope="module")
+def bench_modules():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import common
+        import report
+        import run
+
+        yield common, report, run
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    frameworks = "glassnet,torch" if HAS_TORCH else "glassnet"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--workloads", "W1",
+         "--frameworks", frameworks, "--out", str(out), "--timeout", "120"],
+        capture_output=True, text=True, timeout=180, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc.stdout
+
+
+def test_quick_run_writes_results_json(quick_run):
+    out, _ = quick_run
+    doc = json.loads((out / "results.json").read_text())
+    assert {"meta", "results", "ratios", "runs"} <= set(doc)
+    meta = doc["meta"]
+    assert meta["quick"] is True and meta["epochs"] == 1 and meta["threads"] == 1
+    assert meta["n_train"] == 600 and meta["n_test"] == 200
+    assert "load average" in meta["started_load"]
+    rows = {r["framework"]: r for r in doc["results"]}
+    expected = {"glassnet", "torch"} if HAS_TORCH else {"glassnet"}
+    assert set(rows) == expected
+    for row in rows.values():
+        assert row["status"] == "ok", row
+        assert ROW_KEYS <= set(row)
+        assert len(row["epoch_seconds"]) == 1 and row["median_epoch_s"] > 0
+        assert row["min_epoch_s"] <= row["median_epoch_s"] <= row["max_epoch_s"]
+        assert 0.0 <= row["test_accuracy"] <= 1.0
+        assert row["predict_s"] > 0 and row["threads"] == 1
+        assert row["peak_mb"] >= 0 and row["baseline_mb"] > 0
+
+
+def test_quick_run_ratio_against_torch(quick_run):
+    if not HAS_TORCH:
+        pytest.skip("PyTorch is not installed: no glassnet/PyTorch ratio")
+    out, _ = quick_run
+    doc = json.loads((out / "results.json").read_text())
+    q = doc["ratios"]["W1"]
+    rows = {r["framework"]: r for r in doc["results"]}
+    assert q["train"] == pytest.approx(rows["glassnet"]["median_epoch_s"]
+                                       / rows["torch"]["median_epoch_s"])
+    assert q["train_target"] == 0.2 and isinstance(q["train_ok"], bool)
+    assert {"predict", "memory", "train_cpu"} <= set(q)
+
+
+def test_quick_run_prints_and_writes_the_table(quick_run):
+    out, stdout = quick_run
+    md = (out / "results.md").read_text()
+    for text in (stdout, md):
+        assert "| workload | framework | median s/epoch |" in text
+        assert "| W1 | glassnet |" in text
+    assert "≤ 0.20×" in md
+
+
+def test_quick_run_chart_is_a_png(quick_run):
+    if not HAS_MPL:
+        pytest.skip("matplotlib is not installed: no chart")
+    out, _ = quick_run
+    png = out / "benchmark.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+
+    img = matplotlib.image.imread(png)
+    assert img.ndim == 3 and img.shape[0] > 200 and img.shape[1] > 400
+
+
+def test_synthetic_data_has_fashion_mnist_shapes(bench_modules, tmp_path):
+    common, _, _ = bench_modules
+    meta = common.prepare_data(tmp_path, "synthetic", 50, 20)
+    assert meta == {"data": "synthetic", "n_train": 50, "n_test": 20}
+    x, y, xt, yt = common.load_prepared(tmp_path)
+    assert x.shape == (50, 28, 28) and xt.shape == (20, 28, 28)
+    assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    assert y.dtype == np.int64 and set(np.unique(y)) <= set(range(10))
+    assert common.shaped(x, "mlp").shape == (50, 784)
+    assert common.shaped(x, "cnn").shape == (50, 28, 28, 1)
+    assert common.shaped(x, "cnn", channels_first=True).shape == (50, 1, 28, 28)
+
+
+def test_skipped_frameworks_are_reported(bench_modules):
+    common, report, run = bench_modules
+    assert run.skip_reason("sklearn", common.WORKLOADS["W3"]) == "scikit-learn has no CNN/RNN layers"
+    assert run.skip_reason("keras", common.WORKLOADS["W3"]) is not None
+    rows = [{"workload": "W3", "framework": "sklearn", "status": "skipped",
+             "note": "scikit-learn has no CNN/RNN layers"}]
+    assert "| W3 | scikit-learn | skipped: scikit-learn has no CNN/RNN layers |" in \
+        report.markdown(rows, {}, {"W3": 0.75})
+
+
+def test_merge_pools_repeats(bench_modules):
+    _, report, _ = bench_modules
+    runs = [{"workload": "W1", "framework": "glassnet", "status": "ok", "epoch_seconds": [3.0, 1.0],
+             "epoch_cpu_seconds": [2.0, 1.0], "test_accuracy": 0.5, "predict_s": 0.2,
+             "peak_mb": 10.0, "baseline_mb": 50.0, "fit_total_s": 4.0},
+            {"workload": "W1", "framework": "glassnet", "status": "ok", "epoch_seconds": [2.0],
+             "epoch_cpu_seconds": [1.5], "test_accuracy": 0.7, "predict_s": 0.4,
+             "peak_mb": 12.0, "baseline_mb": 50.0, "fit_total_s": 2.0}]
+    row = report.merge(runs)
+    assert row["median_epoch_s"] == 2.0 and (row["min_epoch_s"], row["max_epoch_s"]) == (1.0, 3.0)
+    assert row["median_epoch_cpu_s"] == 1.5 and row["repeats"] == 2
+    assert row["test_accuracy"] == pytest.approx(0.6) and row["peak_mb"] == 12.0
+
+
+def test_bad_workload_is_refused(bench_modules):
+    _, _, run = bench_modules
+    with pytest.raises(SystemExit):
+        run.parse_args(["--workloads", "W9"])
