@@ -124,8 +124,9 @@ def markdown(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
 
 def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
           targets: dict[str, float], path: Path, title: str) -> Path | None:
-    """Grouped bars of s/epoch per workload (log scale, min–max whiskers, target marks) and a
-    second panel of the glassnet/PyTorch ratios against their targets. None if no matplotlib."""
+    """Grouped bars of s/epoch per workload (log scale, min–max whiskers, CPU-time diamonds,
+    target marks) and a second panel of the glassnet/PyTorch ratios against their targets.
+    Returns None when matplotlib is not installed."""
     try:
         import matplotlib
 
@@ -136,10 +137,11 @@ def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
     ok = [r for r in rows if r.get("status") == "ok"]
     workloads = list(dict.fromkeys(r["workload"] for r in rows))
     frameworks = [f for f in FRAMEWORK_LABELS if any(r["framework"] == f for r in ok)]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.6), gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / max(len(frameworks), 1)
     by = {(r["workload"], r["framework"]): r for r in ok}
     labeled: set[str] = set()
+    lows: list[float] = []
     for j, fw in enumerate(frameworks):
         for i, wl in enumerate(workloads):
             r = by.get((wl, fw))
@@ -149,40 +151,57 @@ def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
             med = r["median_epoch_s"]
             err = [[med - r["min_epoch_s"]], [r["max_epoch_s"] - med]]
             ax.bar(x, med, width * 0.92, color=COLORS.get(fw), yerr=err, capsize=3,
-                   label=None if fw in labeled else FRAMEWORK_LABELS[fw])
+                   ecolor="#444444", label=None if fw in labeled else FRAMEWORK_LABELS[fw])
             labeled.add(fw)
-            ax.annotate(f"{med:.2f}", (x, med), xytext=(0, 3), textcoords="offset points",
-                        ha="center", fontsize=8)
+            ax.annotate(f"{med:.2f} s", (x, r["max_epoch_s"]), xytext=(0, 4),
+                        textcoords="offset points", ha="center", fontsize=8.5, fontweight="bold")
+            lows.append(r["min_epoch_s"])
+            cpu = r.get("median_epoch_cpu_s")
+            if cpu:
+                ax.plot(x, cpu, marker="D", color="white", markeredgecolor="black", markersize=6,
+                        linestyle="none", label=None if "cpu" in labeled else "CPU s/epoch (median)")
+                labeled.add("cpu")
+                lows.append(cpu)
             if fw == "glassnet" and wl in targets and (wl, "torch") in by:
                 goal = targets[wl] * by[(wl, "torch")]["median_epoch_s"]
                 ax.hlines(goal, x - width / 2, x + width / 2, colors="black", linestyles="--",
-                          linewidth=1.5, label=None if "target" in labeled else "glassnet target")
+                          linewidth=2, label=None if "target" in labeled
+                          else "glassnet target (× PyTorch's median)")
                 labeled.add("target")
+                lows.append(goal)
     ax.set_yscale("log")
-    ax.set_xticks(range(len(workloads)), workloads)
-    ax.set_ylabel("seconds per training epoch (median; whiskers min–max; log scale)")
-    ax.set_title("Training time per epoch, same data, network and optimizer")
-    ax.legend(fontsize=9, loc="upper left")
+    if lows:
+        top = max(r["max_epoch_s"] for r in ok)
+        ax.set_ylim(min(lows) * 0.6, top * 1.8)
+    ax.set_xticks(range(len(workloads)), workloads, fontsize=11)
+    ax.set_ylabel("wall seconds per training epoch (log scale)\nbar: median, whiskers: min–max")
+    ax.set_title("Training time per epoch: same data, network, optimizer, batch")
+    ax.legend(fontsize=8.5, loc="upper left", ncol=2)
     ax.grid(axis="y", which="both", alpha=0.3)
 
     names = list(rats)
-    kinds = [("train", "s/epoch", "#1f77b4"), ("predict", "predict", "#2ca02c"),
-             ("memory", "peak memory", "#9467bd")]
+    kinds = [("train", "s/epoch (wall)", "#1f77b4"), ("train_cpu", "CPU s/epoch", "#aec7e8"),
+             ("predict", "predict time", "#2ca02c"), ("memory", "peak memory", "#9467bd")]
+    bw = 0.8 / len(kinds)
+    tallest = 1.0
     for k, (key, label, color) in enumerate(kinds):
-        xs = [i + (k - 1) * 0.26 for i in range(len(names))]
-        vals = [rats[n][key] or 0.0 for n in names]
-        ax2.bar(xs, vals, 0.24, color=color, label=label)
+        xs = [i + (k - (len(kinds) - 1) / 2) * bw for i in range(len(names))]
+        vals = [rats[n].get(key) or 0.0 for n in names]
+        tallest = max(tallest, *vals) if vals else tallest
+        ax2.bar(xs, vals, bw * 0.92, color=color, label=label)
         for x, v in zip(xs, vals, strict=True):
             ax2.annotate(f"{v:.2f}", (x, v), xytext=(0, 2), textcoords="offset points",
                          ha="center", fontsize=8)
     for i, n in enumerate(names):
-        ax2.hlines(rats[n]["train_target"], i - 0.4, i - 0.14, colors="black", linestyles="--",
-                   linewidth=1.5, label="s/epoch target" if i == 0 else None)
-    ax2.axhline(1.0, color="grey", linewidth=1, label="parity (predict, memory targets)")
-    ax2.set_xticks(range(len(names)), names)
+        x0 = i - (len(kinds) - 1) / 2 * bw
+        ax2.hlines(rats[n]["train_target"], x0 - bw / 2, x0 + bw / 2, colors="black",
+                   linestyles="--", linewidth=2, label="s/epoch target" if i == 0 else None)
+    ax2.axhline(1.0, color="grey", linewidth=1, label="parity = predict & memory target")
+    ax2.set_ylim(0, tallest * 1.15)
+    ax2.set_xticks(range(len(names)), names, fontsize=11)
     ax2.set_ylabel("glassnet ÷ PyTorch (lower is better)")
-    ax2.set_title("glassnet relative to PyTorch, this run")
-    ax2.legend(fontsize=8)
+    ax2.set_title("glassnet relative to PyTorch, same run")
+    ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
     ax2.grid(axis="y", alpha=0.3)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -19,9 +19,12 @@ Method (also printed into results.md):
   threads collapse when another process competes; one is as fast for W1-sized layers.
 * memory: ``ru_maxrss`` after training + predict minus ``ru_maxrss`` after the framework
   import and the data load (the baseline), in the same worker process.
-* predict: glassnet ``model.predict(x_test, batch_size=256)``; PyTorch ``no_grad`` forward
-  in batches of 256 (eval mode); Keras ``predict(batch_size=256)``; sklearn
-  ``predict_proba`` on the whole test set.
+* predict: median of 3 calls of glassnet ``model.predict(x_test, batch_size=256)``;
+  PyTorch ``no_grad`` forward in batches of 256 (eval mode); Keras
+  ``predict(batch_size=256)``; sklearn ``predict_proba`` on the whole test set.
+* CPU s/epoch: the worker's process CPU time per epoch. On a loaded machine the wall time
+  also counts other processes' time slices; the CPU time does not (it still feels their
+  cache and memory-bandwidth contention), so compare both.
 * the PyTorch loop is the bare eager loop (no DataLoader, no per-batch ``.item()``);
   glassnet's ``fit`` also keeps a running loss and accuracy, so its ratio is conservative.
 * ``--quick`` keeps 600 training and 200 test rows and 1 epoch; without Fashion-MNIST on
@@ -195,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({data_meta['n_train']}/{data_meta['n_test']} rows)\n\n"
               f"load before: `{load_before}`  \nload after: `{load_after}`\n\n")
     (args.out / "results.md").write_text(header + table)
-    title = (f"{data_meta['data'].split(' ')[0]} {data_meta['n_train']}/{data_meta['n_test']}, "
-             f"{args.threads} thread(s), {args.epochs} epoch(s) x {args.repeats}; "
-             f"{load_before.split('load average')[-1].strip(': ')} load avg at start")
+    title = (f"{data_meta['data'].split(' ')[0]} {data_meta['n_train']}/{data_meta['n_test']} rows, "
+             f"{args.threads} thread(s), {args.epochs} epoch(s) x {args.repeats} repeat(s); "
+             f"load average at start {load_before.split('load average')[-1].strip(': ')}, "
+             f"at end {load_after.split('load average')[-1].strip(': ')}")
     png = report.chart(rows, rats, targets, args.out / "benchmark.png", title)
     print(header + table)
     print(f"wrote {args.out / 'results.json'}, {args.out / 'results.md'}"

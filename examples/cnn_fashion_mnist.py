@@ -5,7 +5,8 @@ Run:  python examples/cnn_fashion_mnist.py                  (both models, full d
       python examples/cnn_fashion_mnist.py --quick          (a few hundred images, 1 epoch: CI)
 
 1. ``baseline``: Conv2D(32, 3, relu) - MaxPool - Conv2D(64, 3, relu) - MaxPool - Flatten -
-   Dense(128, relu) - Dense(10, softmax); Adam(1e-3), batch 128. Target: test accuracy >= 0.91.
+   Dense(128, relu) - Dropout(0.3) - Dense(10, softmax); Adam(1e-3) decayed along a cosine,
+   batch 128. Target: test accuracy >= 0.91.
 2. ``bn``: the same two conv blocks with 'same' padding and BatchNormalization before each
    ReLU (and after the Dense(128)), dropout 0.3 before the classifier, trained on randomly
    shifted (+-2 px) and horizontally flipped images, Adam with cosine learning-rate decay.
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from glassnet.augment import ImageAugmenter
 from glassnet.callbacks import Callback
 from glassnet.datasets import fashion_mnist
 from glassnet.layers import (
@@ -51,20 +53,30 @@ class EpochReport(Callback):
         super().__init__()
         self.x_test, self.y_test = x_test, y_test
         self.times: list[float] = []
+        self.cpu_times: list[float] = []
         self.accuracies: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._t0 = time.perf_counter()
+        self._t0, self._cpu0 = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._t0)  # training only
+        # Training only. CPU seconds (all threads of this process) tell how much work an
+        # epoch is when other processes share the cores; wall seconds depend on them.
+        self.times.append(time.perf_counter() - self._t0)
+        self.cpu_times.append(time.process_time() - self._cpu0)
         pred = self.model.predict(self.x_test, batch_size=500).argmax(axis=1)
         self.accuracies.append(float((pred == self.y_test).mean()))
-        print(f"  epoch {epoch + 1}: {self.times[-1]:.1f} s, train loss {logs['loss']:.4f}, "
-              f"test accuracy {self.accuracies[-1]:.4f}", flush=True)
+        print(f"  epoch {epoch + 1}: {self.times[-1]:.1f} s ({self.cpu_times[-1]:.1f} CPU s), "
+              f"train loss {logs['loss']:.4f}, test accuracy {self.accuracies[-1]:.4f}",
+              flush=True)
 
 
-def baseline_model(seed: int) -> Sequential:
+def baseline_model(seed: int, steps: int) -> Sequential:
+    """The Keras-tutorial CNN, plus dropout before the classifier and a cosine-decayed Adam.
+
+    Without the last two (constant ``Adam(1e-3)``, no dropout) it overfits after ~10 epochs
+    and ends near 0.91 (see docs/cnn_results.md).
+    """
     model = Sequential([
         Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)),
         MaxPooling2D(),
@@ -72,9 +84,11 @@ def baseline_model(seed: int) -> Sequential:
         MaxPooling2D(),
         Flatten(),
         Dense(128, activation="relu"),
+        Dropout(0.3),
         Dense(10, activation="softmax"),
     ], seed=seed)
-    model.compile(optimizer=Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
+    schedule = CosineDecay(initial_learning_rate=1e-3, decay_steps=steps, alpha=0.01)
+    model.compile(optimizer=Adam(learning_rate=schedule), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
 
@@ -104,34 +118,10 @@ def bn_model(seed: int, steps: int) -> Sequential:
 
 
 def shifted_and_flipped(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int):
-    """Endless shuffled batches, each image shifted by up to 2 px and flipped with p = 1/2.
-
-    Uses glassnet's ImageAugmenter when present; otherwise the same two transforms in NumPy.
-    """
-    try:
-        from glassnet.augment import ImageAugmenter
-    except ImportError:  # pragma: no cover - the augmenter ships with glassnet
-        ImageAugmenter = None  # noqa: N806
-    if ImageAugmenter is not None:
-        flow = ImageAugmenter(shift=2, flip="horizontal", seed=seed).flow(
-            x, y, batch_size=batch_size, seed=seed)
-        return flow, len(flow)
-    rng = np.random.default_rng(seed)
-    steps = -(-len(x) // batch_size)
-
-    def batches():
-        while True:
-            order = rng.permutation(len(x))
-            for i in range(0, len(x), batch_size):
-                idx = order[i:i + batch_size]
-                xb = np.pad(x[idx], ((0, 0), (2, 2), (2, 2), (0, 0)))  # (b, 32, 32, 1)
-                dy, dx = rng.integers(0, 5, size=2)
-                xb = xb[:, dy:dy + 28, dx:dx + 28]  # one shift per batch: still a crop
-                flip = rng.random(len(idx)) < 0.5
-                xb[flip] = xb[flip, :, ::-1]
-                yield np.ascontiguousarray(xb), y[idx]
-
-    return batches(), steps
+    """Endless shuffled batches, each image shifted by up to 2 px and flipped with p = 1/2."""
+    flow = ImageAugmenter(shift=2, flip="horizontal", seed=seed).flow(
+        x, y, batch_size=batch_size, seed=seed)
+    return flow, len(flow)
 
 
 def load(quick: bool):
@@ -149,7 +139,7 @@ def run(name: str, data, epochs: int, seed: int) -> dict:
     print(f"\n{name}: batch {BATCH}, {epochs} epochs, {len(x_train)} training images",
           flush=True)
     if name == "baseline":
-        model = baseline_model(seed)
+        model = baseline_model(seed, -(-len(x_train) // BATCH) * epochs)
         model.fit(x_train, y_train, batch_size=BATCH, epochs=epochs, verbose=0,
                   callbacks=[report])
     else:
@@ -161,8 +151,10 @@ def run(name: str, data, epochs: int, seed: int) -> dict:
         "model": name, "epochs": epochs, "train_images": len(x_train),
         "median_epoch_s": float(np.median(report.times)),
         "total_train_s": float(np.sum(report.times)),
+        "median_epoch_cpu_s": float(np.median(report.cpu_times)),
         "test_accuracy": report.accuracies[-1], "best_test_accuracy": max(report.accuracies),
         "accuracy_per_epoch": report.accuracies, "seconds_per_epoch": report.times,
+        "cpu_seconds_per_epoch": report.cpu_times,
         "params": model.count_params(),
     }
 
@@ -172,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true",
                         help="512 training / 256 test images, 1 epoch each (CI smoke test)")
     parser.add_argument("--model", choices=["baseline", "bn", "both"], default="both")
-    parser.add_argument("--baseline-epochs", type=int, default=12)
+    parser.add_argument("--baseline-epochs", type=int, default=15)
     parser.add_argument("--bn-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the results to this JSON file")
@@ -185,11 +177,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
                                        else args.bn_epochs)
         results.append(run(name, data, epochs, args.seed))
     print(f"\n(cores available: {os.cpu_count()})")
-    print("| model | epochs | median s/epoch | total train s | final test accuracy |")
-    print("|---|---:|---:|---:|---:|")
+    print("| model | epochs | median s/epoch (wall) | median CPU s/epoch | total train s | "
+          "final test accuracy |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['model']} | {r['epochs']} | {r['median_epoch_s']:.1f} | "
-              f"{r['total_train_s']:.0f} | {r['test_accuracy']:.4f} |")
+              f"{r['median_epoch_cpu_s']:.1f} | {r['total_train_s']:.0f} | "
+              f"{r['test_accuracy']:.4f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -63,6 +63,10 @@ def load_data(n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, ...]:
     return name, flat(x[i]), y[i].astype(np.int64), flat(xt[j]), yt[j].astype(np.int64)
 
 
+HEALTH = {"dead_fraction": "dead ReLUs (mean over layers)",
+          "saturated_fraction": "saturated sigmoids (mean over layers)"}
+
+
 def normalization() -> type | None:
     """``LayerNormalization`` if this glassnet has it (it is being written), else None."""
     return getattr(layers, "LayerNormalization", None)
@@ -117,7 +121,7 @@ def train(model: Any, data: tuple, epochs: int, every: int) -> dict[str, Any]:
 def ratio(norms: np.ndarray) -> str:
     """First layer's gradient norm over the last layer's, as text."""
     if norms[-1] == 0:
-        return "undefined (no gradient reaches any layer: every unit is dead)"
+        return "undefined (all zero: the last hidden layer's ReLUs are all dead)"
     return f"{norms[0] / norms[-1]:.1e}"
 
 
@@ -153,7 +157,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     results = {}
     for label, model in models.items():
         results[label] = r = train(model, data, epochs, every)
-        health = ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in r["health"].items())
+        health = ", ".join(f"{HEALTH[k]} {v:.0%}" for k, v in r["health"].items())
         print(f"\n{label}: {r['layers']} layers ({r['dense']} Dense), "
               f"{model.count_params():,} params, {r['seconds']:.1f} s")
         print(f"  |grad| first layer / last layer: {ratio(r['norms_start'])} at step 0, "

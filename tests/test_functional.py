@@ -241,3 +241,50 @@ def test_wrong_data_shape_and_model_called_symbolically(rng):
         model.fit(np.ones((2, 5)), np.zeros(2), verbose=0)
     with pytest.raises(TypeError, match="cannot be called on symbolic tensors"):
         model(Input(shape=(4,)))
+
+
+# ---------------------------------------------------------------- Residual, inside Sequential
+def test_residual_layer_gradients_and_equivalence_with_the_graph(rng):
+    from glassnet.gradcheck import check_layer
+    from glassnet.layers import Residual
+
+    errors = check_layer(Residual([Dense(4, activation="tanh"), Dense(4)]),
+                         rng.standard_normal((3, 4)), rng)
+    assert set(errors) == {"x", "0/kernel", "0/bias", "1/kernel", "1/bias"}
+    assert max(errors.values()) < 1e-6, errors
+
+    seq = Sequential([Input(shape=(4,)), Dense(4, activation="tanh"),
+                      Residual([Dense(4, activation="relu"), Dropout(0.2), Dense(4)]),
+                      Dense(3, activation="softmax")], seed=5, dtype="float64")
+    x_in = Input(shape=(4,))
+    h = Dense(4, activation="tanh")(x_in)
+    f = Dense(4)(Dropout(0.2)(Dense(4, activation="relu")(h)))
+    fun = Model(x_in, Dense(3, activation="softmax")(Add()([h, f])), seed=5, dtype="float64")
+    x, labels = blobs(rng, n=32)
+    for model in (seq, fun):
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(x, labels, epochs=2, batch_size=8, verbose=0)
+    np.testing.assert_allclose(seq.predict(x), fun.predict(x), rtol=1e-12)
+    assert seq.count_params() == fun.count_params() == 20 + 20 + 20 + 15
+    seq.compile("sgd", "sparse_categorical_crossentropy")
+    rows = check_model(seq, x[:4], labels[:4])
+    assert max(r["relative_error"] for r in rows) < 1e-6, rows
+
+
+def test_residual_layer_saves_and_rejects_shape_changes(tmp_path, rng):
+    from glassnet.layers import Residual
+
+    model = Sequential([Input(shape=(4,)), Residual([Dense(8, activation="relu"), Dense(4)]),
+                        Dense(2)], seed=0)
+    model.compile("adam", "mse")
+    x = rng.standard_normal((10, 4))
+    model.fit(x, rng.standard_normal((10, 2)), epochs=1, verbose=0)
+    model.save(tmp_path / "r.npz")
+    np.testing.assert_array_equal(load_model(tmp_path / "r.npz").predict(x), model.predict(x))
+    bad = Sequential([Input(shape=(4,)), Residual([Dense(3)], name="res")])
+    with pytest.raises(ValueError, match=r"maps \(None, 4\) to \(None, 3\)"):
+        bad.build()
+    with pytest.raises(TypeError, match="single-input layers"):
+        Residual([Add()])
+    with pytest.raises(ValueError, match="non-empty list of layers"):
+        Residual([])

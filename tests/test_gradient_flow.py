@@ -166,7 +166,8 @@ def test_very_deep_resnet_example_quick(capsys):
     module = _example("very_deep_resnet")
     assert module.main(["--quick", "--blocks", "8"]) == 0
     result = module.run(["--quick"])  # the full depth: at least 100 layers
-    assert result["depth"] >= 100 and result["dense"] == 102
+    assert result["depth"] >= 200 and result["dense"] == 102
+    assert result["depth"] == sum(result["counts"].values())
     assert np.isfinite(result["loss"]).all()
     assert result["test_accuracy"] > 0.3  # one short epoch; chance is 0.1
-    assert "254 layers" in capsys.readouterr().out or result["depth"] == 204
+    assert f"{result['depth']} layers (102 Dense" in capsys.readouterr().out

@@ -264,7 +264,7 @@ def test_clipnorm_clips_each_weight_separately(rng):
 
 
 def test_blas_threads_follow_step_size():
-    from glassnet.models.threads import SMALL_STEP_FLOPS, step_flops
+    from glassnet.models.threads import SMALL_STEP_FLOPS, layer_flops, step_flops
 
     small = workshop_model()
     small.build()
@@ -273,6 +273,9 @@ def test_blas_threads_follow_step_size():
     assert step_flops(small, 32) < SMALL_STEP_FLOPS < step_flops(big, 128)
     # forward multiply-adds of the workshop net: 784*30 + 30*30 + 30*10 per sample, x2 x3
     assert step_flops(small, 1) == pytest.approx(6 * (784 * 30 + 30 * 30 + 30 * 10))
+    deep_narrow = Sequential([Dense(64, input_dim=64) for _ in range(40)])
+    deep_narrow.build()
+    assert max(layer_flops(deep_narrow, 128)) < SMALL_STEP_FLOPS < step_flops(deep_narrow, 128)
 
 
 def test_float32_model_caches_only_float32(mnist_like):
@@ -292,3 +295,21 @@ def test_float32_model_caches_only_float32(mnist_like):
     assert model._flat.theta.dtype == model._flat.grad.dtype == np.float32
     assert all(s.dtype == np.float32 for s in model.optimizer.get_state().values()
                if isinstance(s, np.ndarray) and s.ndim)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copied_model_still_trains_its_own_weights(mnist_like, how):
+    import copy
+    import pickle
+
+    (x, y), _ = mnist_like
+    model = workshop_model(seed=0)
+    model.compile(SGD(learning_rate=0.1), "categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    clone = copy.deepcopy(model) if how == "deepcopy" else pickle.loads(pickle.dumps(model))
+    before = clone.get_weights()
+    clone.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(before[0], clone.get_weights()[0])  # the clone learns
+    assert not np.shares_memory(clone.get_weights()[0], model.get_weights()[0])
+    np.testing.assert_array_equal(model.get_layer("dense_1").params["kernel"],
+                                  model._flat.theta[: 784 * 30].reshape(784, 30))

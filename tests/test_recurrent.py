@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from glassnet.gradcheck import check_layer, check_model
-from glassnet.layers import GRU, LSTM, Dense, SimpleRNN
+from glassnet.layers import GRU, LSTM, Dense, Input, SimpleRNN
 from glassnet.layers.base import deserialize_layer, serialize_layer
-from glassnet.models import Sequential, load_model
+from glassnet.models import Model, Sequential, load_model
 from glassnet.optimizers import Adam
 
 
@@ -156,7 +156,7 @@ def test_lstm_and_gru_match_pytorch(rng):
 # ---------------------------------------------------------------- Keras layout and summary
 @pytest.mark.parametrize("cls, k, n_bias", [(SimpleRNN, 1, 1), (LSTM, 4, 1), (GRU, 3, 2)])
 def test_weight_shapes_and_keras_param_counts(cls, k, n_bias):
-    f, u = 28, 128
+    f, u = 7, 12  # (28, 128) is in test_summary_shapes_and_counts
     layer = cls(u)
     layer.build((10, f), np.random.default_rng(0))
     assert layer.params["kernel"].shape == (f, k * u)
@@ -250,6 +250,21 @@ def test_first_layer_does_not_compute_input_gradient(rng):
     first.forward(rng.standard_normal((2, 5, 3)).astype(np.float32))
     assert first.backward(np.ones((2, 4), np.float32)) is None
     assert first.grads["kernel"].any()
+
+
+def test_functional_model(rng):
+    inputs = Input(shape=(6, 3))
+    h = GRU(5, return_sequences=True)(inputs)
+    outputs = Dense(1, activation="sigmoid")(LSTM(4)(h))
+    model = Model(inputs, outputs)
+    model.compile("adam", "binary_crossentropy")
+    x = rng.standard_normal((8, 6, 3)).astype(np.float32)
+    model.fit(x, (x[:, 0, 0] > 0).astype(np.float32), epochs=1, verbose=0)
+    assert model.predict(x).shape == (8, 1)
+    assert model.layers[-2].output_shape((6, 5)) == (4,)
+    with pytest.raises(ValueError, match=r"LSTM expects inputs of shape \(batch, timesteps, "
+                                         r"features\), got \(None, 28\)"):
+        LSTM(4)(Input(shape=(28,)))
 
 
 # ---------------------------------------------------------------- errors

@@ -194,5 +194,5 @@ def test_sample_weight_changes_the_fit_and_zero_weights_are_refused():
 
 def test_one_class_is_refused_with_a_clear_message():
     x = np.random.default_rng(0).normal(size=(10, 3))
-    with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
+    with pytest.raises(ValueError, match="at least 2 classes to learn from; got 1 class"):
         GlassClassifier().fit(x, np.zeros(10))

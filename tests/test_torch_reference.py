@@ -356,6 +356,41 @@ def test_global_pooling_matches_torch(rng, name):
     assert_rel(gx, gxt, what="dL/dx")
 
 
+@pytest.mark.parametrize("padding", [1, (2, 0), ((1, 2), (0, 3))], ids=["int", "pair", "pairs"])
+def test_zero_padding_matches_torch(rng, padding):
+    layer = need("ZeroPadding2D")(padding)
+    x = rng.normal(size=(2, 3, 4, 2))
+    upstream = rng.normal(size=(2, *layer.output_shape((3, 4, 2))))
+    y, gx, _ = run_glassnet(layer, x, upstream)
+    (t_, b), (l_, r) = layer.padding
+    yt, gxt, _ = torch_vjp(lambda v: F.pad(v, (0, 0, l_, r, t_, b)), x, upstream, {})
+    assert_rel(y, yt, what="y")
+    assert_rel(gx, gxt, what="dL/dx")
+
+
+MERGES = [("Add", lambda xs: xs[0] + xs[1] + xs[2]), ("Subtract", lambda xs: xs[0] - xs[1]),
+          ("Multiply", lambda xs: xs[0] * xs[1] * xs[2]), ("Average", lambda xs: sum(xs) / len(xs)),
+          ("Concatenate", lambda xs: torch.cat(xs, dim=-1))]
+
+
+@pytest.mark.parametrize("name, twin", MERGES, ids=[m[0] for m in MERGES])
+def test_merge_layers_match_torch(rng, name, twin):
+    layer = need(name)()
+    n = 2 if name == "Subtract" else 3
+    xs = [rng.normal(size=(4, 5)) for _ in range(n)]
+    layer.dtype = np.dtype("float64")
+    layer.build([x.shape[1:] for x in xs], rng)
+    y = layer.forward([x.copy() for x in xs])
+    upstream = rng.normal(size=y.shape)
+    gxs = layer.backward(upstream)
+    xts = [t(x).requires_grad_(True) for x in xs]
+    yt = twin(xts)
+    (yt * t(upstream)).sum().backward()
+    assert_rel(y, yt, what="y")
+    for i, (g, xt) in enumerate(zip(gxs, xts, strict=True)):
+        assert_rel(g, xt.grad, what=f"dL/dx{i}")
+
+
 # ============================================================================ normalization
 @pytest.mark.parametrize("shape", [(8, 5), (4, 3, 3, 2)], ids=["dense", "image"])
 @pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])

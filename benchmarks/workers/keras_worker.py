@@ -76,9 +76,8 @@ def train(args, wl):
     model.fit(x_train, y_train, batch_size=wl.batch_size, epochs=args.epochs, verbose=0,
               callbacks=[timer])
     result.fit_total_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    scores = model.predict(x_test, batch_size=common.PREDICT_BATCH, verbose=0)
-    result.predict_s = time.perf_counter() - t0
+    result.predict_s, scores = common.timed_predict(
+        lambda: model.predict(x_test, batch_size=common.PREDICT_BATCH, verbose=0))
     memory.stop(result)
     result.epoch_seconds = timer.watch.times
     result.epoch_cpu_seconds = timer.watch.cpu_times

@@ -49,9 +49,7 @@ def train(args, wl):
         clf.partial_fit(x_train, y_train, classes=classes)
         watch.stop()
     result.fit_total_s = time.perf_counter() - t_fit
-    t0 = time.perf_counter()
-    scores = clf.predict_proba(x_test)
-    result.predict_s = time.perf_counter() - t0
+    result.predict_s, scores = common.timed_predict(lambda: clf.predict_proba(x_test))
     memory.stop(result)
     result.epoch_seconds = watch.times
     result.epoch_cpu_seconds = watch.cpu_times

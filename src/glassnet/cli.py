@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 #: Subcommand name -> module under ``glassnet.commands``, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "compare": "compare",
     "scratch": "scratch",
     "gradcheck": "gradcheck",
 }

@@ -149,7 +149,8 @@ class _GlassEstimator(BaseEstimator):
                 f"(n_features_in, n_outputs) -> Model; got {type(build_fn).__name__}."
             )
         if not model.compiled:
-            model.compile(optimizer=self._make_optimizer(), loss=self._loss(model.output_shape[-1]))
+            width = int(model.output_shape[-1] or n_outputs)
+            model.compile(optimizer=self._make_optimizer(), loss=self._loss(width))
         return model
 
     def _accepted_widths(self, n_outputs: int) -> tuple[int, ...]:
@@ -305,7 +306,7 @@ class GlassClassifier(ClassifierMixin, _GlassEstimator):
         self.classes_ = classes
         n_outputs = 1 if len(classes) == 2 else len(classes)
         self.model_ = self._build_model(X.shape[1], n_outputs, X.dtype)
-        self.history_ = {}
+        self.history_: dict[str, list[float]] = {}
 
     def _targets(self, encoded: np.ndarray, dtype: np.dtype) -> np.ndarray:
         if self.model_.output_shape[-1] == 1:
@@ -418,7 +419,7 @@ class GlassRegressor(RegressorMixin, _GlassEstimator):
         self._y_1d = np.ndim(y) == 1
         self.n_outputs_ = y2.shape[1]
         self.model_ = self._build_model(X.shape[1], self.n_outputs_, X.dtype)
-        self.history_ = {}
+        self.history_: dict[str, list[float]] = {}
         return y2
 
     def _output_layer(self, n_outputs: int) -> Layer:
@@ -447,7 +448,7 @@ def _check_sizes(sizes: Any) -> list[int]:
     except TypeError:
         values = None
     if values is None or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
-                                 and s > 0 for s in values):
+                                 and int(s) > 0 for s in values):
         raise ValueError(
             f"`hidden_layer_sizes` must be a tuple of positive integers, got {sizes!r}."
         )

@@ -23,6 +23,7 @@ from glassnet.layers.pooling import (
     MaxPooling2D,
 )
 from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
+from glassnet.layers.residual import Residual
 
 __all__ = [
     "RandomAugmentation",
@@ -48,6 +49,7 @@ __all__ = [
     "MaxPooling2D",
     "Multiply",
     "Reshape",
+    "Residual",
     "SimpleRNN",
     "Subtract",
     "SymbolicTensor",

@@ -29,8 +29,9 @@ Shape = tuple[int | None, ...]
 
 
 def _snake(name: str) -> str:
-    """``MaxPooling2D`` -> ``max_pooling2d``; the prefix of automatic layer names."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """``MaxPooling2D`` -> ``max_pooling2d``, ``SimpleRNN`` -> ``simple_rnn`` (Keras's rule)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Layer:
@@ -75,6 +76,8 @@ class Layer:
     #: Layers that draw random numbers while training (Dropout, noise) set this True; the
     #: model then hands them a generator of their own in ``noise_rng``.
     stochastic: bool = False
+    #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
+    multi_input: bool = False
 
     def __init__(
         self,

@@ -96,13 +96,13 @@ class Dense(Layer):
         if x.ndim == 2:
             np.matmul(x.T, grad_z, out=self.grads["kernel"])  # (in, b) @ (b, units)
             if self.use_bias:
-                np.sum(grad_z, axis=0, out=self.grads["bias"])
+                np.add.reduce(grad_z, axis=0, out=self.grads["bias"])
         else:  # (batch, ..., in): flatten the leading axes into one
             x2 = x.reshape(-1, x.shape[-1])
             g2 = grad_z.reshape(-1, self.units)
             np.matmul(x2.T, g2, out=self.grads["kernel"])
             if self.use_bias:
-                np.sum(g2, axis=0, out=self.grads["bias"])
+                np.add.reduce(g2, axis=0, out=self.grads["bias"])
         if not self.input_grad_needed:
             return None
         return grad_z @ self.params["kernel"].T  # (batch, units) @ (units, in)

@@ -89,12 +89,16 @@ class Embedding(Layer):
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True
 
+    def _who(self) -> str:
+        """``LSTM 'lstm_1'`` for messages (just ``LSTM`` before a model has named it)."""
+        return f"{type(self).__name__} '{self.name}'" if self.name else type(self).__name__
+
     def build(self, input_shape, rng):
         input_shape = tuple(input_shape)
         if self.input_length is not None and input_shape and input_shape[0] not in (
                 None, self.input_length):
             raise ValueError(
-                f"Embedding '{self.name}' was given input_length={self.input_length}, but "
+                f"{self._who()} was given input_length={self.input_length}, but "
                 f"receives sequences of shape {(None,) + input_shape}."
             )
         super().build(input_shape, rng)
@@ -110,22 +114,22 @@ class Embedding(Layer):
         x = np.asarray(x)
         if x.ndim < 1:
             raise ValueError(
-                f"Embedding '{self.name}' expects an array of ids of shape (batch, ...), got a "
+                f"{self._who()} expects an array of ids of shape (batch, ...), got a "
                 f"scalar.")
         if x.dtype.kind == "f":
             if not np.isfinite(x).all() or (x != np.rint(x)).any():
                 raise ValueError(
-                    f"Embedding '{self.name}' expects integer ids, but the input of shape "
+                    f"{self._who()} expects integer ids, but the input of shape "
                     f"{x.shape} holds non-integer values (e.g. {float(x[x != np.rint(x)].flat[0])})."
                 )
         elif x.dtype.kind not in "iub":
             raise ValueError(
-                f"Embedding '{self.name}' expects integer ids, got an array of dtype {x.dtype}.")
+                f"{self._who()} expects integer ids, got an array of dtype {x.dtype}.")
         if x.size:
             low, high = x.min(), x.max()
             if low < 0 or high >= self.input_dim:
                 raise ValueError(
-                    f"Embedding '{self.name}' has input_dim={self.input_dim}, so ids must be in "
+                    f"{self._who()} has input_dim={self.input_dim}, so ids must be in "
                     f"[0, {self.input_dim}); got ids from {low:g} to {high:g}."
                 )
         return x.astype(np.intp)

@@ -5,9 +5,9 @@ Both standardise ``x`` over some axes and apply a learned affine map::
     xhat = (x - mu) / sqrt(var + eps),      y = gamma * xhat + beta
 
 Batch norm takes ``mu, var`` per *feature* over the batch (and the image axes); layer norm
-takes them per *sample* over the features. Both work on a 2-D view ``(rows, features)``:
-batch norm reduces over rows, layer norm over features. Sums over long axes go through BLAS
-(``ones @ a``): 4x faster than ``a.sum(axis=0)`` in float32, and more accurate.
+takes them per *sample* over the features. Each works on a 2-D view of ``x``: batch norm on
+``(n, pixels * c)`` with per-feature vectors tiled along the row (long inner loops, see
+``_channels``), layer norm on ``(rows, features)``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ def _float_in(value: Any, owner: str, arg: str, low: float, high: float | None,
         bound = f"{'>' if low_open else '>='} {low}" + ("" if high is None else f" and <= {high}")
         raise ValueError(f"{owner} `{arg}` must be a number {bound}, got {value!r}.")
     return float(value)
-
-
-def _colsum(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=0)`` for a 2-D ``a`` (rows, k) as one BLAS matrix-vector product."""
-    return np.ones(a.shape[0], dtype=a.dtype) @ a  # (rows,) @ (rows, k) -> (k,)
 
 
 def _reg(identifier: Any) -> Any:
@@ -360,11 +355,10 @@ class LayerNormalization(Layer):
             )
         x2 = self._to_rows(x)  # (r, d)
         d = x2.shape[1]
-        ones = np.ones(d, dtype=x2.dtype)
-        xhat = x2 - (x2 @ ones / d)[:, None]  # (r, d), centred
-        var = (xhat * xhat) @ ones / d  # (r,)
-        inv = 1.0 / np.sqrt(var + self.epsilon)  # (r,)
-        xhat *= inv[:, None]
+        xhat = x2 - x2.mean(axis=1, keepdims=True)  # (r, d), centred
+        var = np.einsum("ij,ij->i", xhat, xhat) / d  # (r,)
+        inv = (1.0 / np.sqrt(var + self.epsilon))[:, None]  # (r, 1)
+        xhat *= inv
         y = xhat * self.params["gamma"].reshape(-1) if self.scale else xhat.copy()
         if self.center:
             y += self.params["beta"].reshape(-1)
@@ -376,17 +370,17 @@ class LayerNormalization(Layer):
         g2 = self._to_rows(grad_y)  # (r, d)
         d = g2.shape[1]
         if self.center:
-            self.grads["beta"][...] = _colsum(g2).reshape(self.grads["beta"].shape)
+            self.grads["beta"][...] = g2.sum(axis=0).reshape(self.grads["beta"].shape)
         if self.scale:
-            self.grads["gamma"][...] = _colsum(g2 * xhat).reshape(self.grads["gamma"].shape)
+            dgamma = np.einsum("ij,ij->j", g2, xhat)  # (d,)
+            self.grads["gamma"][...] = dgamma.reshape(self.grads["gamma"].shape)
             gh = g2 * self.params["gamma"].reshape(-1)  # (r, d)
         else:
             gh = g2
-        ones = np.ones(d, dtype=g2.dtype)
-        dx = xhat * ((gh * xhat) @ ones / -d)[:, None]  # the path through var
+        dx = xhat * (np.einsum("ij,ij->i", gh, xhat) / -d)[:, None]  # the path through var
         dx += gh
-        dx -= (gh @ ones / d)[:, None]  # the path through mu
-        dx *= inv[:, None]
+        dx -= gh.mean(axis=1, keepdims=True)  # the path through mu
+        dx *= inv
         return self._from_rows(dx, shape)
 
     def get_config(self):

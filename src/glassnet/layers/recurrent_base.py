@@ -139,6 +139,10 @@ class RecurrentLayer(Layer):
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True
 
+    def _who(self) -> str:
+        """``LSTM 'lstm_1'`` for messages (just ``LSTM`` before a model has named it)."""
+        return f"{type(self).__name__} '{self.name}'" if self.name else type(self).__name__
+
     # ------------------------------------------------------------------ weights
     def bias_shape(self) -> tuple[int, ...]:
         """Shape of ``bias`` (GRU with ``reset_after`` overrides it)."""
@@ -152,13 +156,15 @@ class RecurrentLayer(Layer):
         """``shape`` is a batch shape; anything but 3 axes with known features is an error."""
         if len(shape) != 3 or shape[-1] is None:
             raise ValueError(
-                f"{type(self).__name__} '{self.name}' expects inputs of shape "
+                f"{self._who()} expects inputs of shape "
                 f"(batch, timesteps, features), got {tuple(shape)}."
             )
 
-    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        x = np.asarray(x)
-        self._check_rank(x.shape)  # before building, so the message shows the batch shape
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        from glassnet.layers.input import is_symbolic
+
+        if not is_symbolic(x):  # check before building, so the message shows the batch shape
+            self._check_rank(np.shape(x))
         return super().__call__(x, training=training)
 
     def build(self, input_shape, rng):
@@ -198,12 +204,12 @@ class RecurrentLayer(Layer):
         self._check_rank(x.shape)
         if x.shape[-1] != n_in:
             raise ValueError(
-                f"{type(self).__name__} '{self.name}' was built for {n_in} features per step, "
+                f"{self._who()} was built for {n_in} features per step, "
                 f"but received inputs of shape {tuple(x.shape)}."
             )
         n, steps = x.shape[0], x.shape[1]
         if steps == 0:
-            raise ValueError(f"{type(self).__name__} '{self.name}' needs at least one timestep, "
+            raise ValueError(f"{self._who()} needs at least one timestep, "
                              f"got inputs of shape {tuple(x.shape)}.")
         xs = x[:, ::-1] if self.go_backwards else x
         # (n, T, in) -> (T, n, in): step t becomes one contiguous (n, in) block.

@@ -72,6 +72,15 @@ class Model:
         #: BLAS threads for this model's products: 'auto' (by step size), an int, or None.
         self.blas_threads: int | str | None = "auto"
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """After ``copy.deepcopy`` or unpickling, the layers' weights are separate arrays again:
+        pack them into a fresh flat vector, or the optimizer would update a vector no layer reads."""
+        self.__dict__.update(state)
+        if self.built and self._flat is not None:
+            self._flat = FlatParameters(self.layers, self.dtype)
+            if self.compiled:
+                self._prepare_training()
+
     # ---------------------------------------------------------------- subclass interface
     @property
     def layers(self) -> list[Layer]:

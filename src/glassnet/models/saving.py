@@ -17,6 +17,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,12 @@ def _header(model: Any, include_optimizer: bool) -> dict[str, Any]:
         "built": bool(model.built),
         "history": model.history.to_dict() if model.history is not None else None,
         "compile": None,
+        # The shuffling and dropout streams, so resumed training is bit-identical.
+        "rng": {
+            "shuffle": model._shuffle_rng.bit_generator.state,
+            "noise": {layer.name: layer.noise_rng.bit_generator.state
+                      for layer in model.layers if layer.noise_rng is not None},
+        },
     }
     if model.compiled and include_optimizer:
         header["compile"] = {
@@ -53,7 +60,16 @@ def _header(model: Any, include_optimizer: bool) -> dict[str, Any]:
 
 
 def save_model(model: Any, filepath: str | os.PathLike[str], include_optimizer: bool = True) -> None:
-    """Write architecture, weights, optimizer state and history to ``filepath`` atomically."""
+    """Write architecture, weights, optimizer state and history to ``filepath`` atomically.
+
+    A path ending in ``.keras`` writes Keras 3's format instead (architecture and weights;
+    see :mod:`glassnet.keras_format`).
+    """
+    if os.fspath(filepath).endswith(".keras"):
+        from glassnet.keras_format import save_keras
+
+        save_keras(model, filepath)
+        return
     arrays: dict[str, np.ndarray] = {}
     header = _header(model, include_optimizer)
     if model.built:
@@ -73,9 +89,11 @@ def _read(filepath: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, n
     except OSError as exc:
         raise ModelFileError(f"Cannot read model file {str(filepath)!r}: {exc}") from exc
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        arrays = _read_members(raw)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, NotImplementedError,
+            RuntimeError, MemoryError, zlib.error) as exc:
+        # zipfile raises NotImplementedError / RuntimeError for mangled headers (compression
+        # method, version, encryption flag): those are corrupt files too.
         raise ModelFileError(
             f"{str(filepath)!r} is not a readable glassnet model file (truncated or corrupt?): "
             f"{exc}"
@@ -88,12 +106,42 @@ def _read(filepath: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, n
         raise ModelFileError(f"The header of {str(filepath)!r} is corrupt: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{str(filepath)!r} is not a glassnet model file.")
+    if not isinstance(header.get("config", {}), dict) or not isinstance(
+            header.get("history") or {}, dict):
+        raise ModelFileError(f"{str(filepath)!r} is not a glassnet model file.")
     if header.get("version", 0) > VERSION:
         raise ModelFileError(
             f"{str(filepath)!r} was written by a newer glassnet (format version "
             f"{header['version']}); this one reads version {VERSION}."
         )
     return header, arrays
+
+
+def _read_members(raw: bytes) -> dict[str, np.ndarray]:
+    """Every ``.npy`` member of the archive, each checked against its real size *before*
+    numpy allocates it (a forged header claiming 10**12 items is refused at once)."""
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"unexpected member {info.filename!r}")
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(member)
+                if dtype.hasobject:
+                    raise ValueError(f"member {info.filename!r} holds Python objects")
+                claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if claimed > info.file_size:
+                    raise ValueError(
+                        f"member {info.filename!r} claims {claimed:,} bytes but holds "
+                        f"{info.file_size:,}"
+                    )
+            with archive.open(info) as member:
+                arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(
+                    member, allow_pickle=False)
+    return arrays
 
 
 def _weights(arrays: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -113,6 +161,10 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     from glassnet.callbacks import History
     from glassnet.models import Sequential
 
+    if os.fspath(filepath).endswith(".keras"):  # Keras 3's format: glassnet.keras_format
+        from glassnet.keras_format import load_keras
+
+        return load_keras(filepath)
     header, arrays = _read(filepath)
     classes = {"Sequential": Sequential}
     try:
@@ -137,13 +189,29 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
                          if k.startswith("optimizer/")}
             if opt_state:
                 model.optimizer.set_state(opt_state)
+        if header.get("history"):
+            model.history = History.from_dict(header["history"])
+        _restore_rng(model, header.get("rng") or {})
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"The model in {str(filepath)!r} cannot be rebuilt: {exc}") from exc
-    if header.get("history"):
-        model.history = History.from_dict(header["history"])
+    except MemoryError:
+        raise ModelFileError(
+            f"The architecture in {str(filepath)!r} claims more weights than memory holds; "
+            "the file is corrupt or forged."
+        ) from None
     return model
+
+
+def _restore_rng(model: Any, rng: dict[str, Any]) -> None:
+    """Put the saved shuffling and dropout generator states back (PCG64 states, as saved)."""
+    if "shuffle" in rng:
+        model._shuffle_rng.bit_generator.state = rng["shuffle"]
+    for layer in model.layers:
+        state = rng.get("noise", {}).get(layer.name)
+        if state is not None and layer.noise_rng is not None:
+            layer.noise_rng.bit_generator.state = state
 
 
 def _optimizer(config: Any) -> Any:

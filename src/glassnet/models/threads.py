@@ -14,17 +14,19 @@ from typing import Any
 
 import numpy as np
 
-#: Below this many floating-point operations per training step, use one BLAS thread.
+#: When no single layer's products reach this many floating-point operations per training
+#: step, use one BLAS thread. (Per layer, not summed: a 32-layer net of width 64 is many small
+#: products, each too small to share between threads.)
 SMALL_STEP_FLOPS = 3e7
 
 
-def step_flops(model: Any, batch_size: int) -> float:
-    """Rough multiply-adds x 2 for forward + backward (x 3) of every layer with a kernel.
+def layer_flops(model: Any, batch_size: int) -> list[float]:
+    """Rough multiply-adds x 2 for forward + backward (x 3) of each layer with a kernel.
 
     A kernel's last axis is its output width; ``kernel.size / out`` inputs feed each output
     value, and the layer's output shape says how many output values a sample has.
     """
-    total = 0.0
+    flops = []
     shapes = model.layer_output_shapes() if hasattr(model, "layer_output_shapes") else None
     for i, layer in enumerate(model.layers):
         kernel = layer.params.get("kernel")
@@ -32,8 +34,13 @@ def step_flops(model: Any, batch_size: int) -> float:
             continue
         outputs = float(np.prod([d for d in shapes[i][1:] if d is not None]))
         fan_in = kernel.size / kernel.shape[-1]
-        total += 2.0 * batch_size * outputs * fan_in
-    return 3.0 * total
+        flops.append(3.0 * 2.0 * batch_size * outputs * fan_in)
+    return flops
+
+
+def step_flops(model: Any, batch_size: int) -> float:
+    """Rough floating-point operations of one training step (all layers with a kernel)."""
+    return float(sum(layer_flops(model, batch_size)))
 
 
 def blas_threads(model: Any, batch_size: int) -> contextlib.AbstractContextManager:
@@ -50,7 +57,7 @@ def blas_threads(model: Any, batch_size: int) -> contextlib.AbstractContextManag
         return contextlib.nullcontext()
     if setting == "auto":
         try:
-            limit = 1 if step_flops(model, batch_size) < SMALL_STEP_FLOPS else None
+            limit = 1 if max(layer_flops(model, batch_size), default=0.0) < SMALL_STEP_FLOPS else None
         except (AttributeError, ValueError):
             return contextlib.nullcontext()
         if limit is None:

@@ -144,9 +144,13 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                 epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, shuffle)
             for step, (xb, yb, wb) in enumerate(epoch_batches):
                 if stream:
-                    xb = data.as_inputs(xb, model.dtype)
-                    yb = model._targets(yb, len(xb))
-                    wb = data.as_sample_weight(wb, None, yb, len(xb))
+                    try:
+                        xb = data.as_inputs(xb, model.dtype)
+                        yb = model._targets(yb, len(xb))
+                        wb = data.as_sample_weight(wb, None, yb, len(xb))
+                    except ValueError as exc:
+                        raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
+                                         f"{exc}") from None
                 cb.on_train_batch_begin(step)
                 # A diverging step overflows; the loss check below reports it with a diagnosis.
                 with np.errstate(over="ignore", invalid="ignore"):
@@ -160,6 +164,11 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                     cb.on_train_batch_end(step, running.logs())
                 if model.stop_training:
                     break
+            # Let go of the last batch (layer caches hold views of this epoch's shuffled copy)
+            # before the next epoch makes its own: one copy of the data at a time, not two.
+            xb = yb = wb = out = None
+            for layer in model.layers:
+                layer._cache = None
             logs = running.logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 logs.update(run_evaluate(model, *val[:2], validation_batch_size or batch_size,

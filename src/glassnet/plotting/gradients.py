@@ -111,11 +111,17 @@ def plot_gradient_flow(
     same_steps = len({tuple(r["step"] for r in c) for c in chosen.values()}) == 1
     what = "weights" if param is None else f"a {param}"
     for p, (ax, (label, records)) in enumerate(zip(axes, chosen.items(), strict=False)):
+        empty = []
         for k, rec in enumerate(records):
             values = _values(rec, key, param)
+            if values.size and np.isnan(values).all():
+                empty.append(str(rec["step"]))
             shade = 0.85 * k / max(len(records) - 1, 1)
             ax.plot(np.arange(1, values.size + 1), values, color=cmap(shade), linewidth=1.8,
                     marker="o", markersize=2.5, label=f"step {rec['step']}")
+        if empty:  # a dead network: nothing to draw on a log axis, so say so
+            ax.text(0.98, 0.03, f"all zero at step {', '.join(empty)}", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=8, color="0.3")
         ax.set_yscale("log")
         ax.set_xlabel(f"layer with {what} (1 = next to the input)")
         ax.set_ylabel(_LABELS[key])

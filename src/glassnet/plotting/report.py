@@ -1,7 +1,7 @@
 """Report figures for a trained classifier: what it confuses, where it fails, what it learnt.
 
 * :func:`plot_confusion_matrix` -- which classes are mistaken for which;
-* :func:`plot_image_grid` / :func:`plot_misclassified` -- images with their labels;
+* :func:`plot_misclassified` -- the most confident mistakes, with both labels;
 * :func:`plot_first_layer_weights` -- each first-layer unit's weights drawn as an image;
 * :func:`plot_comparison` and :func:`plot_boundaries` -- several models side by side.
 
@@ -90,59 +90,23 @@ def plot_confusion_matrix(
     return finish(fig, path)
 
 
-def plot_image_grid(
-    images: Any,
-    titles: Sequence[str] | None = None,
-    path: str | os.PathLike[str] | None = None,
-    ncols: int = 8,
-    cmap: str = "gray_r",
-    suptitle: str | None = None,
-    title_colors: Sequence[str] | None = None,
-    symmetric: bool = False,
-) -> Any:
-    """Images in a grid, one optional title each.
-
-    Parameters
-    ----------
-    images : array-like of shape (n, h, w) or (n, h, w, 1)
-    titles : sequence of str, optional
-        One per image (may hold newlines).
-    ncols : int, default 8
-    cmap : str, default 'gray_r'
-        Dark ink on white paper for digits and clothes; a diverging map with
-        ``symmetric=True`` for signed values such as weights.
-    title_colors : sequence of str, optional
-    symmetric : bool, default False
-        Scale each image to ``[-m, m]`` with ``m`` its largest absolute value, so zero is
-        the diverging map's neutral middle colour.
-    """
-    images = np.asarray(images, dtype=np.float64)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[0] == 0:
-        raise ValueError(f"`images` must have shape (n, h, w) with n >= 1, got {images.shape}.")
+def _signed_grid(images: np.ndarray, titles: Sequence[str], path: Any, ncols: int,
+                 suptitle: str) -> Any:
+    """Signed images (e.g. weights) on a diverging map, each scaled to ``[-max|w|, max|w|]``
+    so that white is exactly zero."""
     n = images.shape[0]
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
     plt = pyplot()
-    extra = 0.35 * max((t.count("\n") + 1 for t in titles), default=0) if titles else 0.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, (1.4 + extra) * nrows + 0.4),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.55 * nrows + 0.4),
                              squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
-        if i >= n:
-            continue
-        img = images[i]
-        if symmetric:
-            m = float(np.abs(img).max()) or 1.0
-            ax.imshow(img, cmap=cmap, vmin=-m, vmax=m, interpolation="nearest")
-        else:
-            ax.imshow(img, cmap=cmap, interpolation="nearest")
-        if titles is not None:
-            ax.set_title(titles[i], fontsize=7.5,
-                         color=title_colors[i] if title_colors is not None else "black")
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
+        if i < n:
+            m = float(np.abs(images[i]).max()) or 1.0
+            ax.imshow(images[i], cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
+            ax.set_title(titles[i], fontsize=7.5)
+    fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
     return finish(fig, path)
 
@@ -159,6 +123,9 @@ def plot_misclassified(
 ) -> Any:
     """The misclassified images the model was most confident about, with both labels.
 
+    Drawn by :func:`glassnet.plotting.images.plot_image_grid`: each title gives the
+    prediction (with its probability) and, below it, the true class.
+
     Parameters
     ----------
     images : array-like of shape (n, h, w)
@@ -168,36 +135,35 @@ def plot_misclassified(
         confident mistakes first) and each title shows it.
     max_images : int, default 32
     """
+    from glassnet.plotting.images import plot_image_grid
+
     t = np.asarray(y_true).reshape(-1)
     p = np.asarray(y_pred).reshape(-1)
     wrong = np.flatnonzero(t != p)
     n_wrong = wrong.size
-    conf = None
     if proba is not None and n_wrong:
         conf = np.asarray(proba)[wrong, p[wrong]]
-        order = np.argsort(-conf, kind="stable")
-        wrong, conf = wrong[order], conf[order]
+        wrong = wrong[np.argsort(-conf, kind="stable")]
     wrong = wrong[:max_images]
-    k = int(max(t.max(initial=0), p.max(initial=0))) + 1
-    names = _names(class_names, max(k, len(class_names or ())))
-    what = ("most confident mistakes (in brackets: the probability the model gave its wrong "
-            "answer)" if conf is not None else "mistakes")
-    suptitle = (f"{n_wrong:,} of {t.size:,} test images misclassified "
-                f"({n_wrong / max(t.size, 1):.1%});\nthe {min(n_wrong, max_images)} {what}")
     if wrong.size == 0:
         plt = pyplot()
         fig, ax = plt.subplots(figsize=(5, 1.5))
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "No misclassified images.", ha="center", va="center")
+        ax.text(0.5, 0.5, f"No misclassified images among {t.size:,}.", ha="center", va="center")
         return finish(fig, path)
-    titles = []
-    for i, idx in enumerate(wrong):
-        line = f"true: {names[t[idx]]}\npred: {names[p[idx]]}"
-        if conf is not None:  # 99.6% is not certainty: keep a decimal near 100
-            line += f" ({conf[i]:.1%})" if conf[i] >= 0.995 else f" ({conf[i]:.0%})"
-        titles.append(line)
-    return plot_image_grid(np.asarray(images)[wrong], titles, path=path, ncols=ncols,
-                           suptitle=suptitle, title_colors=[OKABE_ITO[3]] * len(titles))
+    what = ("most confident mistakes (prediction and its probability, then the true class)"
+            if proba is not None else "mistakes (prediction, then the true class)")
+    title = (f"{n_wrong:,} of {t.size:,} test images misclassified "
+             f"({n_wrong / max(t.size, 1):.1%});\nthe {wrong.size} {what}")
+    predictions = np.asarray(proba)[wrong] if proba is not None else p[wrong]
+    fig = plot_image_grid(np.asarray(images)[wrong], t[wrong], predictions, class_names,
+                          n=wrong.size, ncols=ncols, title=title)
+    # Every title here has two lines (prediction, true class) and long class names: give
+    # each cell more room than the grid's default before laying it out again.
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(w * 1.25, h * 1.3)
+    fig.tight_layout(h_pad=0.8, w_pad=0.4)
+    return finish(fig, path)
 
 
 def plot_first_layer_weights(
@@ -230,19 +196,25 @@ def plot_first_layer_weights(
         )
     images = kernel.T.reshape(-1, h, w)
     titles = [f"unit {u}" for u in range(images.shape[0])]
-    return plot_image_grid(
-        images, titles, path=path, ncols=ncols, cmap="RdBu_r", symmetric=True,
-        suptitle=title or (f"First layer: each unit's {h * w} input weights as a {h}×{w} image "
-                           "(red > 0 > blue)"),
+    return _signed_grid(
+        images, titles, path, ncols,
+        title or (f"First layer: each unit's {h * w} input weights as a {h}×{w} image "
+                  "(red > 0 > blue)"),
     )
+
+
+def _seconds(s: float) -> str:
+    return f" {s:.0f} s" if s >= 10 else f" {s:.1f} s" if s >= 1 else f" {s:.2g} s"
 
 
 def plot_comparison(results: Sequence[Mapping[str, Any]], path: str | os.PathLike[str] | None = None,
                     title: str | None = None) -> Any:
-    """Test accuracy (bars) and training time (bars, log scale) of each model that ran.
+    """Test accuracy, training time and prediction time (log scales) of each model that ran.
 
     ``results`` are rows of :func:`glassnet.compare.compare` (keys ``model``, ``library``,
-    ``test_accuracy``, ``train_time_s``, ``status``); skipped rows are left out.
+    ``test_accuracy``, ``train_time_s``, ``predict_time_s``, ``status``); skipped rows are
+    left out. Models are sorted by accuracy, best on top; the two time panels show where
+    each one spends its time (k-NN: nothing to train, everything to predict).
     """
     rows = [r for r in results if r.get("status") == "ok"]
     if not rows:
@@ -251,7 +223,8 @@ def plot_comparison(results: Sequence[Mapping[str, Any]], path: str | os.PathLik
     names = [r["model"] for r in rows]
     colors = [OKABE_ITO[0] if r["library"] == "glassnet" else OKABE_ITO[1] for r in rows]
     plt = pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 0.45 * len(rows) + 1.8), sharey=True)
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 0.45 * len(rows) + 1.8), sharey=True,
+                                        gridspec_kw={"width_ratios": (1.2, 1, 1)})
     y = np.arange(len(rows))
     acc = np.array([r["test_accuracy"] for r in rows])
     ax1.barh(y, acc, color=colors)
@@ -261,14 +234,16 @@ def plot_comparison(results: Sequence[Mapping[str, Any]], path: str | os.PathLik
     ax1.set_xlim(lo, min(1.0, float(acc.max()) + 0.08) if acc.max() < 0.95 else 1.04)
     ax1.set_yticks(y, names)
     ax1.set_xlabel("test accuracy" + (f" (axis starts at {lo:.2f})" if lo > 0 else ""))
-    secs = np.array([max(r["train_time_s"], 1e-3) for r in rows])
-    ax2.barh(y, secs, color=colors)
-    ax2.set_xscale("log")
-    for yi, s in zip(y, secs, strict=True):
-        ax2.text(s, yi, f" {s:.2g} s", va="center", fontsize=9)
-    ax2.set_xlim(secs.min() / 2, secs.max() * 8)
-    ax2.set_xlabel("training time, seconds (log scale)")
-    for ax in (ax1, ax2):
+    for ax, key, label in ((ax2, "train_time_s", "training time"),
+                           (ax3, "predict_time_s", "prediction time, whole test set")):
+        secs = np.array([max(r[key], 1e-3) for r in rows])
+        ax.barh(y, secs, color=colors)
+        ax.set_xscale("log")
+        for yi, s in zip(y, secs, strict=True):
+            ax.text(s, yi, _seconds(s), va="center", fontsize=9)
+        ax.set_xlim(secs.min() / 2, secs.max() * 12)
+        ax.set_xlabel(f"{label}, seconds (log scale)")
+    for ax in (ax1, ax2, ax3):
         ax.grid(True, axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
     from matplotlib.patches import Patch
@@ -305,6 +280,9 @@ def plot_boundaries(
     nrows = math.ceil(n / ncols)
     plt = pyplot()
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.6 * nrows + 0.5), squeeze=False)
+    # plot_decision_boundary lays out its whole figure after each panel; with many panels
+    # that costs O(n²) text measuring, so lay out once, at the end, instead.
+    fig.tight_layout = lambda *args, **kwargs: None
     for ax, (name, fn) in zip(axes.ravel(), predict_fns.items(), strict=False):
         plot_decision_boundary(fn, X, y, ax=ax, title=name, resolution=120,
                                feature_names=("", ""), class_names=class_names)
@@ -319,5 +297,6 @@ def plot_boundaries(
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     if title:
         fig.suptitle(title, fontsize=12)
+    del fig.tight_layout  # the class's method again
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return finish(fig, path)
