@@ -38,6 +38,7 @@ data:
 	  echo "Fashion-MNIST not installed: the tests that need it will skip."
 
 test: lint $(VENV)/.interop data
+	$(BIN)/mypy src/glassnet
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

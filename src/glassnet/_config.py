@@ -54,7 +54,7 @@ def deserialize(kind: str, registry: Mapping[str, type], config: Mapping[str, An
     inner = config.get("config", {})
     if not isinstance(inner, Mapping):
         raise TypeError(f"The 'config' of a serialized {kind} must be a dict, got {type(inner).__name__}.")
-    cls = lookup(kind, registry, str(config["class_name"]))
+    cls: Any = lookup(kind, registry, str(config["class_name"]))  # a registered class with from_config
     return cls.from_config(dict(inner))
 
 

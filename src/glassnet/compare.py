@@ -25,9 +25,12 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.optimizers import Optimizer
 
 #: Data sets :func:`load_dataset` knows.
 DATASETS = ("digits", "mnist", "fashion-mnist", "toy-moons", "toy-circles", "toy-spirals",
@@ -116,6 +119,7 @@ def load_dataset(name: str, *, max_train: int | None = None, quick: bool = False
         x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, stratify=y, seed=seed)
         shape, scale = None, 1.0
     else:
+        mod: Any  # digits, mnist or fashion_mnist: their load_data signatures differ
         if name == "digits":
             from glassnet.datasets import digits as mod
 
@@ -167,6 +171,7 @@ def _tuned_mlp(n_features: int, n_classes: int, seed: int, small: bool) -> Any:
     from glassnet.layers import Dense, Dropout
     from glassnet.models import Sequential
 
+    layers: list[Any]  # Dense and Dropout layers
     if small:  # 2-D toy data: wide enough to bend; weight decay keeps the boundary smooth
         from glassnet.regularizers import L2
 
@@ -195,7 +200,8 @@ def _cnn(image_shape: tuple[int, int], n_classes: int, seed: int) -> Any:
     from glassnet.layers import Dense, Flatten, Reshape
     from glassnet.models import Sequential
 
-    Conv2D, MaxPooling2D = conv_layers()  # noqa: N806 - classes
+    # glassnet ships both layers, so conv_layers() is not None here
+    Conv2D, MaxPooling2D = cast(tuple[Any, Any], conv_layers())  # noqa: N806 - classes
     h, w = image_shape
     pad = "same" if min(h, w) < 16 else "valid"  # 8x8 digits would shrink to nothing
     return Sequential([
@@ -227,13 +233,16 @@ class GlassnetClassifier:
         from glassnet.utils import to_categorical
 
         d = x.shape[1]
+        opt: Optimizer
         if self.kind == "workshop":
             model, opt, batch = build_workshop_mlp(d, n_classes, self.seed), SGD(lr=0.1), 32
         elif self.kind == "tuned":
             model, batch = _tuned_mlp(d, n_classes, self.seed, small=d <= 16), 128 if d > 16 else 32
             opt = Adam(learning_rate=1e-3 if d > 16 else 1e-2)
         else:
-            model, opt, batch = _cnn(image_shape, n_classes, self.seed), Adam(learning_rate=1e-3), 64
+            # kind 'cnn' needs image_shape (unpacking None raises TypeError, as before)
+            shape = cast(tuple[int, int], image_shape)
+            model, opt, batch = _cnn(shape, n_classes, self.seed), Adam(learning_rate=1e-3), 64
         model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
         model.fit(x, to_categorical(y, n_classes), batch_size=batch, epochs=self.epochs, verbose=0)
         self.model = model
@@ -395,7 +404,7 @@ def run_model(spec: ModelSpec, data: Dataset, keep_model: bool = False,
     if spec.skip is not None:
         row.update(status="skipped", note=spec.skip)
         return row
-    model = spec.build()
+    model = cast(Callable[[], Any], spec.build)()  # a spec that is not skipped has a build
     with warnings.catch_warnings(record=True) as caught, _thread_limit(threads):
         warnings.simplefilter("always")
         t0 = time.perf_counter()

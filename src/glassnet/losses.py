@@ -75,7 +75,7 @@ class Loss:
         raise NotImplementedError
 
     # -- public ------------------------------------------------------------------------------
-    def prepare_targets(self, y_true: np.ndarray, y_pred_shape: tuple[int, ...]) -> np.ndarray:
+    def prepare_targets(self, y_true: np.ndarray, y_pred_shape: tuple[int | None, ...]) -> np.ndarray:
         """Check that ``y_true`` fits predictions of ``y_pred_shape``; return it reshaped.
 
         ``(batch,)`` targets for a ``(batch, 1)`` output are accepted, as Keras does.
@@ -92,7 +92,7 @@ class Loss:
             + self._shape_hint(y_true, y_pred_shape)
         )
 
-    def _shape_hint(self, y_true: np.ndarray, y_pred_shape: tuple[int, ...]) -> str:
+    def _shape_hint(self, y_true: np.ndarray, y_pred_shape: tuple[int | None, ...]) -> str:
         return ""
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> float:

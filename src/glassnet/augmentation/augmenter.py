@@ -208,6 +208,15 @@ class ImageAugmenter:
 class BatchFlow(Iterator):
     """Iterator of augmented batches made by :meth:`ImageAugmenter.flow`."""
 
+    augmenter: ImageAugmenter
+    batch_size: int
+    shuffle: bool
+    rng: np.random.Generator
+    repeat: bool
+    epoch: int
+    _order: np.ndarray
+    _pos: int
+
     def __init__(self, augmenter: ImageAugmenter, x: Any, y: Any, batch_size: int,
                  shuffle: bool, rng: np.random.Generator, repeat: bool) -> None:
         self.x = check_images(x)

@@ -9,7 +9,7 @@ Labels are never involved: every transform keeps an image's class.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -30,7 +30,7 @@ def as_rng(rng: RNG) -> np.random.Generator:
 
 def check_nonneg(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        np.isfinite(value) and value >= 0
+        np.isfinite(cast(float, value)) and cast(float, value) >= 0
     ):
         raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}.")
     return float(value)

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HELP = "Train the workshop's Keras-style MLP on real images and write a report folder."
 
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     x_tr, x_val, y_tr, y_val = train_test_split(data.x_train, data.y_train, test_size=0.1,
                                                 stratify=data.y_train, seed=args.seed)
-    h, w = data.image_shape
+    h, w = cast(tuple[int, int], data.image_shape)  # the demo's data sets are images
     c = data.n_classes
     print(f"Data set: {TITLES[name]} ({name}).")
     for text in (f"Why: {reason}.",

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, cast
 
 import numpy as np
 
@@ -187,7 +187,7 @@ def _open_idx(path: Path) -> Iterator[tuple[IO[bytes], int, bool]]:
         raw.seek(0)
         f: IO[bytes] = raw
         if compressed:
-            f = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+            f = cast(IO[bytes], stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")))
         try:
             yield f, file_size, compressed
         except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError

@@ -21,9 +21,12 @@ and counted as "Non-trainable params", but never touched by an optimizer.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.layers.input import Node
 
 Shape = tuple[int | None, ...]
 
@@ -78,6 +81,8 @@ class Layer:
     stochastic: bool = False
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
     multi_input: bool = False
+    #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``, absent before.
+    _node: Node | None
 
     def __init__(
         self,
@@ -181,8 +186,9 @@ class Layer:
                 )
             xs = [np.asarray(a) for a in x]
             if not self.built:
-                self.build([a.shape[1:] for a in xs], np.random.default_rng(0))
-            return self.forward(xs, training=training)
+                # multi_input layers take a list of shapes and a list of arrays
+                self.build(cast(Any, [a.shape[1:] for a in xs]), np.random.default_rng(0))
+            return self.forward(cast(Any, xs), training=training)
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:], np.random.default_rng(0))
@@ -246,8 +252,8 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
-def _all_subclasses(cls: type) -> list[type]:
-    out = []
+def _all_subclasses(cls: type[Layer]) -> list[type[Layer]]:
+    out: list[type[Layer]] = []
     for sub in cls.__subclasses__():
         out.append(sub)
         out.extend(_all_subclasses(sub))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from glassnet.layers.base import Layer, Shape
 
@@ -113,6 +113,7 @@ class SymbolicTensor:
 
 def input_tensor(layer: InputLayer) -> SymbolicTensor:
     """The symbolic tensor of an existing :class:`InputLayer` (rebuilding a saved graph)."""
+    assert layer.input_shape is not None  # InputLayer.__init__ requires it
     node = Node(layer, [], layer.input_shape)
     layer._node = node
     return node.output
@@ -158,7 +159,8 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
         )
     if multi:
         tensors = list(inputs)
-        out_shape = layer.output_shape([t.sample_shape for t in tensors])
+        # merge layers (multi_input) take a list of shapes
+        out_shape = layer.output_shape(cast(Any, [t.sample_shape for t in tensors]))
     else:
         tensors = [inputs]
         out_shape = layer.output_shape(inputs.sample_shape)

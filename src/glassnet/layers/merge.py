@@ -55,7 +55,9 @@ class _Merge(Layer):
             )
         return shapes
 
-    def output_shape(self, input_shape: Sequence[Shape]) -> Shape:
+    def output_shape(  # type: ignore[override]  # multi_input: a list of shapes, see Layer
+        self, input_shape: Sequence[Shape]
+    ) -> Shape:
         """Elementwise merges: every input has the same shape, and so has the output."""
         shapes = self._check_count(input_shape)
         first = shapes[0]

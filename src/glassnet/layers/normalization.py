@@ -13,7 +13,7 @@ takes them per *sample* over the features. Each works on a 2-D view of ``x``: ba
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,13 +36,16 @@ def _float_in(value: Any, owner: str, arg: str, low: float, high: float | None,
 def _reg(identifier: Any) -> Any:
     from glassnet import regularizers
 
-    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))
+    # get() returns None only for None
+    return None if identifier is None else regularizers.serialize(
+        cast(regularizers.Regularizer, regularizers.get(identifier)))
 
 
 def _init(identifier: Any) -> Any:
     from glassnet import initializers
 
-    return initializers.serialize(initializers.get(identifier))
+    # A plain callable initializer has no get_config and cannot be serialized (as in Dense).
+    return initializers.serialize(cast(initializers.Initializer, initializers.get(identifier)))
 
 
 class BatchNormalization(Layer):
@@ -154,11 +157,13 @@ class BatchNormalization(Layer):
 
     # -- the (n, L) view: features last and innermost ----------------------------------------
     def _to_rows(self, a: np.ndarray) -> np.ndarray:
+        assert self._axis is not None  # set by build
         if self._axis != a.ndim - 1:
             a = np.moveaxis(a, self._axis, -1)
         return ch.rows(a)
 
     def _from_rows(self, a2: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        assert self._axis is not None  # set by build
         if self._axis == len(shape) - 1:
             return a2.reshape(shape)
         moved = shape[:self._axis] + shape[self._axis + 1:] + (shape[self._axis],)

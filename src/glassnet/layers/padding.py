@@ -17,7 +17,7 @@ def _pads(padding: Any) -> tuple[tuple[int, int], tuple[int, int]]:
         f"width padding) or ((top, bottom), (left, right)), all >= 0, got {padding!r}."
     )
 
-    def ok(v: Any) -> bool:
+    def ok(v: Any) -> bool | np.bool_:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
 
     if ok(padding):

@@ -27,7 +27,7 @@ mask of each kind is shared by all gates.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,7 +36,14 @@ from glassnet.layers.base import Layer
 
 
 def _serialize_reg(identifier: Any) -> Any:
-    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))
+    # get() returns None only for None
+    return None if identifier is None else regularizers.serialize(
+        cast(regularizers.Regularizer, regularizers.get(identifier)))
+
+
+def _serialize_init(identifier: Any) -> dict[str, Any]:
+    # A plain callable initializer has no get_config and cannot be serialized (as in Dense).
+    return initializers.serialize(cast(initializers.Initializer, initializers.get(identifier)))
 
 
 def _check_rate(owner: str, arg: str, value: Any) -> float:
@@ -74,6 +81,14 @@ class RecurrentLayer(Layer):
 
     #: Number of gate blocks ``k`` in the kernels; set by each cell.
     gates: int = 1
+
+    # Set in __init__ through setattr: identifiers as given (names, instances, dicts, callables).
+    kernel_initializer: Any
+    recurrent_initializer: Any
+    bias_initializer: Any
+    kernel_regularizer: Any
+    recurrent_regularizer: Any
+    bias_regularizer: Any
 
     def __init__(
         self,
@@ -191,6 +206,7 @@ class RecurrentLayer(Layer):
     def _mask(self, rate: float, shape: tuple[int, ...]) -> np.ndarray:
         """Inverted-dropout scale ``m / (1 - rate)``, ``m ~ Bernoulli(1 - rate)``."""
         keep = 1.0 - rate
+        assert self.noise_rng is not None  # build gives a stochastic layer one
         kept = self.noise_rng.random(shape, dtype=np.float32) < keep
         return np.where(kept, np.asarray(1.0 / keep, self.dtype), np.asarray(0.0, self.dtype))
 
@@ -292,10 +308,9 @@ class RecurrentLayer(Layer):
             units=self.units,
             activation=activations.serialize(self.activation),
             use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            recurrent_initializer=initializers.serialize(
-                initializers.get(self.recurrent_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
+            kernel_initializer=_serialize_init(self.kernel_initializer),
+            recurrent_initializer=_serialize_init(self.recurrent_initializer),
+            bias_initializer=_serialize_init(self.bias_initializer),
             kernel_regularizer=_serialize_reg(self.kernel_regularizer),
             recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
             bias_regularizer=_serialize_reg(self.bias_regularizer),

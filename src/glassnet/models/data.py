@@ -15,8 +15,11 @@ def is_batch_stream(x: Any) -> bool:
     return isinstance(x, Iterable) or hasattr(x, "__next__")
 
 
-def as_inputs(x: Any, dtype: np.dtype, name: str = "x") -> np.ndarray:
+def as_inputs(x: Any, dtype: np.dtype, name: str = "x", finite: bool = True) -> np.ndarray:
     """``x`` as a C-contiguous array of the model's float dtype, with no NaN or inf.
+
+    ``finite=False`` skips the NaN/inf scan (``predict``: NaN in, NaN out, as in Keras; the
+    scan of a large test set costs as much as a small model's forward pass).
 
     Raises
     ------
@@ -32,7 +35,8 @@ def as_inputs(x: Any, dtype: np.dtype, name: str = "x") -> np.ndarray:
     if arr.ndim < 1 or arr.shape[0] == 0:
         raise ValueError(f"`{name}` must hold at least one sample, got shape {arr.shape}.")
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 

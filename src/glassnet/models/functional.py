@@ -285,7 +285,7 @@ class Model(BaseModel):
         """Rebuild the graph from :meth:`get_config` (layers listed after their inputs)."""
         from glassnet.layers.base import deserialize_layer
 
-        tensors: dict[str, SymbolicTensor] = {}
+        tensors: dict[str | None, SymbolicTensor] = {}  # by layer name (None if a config omits it)
         for entry in config["layers"]:
             layer = deserialize_layer(entry)
             inbound = entry.get("inbound_layers", [])

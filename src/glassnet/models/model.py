@@ -86,7 +86,7 @@ class Model:
     def layers(self) -> list[Layer]:
         raise NotImplementedError
 
-    def _build_layers(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    def _build_layers(self, input_shape: tuple[int | None, ...] | None, rng: np.random.Generator) -> None:
         raise NotImplementedError
 
     def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
@@ -178,6 +178,7 @@ class Model:
                 f"`{name}` has shape {y_arr.shape}."
             )
         out_shape = (n,) + tuple(self.output_shape[1:])
+        assert self.loss is not None  # compiled: every caller checks first
         y_arr = self.loss.prepare_targets(y_arr, out_shape)
         if y_arr.dtype.kind in "biuf" and y_arr.dtype.kind != "i" or y_arr.dtype == bool:
             y_arr = np.ascontiguousarray(y_arr, dtype=self.dtype)
@@ -186,6 +187,7 @@ class Model:
 
     def _train_step(self, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None) -> tuple[float, np.ndarray]:
         out = self._forward(xb, training=True)
+        assert self.loss is not None and self.optimizer is not None  # compiled: callers check first
         if self._fused:
             loss, grad = self.loss.value_and_logit_gradient(yb, out, wb)
         else:
@@ -213,6 +215,7 @@ class Model:
         self._fused = self._fused_output()
         self._regularized = [layer for layer in self.layers if layer.regularizers]
         flat = self._flat
+        assert flat is not None  # built before training
         if getattr(self.optimizer, "clipnorm", None):
             # Keras clips each weight's gradient norm separately: hand over per-weight views.
             self._opt_params = [flat.theta[part] for _, _, part in flat.slots]
@@ -264,7 +267,7 @@ class Model:
             outs = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
                                  batch_size) for b in x]
             return np.concatenate(outs)
-        x = data.as_inputs(x, self.dtype)
+        x = data.as_inputs(x, self.dtype, finite=False)
         self._ensure_built(x)
         self._check_input_shape(x)
         bs = _batch_size(batch_size, default=256)

@@ -70,7 +70,7 @@ def save_model(model: Any, filepath: str | os.PathLike[str], include_optimizer: 
 
         save_keras(model, filepath)
         return
-    arrays: dict[str, np.ndarray] = {}
+    arrays: dict[str, Any] = {}  # ndarrays; Any because savez's stub types **kwds as its options
     header = _header(model, include_optimizer)
     if model.built:
         for i, w in enumerate(model.get_weights()):
@@ -166,14 +166,15 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
 
         return load_keras(filepath)
     header, arrays = _read(filepath)
-    classes = {"Sequential": Sequential}
+    # keyed by the header's class_name, which is unchecked JSON
+    classes: dict[Any, type[Any]] = {"Sequential": Sequential}
     try:
         from glassnet.models.functional import Model as Functional
 
         classes["Model"] = Functional
     except ImportError:  # pragma: no cover - the functional API is optional here
         pass
-    cls = classes.get(header.get("class_name"))
+    cls = classes.get(header["class_name"]) if isinstance(header.get("class_name"), str) else None
     if cls is None:
         raise ModelFileError(f"Unknown model class {header.get('class_name')!r} in {filepath!s}.")
     try:
@@ -188,6 +189,7 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
             opt_state = {k[len("optimizer/"):]: v for k, v in arrays.items()
                          if k.startswith("optimizer/")}
             if opt_state:
+                assert model.optimizer is not None  # set by compile just above
                 model.optimizer.set_state(opt_state)
         if header.get("history"):
             model.history = History.from_dict(header["history"])

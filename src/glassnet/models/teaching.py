@@ -141,7 +141,7 @@ def explain_step(model: Any, x: Any, y: Any, learning_rate: float | None = None)
 
 def format_step(steps: list[LayerStep], precision: int = 4) -> str:
     """A readable print-out of :func:`explain_step` for small networks."""
-    opts = {"precision": precision, "suppress_small": True, "max_line_width": 100}
+    opts: dict[str, Any] = {"precision": precision, "suppress_small": True, "max_line_width": 100}
     out = []
     for s in steps:
         out.append(f"== {s.name} ({s.kind})")

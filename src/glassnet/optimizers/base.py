@@ -154,6 +154,7 @@ class Optimizer:
         self._check(params, grads)
         lr = self.learning_rate  # evaluated at the number of updates done so far, as Keras
         grads = self._clip(grads)
+        assert self._slots is not None  # built by _check
         t = self.iterations + 1  # this update's number, for bias corrections
         for p, g, slots, buf in zip(params, grads, self._slots, self._scratch, strict=True):
             self._update(p, g, slots, buf, lr, t)
@@ -206,6 +207,7 @@ class Optimizer:
             raise ValueError(f"{owner}.step got {len(params)} parameter arrays but {len(grads)} gradients.")
         if not self._built:
             self._build(params)
+        assert self._slots is not None  # _build creates them; set_state resets _built
         if len(params) != len(self._slots):
             raise ValueError(
                 f"{owner} holds state for {len(self._slots)} parameter arrays, got "
@@ -265,6 +267,7 @@ class Optimizer:
         if self.clipnorm:  # g_i <- g_i * c / max(||g_i||, c)
             scales = [self.clipnorm / max(math.sqrt(n), self.clipnorm) for n in sq_norms]
         else:  # all g_i <- g_i * c / max(||(g_1, ..., g_n)||, c)
+            assert self.global_clipnorm is not None  # the only clipping option left
             total = math.sqrt(sum(sq_norms))
             scales = [self.global_clipnorm / max(total, self.global_clipnorm)] * len(grads)
         return [
@@ -277,7 +280,7 @@ class Optimizer:
 
         A schedule is stored serialized, ``{"class_name": ..., "config": {...}}``.
         """
-        lr = self._learning_rate
+        lr: LearningRate | dict[str, Any] = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = schedules.serialize(lr)
         return {

@@ -68,6 +68,8 @@ def plot_confusion_matrix(
     size = max(4.5, 0.55 * k + 2.5)
     fig, ax = plt.subplots(figsize=(size + 1.2, size))
     im = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+    i: int | np.signedinteger[Any]  # loop ints, then unravel_index's numpy ints
+    j: int | np.signedinteger[Any]
     for i in range(k):
         for j in range(k):
             if cm[i, j]:

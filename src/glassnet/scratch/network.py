@@ -40,7 +40,7 @@ def _check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
             "`layer_sizes` must list at least 2 layers (inputs and outputs), "
             f"got {list(layer_sizes)!r}."
         )
-    sizes = []
+    sizes: list[int] = []
     for i, n in enumerate(layer_sizes):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"`layer_sizes[{i}]` must be a positive integer, got {n!r}.")
