@@ -1,29 +1,6 @@
 """Short alias of :mod:`glassnet.augmentation`: ``from glassnet.augment import ImageAugmenter``."""
 
-from glassnet.augmentation import (
-    BatchFlow,
-    ImageAugmenter,
-    affine_transform,
-    flip_horizontal,
-    flip_vertical,
-    gaussian_noise,
-    random_erasing,
-    random_flip,
-    random_rotation,
-    random_shift,
-    random_zoom,
-)
+from glassnet import augmentation as _augmentation
+from glassnet.augmentation import *  # noqa: F403 - the alias re-exports exactly that API
 
-__all__ = [
-    "BatchFlow",
-    "ImageAugmenter",
-    "affine_transform",
-    "flip_horizontal",
-    "flip_vertical",
-    "gaussian_noise",
-    "random_erasing",
-    "random_flip",
-    "random_rotation",
-    "random_shift",
-    "random_zoom",
-]
+__all__ = list(_augmentation.__all__)

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from glassnet.commands._args import positive_int
+
 HELP = "Compare glassnet models with scikit-learn baselines on one data set; write a report."
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "toy-moons", "toy-circles", "toy-spirals",
@@ -19,11 +21,6 @@ MODEL_KEYS = ("mlp-workshop", "mlp-tuned", "cnn", "logreg", "knn", "linear-svc",
               "random-forest", "hist-gb")
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _non_negative_int(text: str) -> int:
@@ -45,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="data set (default: digits, scikit-learn's 8x8 images)")
     parser.add_argument("--models", nargs="+", choices=MODEL_KEYS, default=None, metavar="KEY",
                         help=f"only these models ({', '.join(MODEL_KEYS)}); default: all")
-    parser.add_argument("--max-train", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--max-train", type=positive_int, default=None, metavar="N",
                         help="train on a stratified random N of the training samples")
     parser.add_argument("--quick", action="store_true",
                         help="seconds, not minutes: small data, few epochs (for CI)")

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
+from glassnet.commands._args import positive_float, positive_int
+
 HELP = "Train the workshop's Keras-style MLP on real images and write a report folder."
 
 DEFAULT_LR = 0.1
@@ -17,18 +19,8 @@ DATASETS = ("auto", "mnist", "fashion-mnist", "digits")
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "digits": "8x8 digits"}
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,15 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "else scikit-learn's 8x8 digits; auto never downloads",
     )
     parser.add_argument(
-        "--epochs", type=_positive_int, default=None,
+        "--epochs", type=positive_int, default=None,
         help="passes over the training data (default: 10; 60 for the small digits set)",
     )
-    parser.add_argument("--batch-size", type=_positive_int, default=32,
+    parser.add_argument("--batch-size", type=positive_int, default=32,
                         help="mini-batch size (default: 32, as in the workshop)")
-    parser.add_argument("--lr", type=_positive_float, default=DEFAULT_LR,
+    parser.add_argument("--lr", type=positive_float, default=DEFAULT_LR,
                         help=f"SGD learning rate (default: {DEFAULT_LR}; the workshop used "
                         f"{WORKSHOP_LR})")
-    parser.add_argument("--max-train", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--max-train", type=positive_int, default=None, metavar="N",
                         help="train on a stratified random N of the training images")
     parser.add_argument("--quick", action="store_true",
                         help="a few seconds: 1,000 training images, 5 epochs (for CI)")

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from glassnet.commands._args import positive_float, positive_int
+
 HELP = "Train the workshop's from-scratch sigmoid network on the astronaut set."
 
 DEFAULT_HIDDEN = [3]
@@ -14,31 +16,21 @@ DEFAULT_EPOCHS = 3000
 DEFAULT_LR = 6.0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--hidden", type=_positive_int, nargs="+", default=DEFAULT_HIDDEN, metavar="N",
+        "--hidden", type=positive_int, nargs="+", default=DEFAULT_HIDDEN, metavar="N",
         help="hidden layer sizes, e.g. --hidden 3 or --hidden 8 4 (default: 3)",
     )
     parser.add_argument(
-        "--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+        "--epochs", type=positive_int, default=DEFAULT_EPOCHS,
         help=f"full-batch gradient descent steps (default: {DEFAULT_EPOCHS})",
     )
     parser.add_argument(
-        "--lr", type=_positive_float, default=DEFAULT_LR,
+        "--lr", type=positive_float, default=DEFAULT_LR,
         help=f"learning rate (default: {DEFAULT_LR})",
     )
     parser.add_argument(
@@ -46,13 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exact backprop, or the slides' finite differences (default: backprop)",
     )
     parser.add_argument(
-        "--samples", type=_positive_int, default=200, help="size of the data set (default: 200)"
+        "--samples", type=positive_int, default=200, help="size of the data set (default: 200)"
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed for data and weights (default: 0)"
     )
     parser.add_argument(
-        "--print-every", type=_positive_int, default=None, metavar="N",
+        "--print-every", type=positive_int, default=None, metavar="N",
         help="print the cost every N epochs (default: about 10 rows)",
     )
     parser.add_argument(
