@@ -70,3 +70,18 @@ def test_gradient_check_callback_records_into_history(small):
     h = model.fit(x, y, epochs=2, verbose=0, callbacks=[GradientCheck(x, y)])
     assert len(h.history["gradient_check"]) == 2
     assert max(h.history["gradient_check"]) < 1e-6
+
+
+def test_explain_step_shows_the_preactivation_of_a_fused_dense_relu(rng):
+    # Dense(activation='relu') computes relu over z in place: explain_step must still show z.
+    x = rng.standard_normal((5, 3))
+    y = np.eye(2)[[0, 1, 0, 1, 1]]
+    model = Sequential([Dense(4, activation="relu", input_dim=3), Dense(2, activation="softmax")],
+                       seed=1)
+    model.compile(SGD(learning_rate=0.1), "categorical_crossentropy")
+    hidden = model.explain_step(x, y)[0]
+    w, b = (v.astype(float) for v in model.get_weights()[:2])
+    np.testing.assert_allclose(hidden.z, x @ w + b, rtol=1e-6)
+    assert (hidden.z < 0).any()
+    np.testing.assert_allclose(hidden.a, np.maximum(hidden.z, 0), rtol=1e-6)
+    assert np.all(hidden.delta[hidden.z <= 0] == 0)  # relu'(z) = 0 there

@@ -22,12 +22,37 @@ class ActivationFunction:
     """Base: ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``."""
 
     name = "linear"
+    #: False when ``backward`` reads only ``a``: a layer may then compute ``a`` over ``z``
+    #: (``forward_into(z, z)``) and keep one array per step instead of two.
+    backward_uses_z = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return z
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
         return grad_a
+
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out[...] = f(z)`` and return ``out`` (any view of z's shape, ``z`` itself too).
+
+        Recurrent cells write each gate straight into a slice of one preallocated array this
+        way. The common activations override it with an allocation-free version; the default
+        computes :meth:`forward` and copies.
+        """
+        out[...] = self.forward(z)
+        return out
+
+    def backward_into(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+        """``out[...] = backward(z, a, grad_a)`` and return ``out`` (see :meth:`forward_into`)."""
+        out[...] = self.backward(z, a, grad_a)
+        return out
+
+    def forward_owned(self, z: np.ndarray) -> np.ndarray:
+        """``f(z)`` for a ``z`` the caller owns and will not read again except to pass it to
+        :meth:`backward`: computed over ``z`` when the backward pass reads only ``a``
+        (ReLU, sigmoid, tanh, softmax, linear), which spares one array per layer and step."""
+        return self.forward(z) if self.backward_uses_z else self.forward_into(z, z)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(np.asarray(z))
@@ -43,48 +68,91 @@ class Linear(ActivationFunction):
     """``a = z``; the identity (Keras's ``'linear'``, also ``None``)."""
 
     name = "linear"
+    backward_uses_z = False
+
+    def forward_into(self, z, out):
+        if out is not z:
+            np.copyto(out, z)
+        return out
 
 
 class Sigmoid(ActivationFunction):
     """``a = 1 / (1 + exp(-z))``, ``da/dz = a (1 - a)``.
 
-    Computed as ``(1 + tanh(z / 2)) / 2``, the same function, which never overflows.
+    Notes
+    -----
+    Computed as written, with overflow of ``exp(-z)`` allowed: for ``z < -88`` (float32)
+    ``exp(-z)`` is ``inf`` and ``a = 1 / inf = 0`` exactly, which is the correctly rounded
+    value; no warning is raised. One transcendental (``exp``, about twice as fast as
+    ``tanh`` in NumPy) and no cancellation in the negative tail (the ``tanh`` form
+    ``(1 + tanh(z/2)) / 2`` loses all relative precision there).
     """
 
     name = "sigmoid"
+    backward_uses_z = False
 
     def forward(self, z):
-        a = np.tanh(z * 0.5)
-        a += 1.0
-        a *= 0.5
-        return a
+        z = np.asarray(z)
+        if z.dtype.kind != "f":
+            z = z.astype(np.float64)
+        return self.forward_into(z, np.empty_like(z))
+
+    def forward_into(self, z, out):
+        np.negative(z, out=out)
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(out, out=out)  # exp(-z): inf for z < -88 (float32), 0 for z > 103
+        out += 1.0
+        return np.reciprocal(out, out=out)  # 1 / (1 + exp(-z)), exactly 0 at inf
 
     def backward(self, z, a, grad_a):
-        return grad_a * a * (1.0 - a)
+        return self.backward_into(z, a, grad_a, np.empty_like(a))
+
+    def backward_into(self, z, a, grad_a, out):
+        np.subtract(1.0, a, out=out)
+        out *= a
+        out *= grad_a  # a (1 - a) dL/da
+        return out
 
 
 class Tanh(ActivationFunction):
     """``a = tanh(z)``, ``da/dz = 1 - a^2``."""
 
     name = "tanh"
+    backward_uses_z = False
 
     def forward(self, z):
         return np.tanh(z)
 
+    def forward_into(self, z, out):
+        return np.tanh(z, out=out)
+
     def backward(self, z, a, grad_a):
         return grad_a * (1.0 - a * a)
+
+    def backward_into(self, z, a, grad_a, out):
+        np.multiply(a, a, out=out)
+        np.subtract(1.0, out, out=out)
+        out *= grad_a  # (1 - a^2) dL/da
+        return out
 
 
 class ReLU(ActivationFunction):
     """``a = max(z, 0)``, ``da/dz = 1[z > 0]``."""
 
     name = "relu"
+    backward_uses_z = False
 
     def forward(self, z):
         return np.maximum(z, 0)
 
+    def forward_into(self, z, out):
+        return np.maximum(z, 0, out=out)
+
     def backward(self, z, a, grad_a):
         return grad_a * (a > 0)
+
+    def backward_into(self, z, a, grad_a, out):
+        return np.multiply(grad_a, a > 0, out=out)
 
 
 class LeakyReLU(ActivationFunction):
@@ -217,12 +285,16 @@ class Softmax(ActivationFunction):
     """
 
     name = "softmax"
+    backward_uses_z = False
 
     def forward(self, z):
-        e = z - z.max(axis=-1, keepdims=True)
-        np.exp(e, out=e)
-        e /= e.sum(axis=-1, keepdims=True)
-        return e
+        return self.forward_into(z, np.empty_like(z))
+
+    def forward_into(self, z, out):
+        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)  # max 0: exp cannot overflow
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
 
     def backward(self, z, a, grad_a):
         dot = np.sum(grad_a * a, axis=-1, keepdims=True)
@@ -230,6 +302,7 @@ class Softmax(ActivationFunction):
 
 
 SIGMOID = Sigmoid()
+
 
 _REGISTRY: dict[str, type[ActivationFunction]] = {
     cls.name: cls

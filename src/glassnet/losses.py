@@ -29,7 +29,9 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    from glassnet.activations import SIGMOID
+
+    return SIGMOID.forward(z)
 
 
 def _positions(y_pred: np.ndarray) -> int:

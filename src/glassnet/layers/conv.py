@@ -180,7 +180,7 @@ class Conv2D(Layer):
             z_rows = z.reshape(n, -1)  # (n, oh*ow*f), a view
             z_rows += ch.tile(self.params["bias"], z_rows.shape[1])
         z = z.reshape(n, out_hw[0], out_hw[1], f)
-        a = self.activation.forward(z)
+        a = self.activation.forward_owned(z)  # over z when f' needs only a
         self._cache = (cols2, xp.shape, pads, z, a)
         return a
 

@@ -82,7 +82,7 @@ class Dense(Layer):
         z = x @ self.params["kernel"]  # (batch, in) @ (in, units) -> (batch, units)
         if self.use_bias:
             z += self.params["bias"]  # broadcast over the batch
-        a = self.activation.forward(z)
+        a = self.activation.forward_owned(z)  # over z when f' needs only a
         self._cache = (x, z, a)
         return a
 

@@ -117,15 +117,15 @@ class GRU(RecurrentLayer):
                 if b_rec is not None:
                     rp += b_rec
                 zt[:, :2 * u] += rp[:, :2 * u]
-                at[:, :2 * u] = rec.forward(zt[:, :2 * u])  # z, r
+                rec.forward_into(zt[:, :2 * u], at[:, :2 * u])  # z, r
                 side[t] = rp[:, 2 * u:]
                 zt[:, 2 * u:] += at[:, u:2 * u] * side[t]  # + r * [rp]_h
             else:
                 zt[:, :2 * u] += hin[t] @ u_mat[:, :2 * u]  # (n, u) @ (u, 2u)
-                at[:, :2 * u] = rec.forward(zt[:, :2 * u])
+                rec.forward_into(zt[:, :2 * u], at[:, :2 * u])
                 np.multiply(at[:, u:2 * u], hin[t], out=side[t])  # r * h_{t-1}
                 zt[:, 2 * u:] += side[t] @ u_mat[:, 2 * u:]  # (n, u) @ (u, u)
-            at[:, 2 * u:] = act.forward(zt[:, 2 * u:])  # hh
+            act.forward_into(zt[:, 2 * u:], at[:, 2 * u:])  # hh
             hh = at[:, 2 * u:]
             # h = z h_{t-1} + (1 - z) hh = hh + z (h_{t-1} - hh)
             np.subtract(h[t], hh, out=h[t + 1])
@@ -146,6 +146,7 @@ class GRU(RecurrentLayer):
         da = np.empty((n, 2 * u), dtype=self.dtype)  # dL/d[z, r] of one step
         dxp = np.empty_like(z)  # (T, n, 3u): dL/d(x W + b_i)
         drp = np.empty_like(z) if self.reset_after else None  # dL/d(h U + b_r)
+        work = np.empty((n, u), dtype=self.dtype)  # dh * (1 - z_t)
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
@@ -153,14 +154,16 @@ class GRU(RecurrentLayer):
             zg, r, hh = at[:, :u], at[:, u:2 * u], at[:, 2 * u:]
             np.subtract(h[t], hh, out=da[:, :u])
             da[:, :u] *= dh  # dz
-            dxt[:, 2 * u:] = act.backward(zt[:, 2 * u:], hh, dh * (1.0 - zg))  # dah
+            np.subtract(1.0, zg, out=work)
+            work *= dh
+            act.backward_into(zt[:, 2 * u:], hh, work, dxt[:, 2 * u:])  # dah
             dah = dxt[:, 2 * u:]
             if self.reset_after:
                 np.multiply(dah, side[t], out=da[:, u:])  # dr = dah * [rp]_h
             else:
                 drh = dah @ u_mat[:, 2 * u:].T  # (n, u) @ (u, u): dL/d(r h_{t-1})
                 np.multiply(drh, hin[t], out=da[:, u:])  # dr
-            dxt[:, :2 * u] = rec.backward(zt[:, :2 * u], at[:, :2 * u], da)
+            rec.backward_into(zt[:, :2 * u], at[:, :2 * u], da, dxt[:, :2 * u])
             if self.reset_after:
                 drt = drp[t]
                 drt[:, :2 * u] = dxt[:, :2 * u]

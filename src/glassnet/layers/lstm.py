@@ -102,18 +102,21 @@ class LSTM(RecurrentLayer):
         c = np.empty((steps + 1, n, u), dtype=self.dtype)
         c[0] = 0.0
         gc = np.empty((steps, n, u), dtype=self.dtype)  # g(c_t)
+        ic = np.empty((n, u), dtype=self.dtype)  # i_t * c~_t, one step's work array
         h, hin = self._state_buffers(steps, n, rm)
         for t in range(steps):
             if rm is not None:
                 np.multiply(h[t], rm, out=hin[t])
             zt, at = z[t], a[t]
             zt += hin[t] @ u_mat  # (n, u) @ (u, 4u) -> (n, 4u)
-            at[:, :2 * u] = rec.forward(zt[:, :2 * u])  # i, f
-            at[:, 2 * u:3 * u] = act.forward(zt[:, 2 * u:3 * u])  # c~
-            at[:, 3 * u:] = rec.forward(zt[:, 3 * u:])  # o
+            # s over the whole contiguous row block, then g overwrites the c~ block: cheaper
+            # than s on two strided blocks. No temporaries: written straight into a_t.
+            rec.forward_into(zt, at)  # i, f, (c~), o
+            act.forward_into(zt[:, 2 * u:3 * u], at[:, 2 * u:3 * u])  # c~
             np.multiply(at[:, u:2 * u], c[t], out=c[t + 1])  # f * c_{t-1}
-            c[t + 1] += at[:, :u] * at[:, 2 * u:3 * u]  # + i * c~
-            gc[t] = act.forward(c[t + 1])
+            np.multiply(at[:, :u], at[:, 2 * u:3 * u], out=ic)
+            c[t + 1] += ic  # + i * c~
+            act.forward_into(c[t + 1], gc[t])
             np.multiply(at[:, 3 * u:], gc[t], out=h[t + 1])  # o * g(c_t)
         cache.update(z=z, a=a, c=c, gc=gc, h=h, hin=hin)
         self._cache = cache
@@ -128,6 +131,7 @@ class LSTM(RecurrentLayer):
         g, dh = self._upstream(grad_y, steps)
         dc = np.zeros((n, u), dtype=self.dtype)
         da = np.empty((n, 4 * u), dtype=self.dtype)  # dL/d[i, f, c~, o] of one step
+        work = np.empty((2, n, u), dtype=self.dtype)  # one step's temporaries
         dz = np.empty_like(z)  # (T, n, 4u)
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
@@ -135,14 +139,14 @@ class LSTM(RecurrentLayer):
             zt, at, dzt = z[t], a[t], dz[t]
             i, f, cc, o = (at[:, k * u:(k + 1) * u] for k in range(4))
             np.multiply(dh, gc[t], out=da[:, 3 * u:])  # do
-            dc += act.backward(c[t + 1], gc[t], dh * o)
+            np.multiply(dh, o, out=work[0])
+            dc += act.backward_into(c[t + 1], gc[t], work[0], work[1])  # g'(c_t) dh o
             np.multiply(dc, i, out=da[:, 2 * u:3 * u])  # dc~
             np.multiply(dc, cc, out=da[:, :u])  # di
             np.multiply(dc, c[t], out=da[:, u:2 * u])  # df
             dc *= f  # dL/dc_{t-1}
-            dzt[:, :2 * u] = rec.backward(zt[:, :2 * u], at[:, :2 * u], da[:, :2 * u])
-            dzt[:, 2 * u:3 * u] = act.backward(zt[:, 2 * u:3 * u], cc, da[:, 2 * u:3 * u])
-            dzt[:, 3 * u:] = rec.backward(zt[:, 3 * u:], o, da[:, 3 * u:])
+            rec.backward_into(zt, at, da, dzt)  # s' for i, f, (c~), o; contiguous
+            act.backward_into(zt[:, 2 * u:3 * u], cc, da[:, 2 * u:3 * u], dzt[:, 2 * u:3 * u])
             if t > 0:
                 dh = dzt @ u_mat.T  # (n, 4u) @ (4u, u) -> dL/dh_{t-1}
                 if rm is not None:

@@ -47,7 +47,7 @@ class SimpleRNN(RecurrentLayer):
             if rm is not None:
                 np.multiply(h[t], rm, out=hin[t])
             z[t] += hin[t] @ u_mat  # (n, u) @ (u, u) -> (n, u)
-            h[t + 1] = self.activation.forward(z[t])
+            self.activation.forward_into(z[t], h[t + 1])
         cache.update(z=z, h=h, hin=hin)
         self._cache = cache
         return self._output(h)
@@ -61,7 +61,7 @@ class SimpleRNN(RecurrentLayer):
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
-            dz[t] = self.activation.backward(z[t], h[t + 1], dh)
+            self.activation.backward_into(z[t], h[t + 1], dh, dz[t])
             if t > 0:
                 dh = dz[t] @ u_mat.T  # (n, u) @ (u, u) -> dL/dh_{t-1}
                 if rm is not None:

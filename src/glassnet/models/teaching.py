@@ -108,7 +108,8 @@ def explain_step(model: Any, x: Any, y: Any, learning_rate: float | None = None)
     for step, layer in zip(steps, twin.layers, strict=True):
         cache = layer._cache
         if type(layer).__name__ == "Dense":
-            step.z, step.a = cache[1], cache[2]
+            # Recomputed: the layer writes f(z) over z when f' needs only a (ReLU, sigmoid ...).
+            step.z, step.a = _dense_preactivation(layer, cache[0]), cache[2]
         elif type(layer).__name__ == "Activation":
             step.z, step.a = cache
     if twin._fused:
@@ -124,8 +125,7 @@ def explain_step(model: Any, x: Any, y: Any, learning_rate: float | None = None)
     for i in range(end - 1, -1, -1):
         layer = layers[i]
         if type(layer).__name__ == "Dense":
-            z, a = layer._cache[1], layer._cache[2]
-            steps[i].delta = layer.activation.backward(z, a, grad)
+            steps[i].delta = layer.activation.backward(steps[i].z, steps[i].a, grad)
         if hasattr(layer, "input_grad_needed"):
             layer.input_grad_needed = True
         grad = layer.backward(grad)
@@ -157,3 +157,9 @@ def format_step(steps: list[LayerStep], precision: int = 4) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
+
+
+def _dense_preactivation(layer, x: np.ndarray) -> np.ndarray:
+    """``z = x W + b`` of a Dense layer for its cached input ``x`` (batch, in)."""
+    z = x @ layer.params["kernel"]
+    return z + layer.params["bias"] if layer.use_bias else z

@@ -1,8 +1,9 @@
 """The training and evaluation loops behind ``Model.fit`` and ``Model.evaluate``.
 
 Speed notes: the data are converted and checked once per ``fit``, shuffled once per epoch
-(one gather), and then every step takes *views* (slices) of the shuffled arrays. Batch-level
-callbacks run only when some callback asks for them.
+(one gather into buffers allocated once per ``fit``, so no epoch pays for fresh pages), and
+then every step takes *views* (slices) of the shuffled arrays. Batch-level callbacks run only
+when some callback asks for them.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
     logs: dict[str, float] = {}
     threads = blas_threads(model, batch_size)
     threads.__enter__()
+    shuffled = None if stream or not shuffle else _ShuffleBuffers(x, y, w)
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
@@ -141,31 +143,30 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                 epoch_batches = _stream_epoch(pending, batches, steps)
                 pending = []
             else:
-                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, shuffle)
-            for step, (xb, yb, wb) in enumerate(epoch_batches):
-                if stream:
-                    try:
-                        xb = data.as_inputs(xb, model.dtype)
-                        yb = model._targets(yb, len(xb))
-                        wb = data.as_sample_weight(wb, None, yb, len(xb))
-                    except ValueError as exc:
-                        raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
-                                         f"{exc}") from None
-                cb.on_train_batch_begin(step)
-                # A diverging step overflows; the loss check below reports it with a diagnosis.
-                with np.errstate(over="ignore", invalid="ignore"):
+                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, shuffled)
+            # A diverging step overflows; the loss check reports it with a diagnosis.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for step, (xb, yb, wb) in enumerate(epoch_batches):
+                    if stream:
+                        try:
+                            xb = data.as_inputs(xb, model.dtype)
+                            yb = model._targets(yb, len(xb))
+                            wb = data.as_sample_weight(wb, None, yb, len(xb))
+                        except ValueError as exc:
+                            raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
+                                             f"{exc}") from None
+                    cb.on_train_batch_begin(step)
                     loss, out = model._train_step(xb, yb, wb)
-                if not math.isfinite(loss) and not terminate_on_nan:
-                    from glassnet.models.diagnose import non_finite_error
+                    if not math.isfinite(loss) and not terminate_on_nan:
+                        from glassnet.models.diagnose import non_finite_error
 
-                    raise non_finite_error(model, xb, yb, epoch, step, loss)
-                running.add(len(xb), loss, _metric_sums(model, yb, out))
-                if cb.wants_batch_logs:
-                    cb.on_train_batch_end(step, running.logs())
-                if model.stop_training:
-                    break
-            # Let go of the last batch (layer caches hold views of this epoch's shuffled copy)
-            # before the next epoch makes its own: one copy of the data at a time, not two.
+                        raise non_finite_error(model, xb, yb, epoch, step, loss)
+                    running.add(len(xb), loss, _metric_sums(model, yb, out))
+                    if cb.wants_batch_logs:
+                        cb.on_train_batch_end(step, running.logs())
+                    if model.stop_training:
+                        break
+            # Let go of the last batch: layer caches hold views of the shuffled copy.
             xb = yb = wb = out = None
             for layer in model.layers:
                 layer._cache = None
@@ -180,15 +181,32 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
         # Also on KeyboardInterrupt: callbacks close their files and restore weights, and
         # the History holds only complete epochs.
         threads.__exit__(None, None, None)
+        shuffled = None
         cb.on_train_end(logs)
     return history
 
 
-def _array_epoch(model, x, y, w, batch_size, steps, shuffle):
-    if shuffle:
-        perm = model._shuffle_rng.permutation(len(x))
-        x, y = x[perm], y[perm]
-        w = None if w is None else w[perm]
+class _ShuffleBuffers:
+    """One shuffled copy of the training arrays, refilled in place every epoch.
+
+    ``np.take(..., out=, mode='clip')`` gathers straight into the buffer (``mode='raise'``
+    would gather into a temporary first); reusing the buffer spares every epoch the page
+    faults of a fresh 188 MB array (Fashion-MNIST as float32). Peak memory is the data plus
+    this one copy, as with a gather per epoch.
+    """
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
+        self.buffers = [None if a is None else np.empty_like(a) for a in arrays]
+
+    def shuffled(self, perm: np.ndarray) -> list:
+        return [None if a is None else np.take(a, perm, axis=0, out=b, mode="clip")
+                for a, b in zip(self.arrays, self.buffers, strict=True)]
+
+
+def _array_epoch(model, x, y, w, batch_size, steps, shuffled):
+    if shuffled is not None:
+        x, y, w = shuffled.shuffled(model._shuffle_rng.permutation(len(x)))
     for step in range(steps):
         i = step * batch_size
         j = i + batch_size

@@ -270,11 +270,14 @@ class Adam(Optimizer):
         if self.amsgrad:
             np.maximum(slots["v_max"], v, out=slots["v_max"])  # v_max <- max(v_max, v)
             v = slots["v_max"]
+        # Both bias corrections are scalars: fold them into the rate and epsilon (one pass
+        # fewer, same function): lr m_hat / (sqrt(v_hat) + eps) = lr_t m / (sqrt(v) + eps_t).
+        c2 = math.sqrt(1.0 - b2**t)
+        lr_t = lr * c2 / (1.0 - b1**t)
         np.sqrt(v, out=buf)  # buf = sqrt(v)
-        buf /= math.sqrt(1.0 - b2**t)  # buf = sqrt(v / (1 - b2^t)) = sqrt(v_hat)
-        buf += self.epsilon  # buf = sqrt(v_hat) + eps
-        np.divide(m, buf, out=buf)  # buf = m / (sqrt(v_hat) + eps)
-        buf *= lr / (1.0 - b1**t)  # buf = lr m_hat / (sqrt(v_hat) + eps)
+        buf += self.epsilon * c2  # buf = sqrt(v) + eps sqrt(1 - b2^t)
+        np.divide(m, buf, out=buf)  # buf = m / (sqrt(v) + eps_t)
+        buf *= lr_t  # buf = lr m_hat / (sqrt(v_hat) + eps)
         p -= buf  # p <- p - buf
 
     def get_config(self) -> dict[str, Any]:
