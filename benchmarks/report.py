@@ -176,7 +176,7 @@ def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
     ax.set_xticks(range(len(workloads)), workloads, fontsize=11)
     ax.set_ylabel("wall seconds per training epoch (log scale)\nbar: median, whiskers: min–max")
     ax.set_title("Training time per epoch: same data, network, optimizer, batch")
-    ax.legend(fontsize=8.5, loc="upper left", ncol=2)
+    ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
     ax.grid(axis="y", which="both", alpha=0.3)
 
     names = list(rats)
