@@ -313,3 +313,33 @@ def test_copied_model_still_trains_its_own_weights(mnist_like, how):
     assert not np.shares_memory(clone.get_weights()[0], model.get_weights()[0])
     np.testing.assert_array_equal(model.get_layer("dense_1").params["kernel"],
                                   model._flat.theta[: 784 * 30].reshape(784, 30))
+
+
+def test_each_epoch_sees_every_sample_once_in_a_new_order_from_one_buffer(rng):
+    # fit shuffles once per epoch into a buffer it reuses, then trains on slices of it.
+    from glassnet.callbacks import Callback
+
+    x = np.arange(40, dtype="float32").reshape(20, 2)
+    y = np.eye(2, dtype="float32")[np.arange(20) % 2]
+    x_before = x.copy()
+    seen: list[list[float]] = []
+    bases: set[int] = set()
+
+    class Spy(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append([])
+
+        def on_train_batch_end(self, batch, logs=None):
+            xb = self.model.layers[0]._cache[0]
+            assert xb.base is not None  # a view, not a per-step copy
+            bases.add(id(xb.base))
+            seen[-1].extend(xb[:, 0].tolist())
+
+    model = Sequential([Dense(2, input_dim=2, activation="softmax")], seed=3)
+    model.compile(SGD(learning_rate=0.01), "categorical_crossentropy")
+    model.fit(x, y, batch_size=6, epochs=3, verbose=0, callbacks=[Spy()])
+    np.testing.assert_array_equal(x, x_before)
+    assert len(bases) == 1  # one buffer for every epoch
+    for order in seen:
+        assert sorted(order) == x[:, 0].tolist()
+    assert seen[0] != seen[1] and seen[1] != seen[2] and seen[0] != x[:, 0].tolist()
