@@ -105,3 +105,20 @@ def test_failed_save_leaves_previous_file_intact(trained, tmp_path, monkeypatch)
         model.save(path)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["m.npz"]  # no temporary file left behind
+
+
+def test_plain_function_initializer_cannot_be_saved_and_nothing_is_written(tmp_path):
+    import numpy as np
+
+    from glassnet.layers import Dense
+    from glassnet.models import Sequential
+
+    def my_init(shape, rng=None, dtype="float32"):
+        return np.zeros(shape, dtype)
+
+    model = Sequential([Dense(3, input_dim=2, kernel_initializer=my_init)])
+    model.build()
+    path = tmp_path / "m.npz"
+    with pytest.raises(ValueError, match="my_init.*get_config"):
+        model.save(path)
+    assert list(tmp_path.iterdir()) == []

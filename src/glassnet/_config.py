@@ -40,7 +40,21 @@ def lookup(kind: str, registry: Mapping[str, type], name: str) -> type:
 
 
 def serialize(obj: Any) -> dict[str, Any]:
-    """``{"class_name": type(obj).__name__, "config": obj.get_config()}``."""
+    """``{"class_name": type(obj).__name__, "config": obj.get_config()}``.
+
+    Raises
+    ------
+    ValueError
+        For an object without ``get_config`` (a plain function passed as an initializer or a
+        regularizer): its code cannot go into a saved file.
+    """
+    if not hasattr(obj, "get_config"):
+        name = getattr(obj, "__qualname__", type(obj).__name__)
+        raise ValueError(
+            f"Cannot serialize {name!r}: a plain function has no config to save. Subclass "
+            "glassnet.initializers.Initializer (or glassnet.regularizers.Regularizer) with a "
+            "get_config() method, or use a built-in by name (e.g. 'glorot_uniform')."
+        )
     return {"class_name": type(obj).__name__, "config": obj.get_config()}
 
 
