@@ -291,9 +291,10 @@ class Softmax(ActivationFunction):
         return self.forward_into(z, np.empty_like(z))
 
     def forward_into(self, z, out):
-        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)  # max 0: exp cannot overflow
+        # ufunc.reduce rather than the .max()/.sum() methods: half the overhead on small rows.
+        np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)  # exp <= 1
         np.exp(out, out=out)
-        out /= out.sum(axis=-1, keepdims=True)
+        out /= np.add.reduce(out, axis=-1, keepdims=True)
         return out
 
     def backward(self, z, a, grad_a):

@@ -141,7 +141,7 @@ def _shape(shape) -> str:
 
 def _reduce(values: np.ndarray, sample_weight) -> float:
     if sample_weight is None:
-        return float(values.sum()) / values.shape[0]
+        return float(np.add.reduce(values, axis=None)) / values.shape[0]
     return float(np.dot(values, sample_weight) / values.shape[0])
 
 
@@ -269,7 +269,8 @@ class CategoricalCrossentropy(Loss):
         return (g * (1.0 / _positions(y_pred))).astype(y_pred.dtype, copy=False)
 
     def _logit_grads(self, y_true, p):
-        g = p * y_true.sum(axis=-1, keepdims=True) - y_true
+        g = p * np.add.reduce(y_true, axis=-1, keepdims=True)
+        g -= y_true
         return g if p.ndim == 2 else g * (1.0 / _positions(p))
 
     def _fused_values(self, y_true, p):

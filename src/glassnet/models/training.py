@@ -66,7 +66,7 @@ class _Running:
 
 
 def _metric_sums(model, yb, out) -> list[float]:
-    return [float(fn(yb, out).sum()) for fn in model._metric_fns]
+    return [float(np.add.reduce(fn(yb, out), axis=None)) for fn in model._metric_fns]
 
 
 def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
