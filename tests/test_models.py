@@ -316,7 +316,7 @@ def test_copied_model_still_trains_its_own_weights(mnist_like, how):
 
 
 def test_each_epoch_sees_every_sample_once_in_a_new_order_from_one_buffer(rng):
-    # fit shuffles once per epoch into a buffer it reuses, then trains on slices of it.
+    # One permutation per epoch; every batch is gathered into the same preallocated buffer.
     from glassnet.callbacks import Callback
 
     x = np.arange(40, dtype="float32").reshape(20, 2)
@@ -331,7 +331,7 @@ def test_each_epoch_sees_every_sample_once_in_a_new_order_from_one_buffer(rng):
 
         def on_train_batch_end(self, batch, logs=None):
             xb = self.model.layers[0]._cache[0]
-            assert xb.base is not None  # a view, not a per-step copy
+            assert xb.base is not None  # a view of the batch buffer, not a new array
             bases.add(id(xb.base))
             seen[-1].extend(xb[:, 0].tolist())
 

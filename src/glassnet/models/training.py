@@ -1,9 +1,12 @@
 """The training and evaluation loops behind ``Model.fit`` and ``Model.evaluate``.
 
-Speed notes: the data are converted and checked once per ``fit``, shuffled once per epoch
-(one gather into buffers allocated once per ``fit``, so no epoch pays for fresh pages), and
-then every step takes *views* (slices) of the shuffled arrays. Batch-level callbacks run only
-when some callback asks for them.
+Speed notes: the data are converted and checked once per ``fit``. Each epoch draws one
+permutation, and each step gathers its rows into batch buffers allocated once per ``fit``
+(``np.take(..., out=)``: no allocation per step). Measured against gathering the whole
+shuffled set once per epoch and slicing it (session 2, W1 on Fashion-MNIST, 3 epochs x 3
+repeats): 0.44 s against 0.58 s median per epoch — the whole-set copy's 188 MB of fresh pages
+cost more than the per-batch gathers on this virtual machine — and 53 MB of peak memory over
+the data instead of 191 MB. Batch-level callbacks run only when some callback asks for them.
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
     logs: dict[str, float] = {}
     threads = blas_threads(model, batch_size)
     threads.__enter__()
-    shuffled = None if stream or not shuffle else _ShuffleBuffers(x, y, w)
+    gather = None if stream or not shuffle else _BatchGather((x, y, w), batch_size)
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
@@ -143,7 +146,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                 epoch_batches = _stream_epoch(pending, batches, steps)
                 pending = []
             else:
-                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, shuffled)
+                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, gather)
             # A diverging step overflows; the loss check reports it with a diagnosis.
             with np.errstate(over="ignore", invalid="ignore"):
                 for step, (xb, yb, wb) in enumerate(epoch_batches):
@@ -166,7 +169,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                         cb.on_train_batch_end(step, running.logs())
                     if model.stop_training:
                         break
-            # Let go of the last batch: layer caches hold views of the shuffled copy.
+            # Let go of the last batch (layer caches hold views of the batch buffers).
             xb = yb = wb = out = None
             for layer in model.layers:
                 layer._cache = None
@@ -181,36 +184,43 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
         # Also on KeyboardInterrupt: callbacks close their files and restore weights, and
         # the History holds only complete epochs.
         threads.__exit__(None, None, None)
-        shuffled = None
+        gather = None
         cb.on_train_end(logs)
     return history
 
 
-class _ShuffleBuffers:
-    """One shuffled copy of the training arrays, refilled in place every epoch.
+class _BatchGather:
+    """Minibatches of the training arrays in a new random order every epoch.
 
-    ``np.take(..., out=, mode='clip')`` gathers straight into the buffer (``mode='raise'``
-    would gather into a temporary first); reusing the buffer spares every epoch the page
-    faults of a fresh 188 MB array (Fashion-MNIST as float32). Peak memory is the data plus
-    this one copy, as with a gather per epoch.
+    Each epoch draws one permutation; each step gathers its rows with
+    ``np.take(..., out=, mode='clip')`` into batch buffers allocated once per ``fit``
+    (``mode='raise'`` would gather into a temporary first). Every row is read once per epoch,
+    as by a whole-set shuffle, but nothing the size of the data set is ever allocated: peak
+    memory is the data plus one batch, and no epoch pays the page faults of a fresh 188 MB
+    copy (Fashion-MNIST in float32), which on a virtual machine cost more than the gather.
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, arrays, batch_size: int):
         self.arrays = arrays
-        self.buffers = [None if a is None else np.empty_like(a) for a in arrays]
+        self.buffers = [None if a is None else np.empty((batch_size,) + a.shape[1:], a.dtype)
+                        for a in arrays]
 
-    def shuffled(self, perm: np.ndarray) -> list:
-        return [None if a is None else np.take(a, perm, axis=0, out=b, mode="clip")
+    def batch(self, rows: np.ndarray) -> list:
+        n = len(rows)
+        return [None if a is None else np.take(a, rows, axis=0, out=b[:n], mode="clip")
                 for a, b in zip(self.arrays, self.buffers, strict=True)]
 
 
-def _array_epoch(model, x, y, w, batch_size, steps, shuffled):
-    if shuffled is not None:
-        x, y, w = shuffled.shuffled(model._shuffle_rng.permutation(len(x)))
+def _array_epoch(model, x, y, w, batch_size, steps, gather):
+    if gather is None:  # shuffle=False: the data in order, as views
+        for step in range(steps):
+            i = step * batch_size
+            yield x[i:i + batch_size], y[i:i + batch_size], (None if w is None else w[i:i + batch_size])
+        return
+    perm = model._shuffle_rng.permutation(len(x))
     for step in range(steps):
         i = step * batch_size
-        j = i + batch_size
-        yield x[i:j], y[i:j], (None if w is None else w[i:j])
+        yield gather.batch(perm[i:i + batch_size])
 
 
 def _stream_epoch(pending, batches, steps):
