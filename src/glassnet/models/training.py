@@ -200,15 +200,16 @@ class _BatchGather:
     copy (Fashion-MNIST in float32), which on a virtual machine cost more than the gather.
     """
 
-    def __init__(self, arrays, batch_size: int):
-        self.arrays = arrays
+    def __init__(self, arrays: tuple[np.ndarray | None, ...], batch_size: int) -> None:
+        self.arrays = arrays  # x, y and the sample weights (None when not given)
         self.buffers = [None if a is None else np.empty((batch_size,) + a.shape[1:], a.dtype)
                         for a in arrays]
 
-    def batch(self, rows: np.ndarray) -> list:
+    def batch(self, rows: np.ndarray) -> list[np.ndarray | None]:
         n = len(rows)
-        return [None if a is None else np.take(a, rows, axis=0, out=b[:n], mode="clip")
-                for a, b in zip(self.arrays, self.buffers, strict=True)]
+        return [None if a is None or buf is None
+                else np.take(a, rows, axis=0, out=buf[:n], mode="clip")
+                for a, buf in zip(self.arrays, self.buffers, strict=True)]
 
 
 def _array_epoch(model, x, y, w, batch_size, steps, gather):
