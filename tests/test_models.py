@@ -343,3 +343,12 @@ def test_each_epoch_sees_every_sample_once_in_a_new_order_from_one_buffer(rng):
     for order in seen:
         assert sorted(order) == x[:, 0].tolist()
     assert seen[0] != seen[1] and seen[1] != seen[2] and seen[0] != x[:, 0].tolist()
+
+
+def test_batch_size_larger_than_the_data_trains_on_everything_at_once(rng):
+    x = rng.standard_normal((10, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[np.arange(10) % 2]
+    model = Sequential([Dense(2, input_dim=3, activation="softmax")], seed=0)
+    model.compile(SGD(learning_rate=0.1), "categorical_crossentropy")
+    history = model.fit(x, y, batch_size=10**12, epochs=2, verbose=0)  # no 10^12-row buffer
+    assert len(history.history["loss"]) == 2

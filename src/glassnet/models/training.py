@@ -202,7 +202,8 @@ class _BatchGather:
 
     def __init__(self, arrays: tuple[np.ndarray | None, ...], batch_size: int) -> None:
         self.arrays = arrays  # x, y and the sample weights (None when not given)
-        self.buffers = [None if a is None else np.empty((batch_size,) + a.shape[1:], a.dtype)
+        rows = min(batch_size, len(next(a for a in arrays if a is not None)))
+        self.buffers = [None if a is None else np.empty((rows,) + a.shape[1:], a.dtype)
                         for a in arrays]
 
     def batch(self, rows: np.ndarray) -> list[np.ndarray | None]:
