@@ -21,6 +21,9 @@ CASES = {
                                                     return_sequences=rs),
     "lstm": lambda rs: LSTM(3, return_sequences=rs),
     "lstm_go_backwards": lambda rs: LSTM(2, go_backwards=True, return_sequences=rs),
+    # Not Keras's default activations: the loop's generic path (one call per gate block, z kept).
+    "lstm_elu_softplus": lambda rs: LSTM(3, activation="elu", recurrent_activation="softplus",
+                                         return_sequences=rs),
     "gru": lambda rs: GRU(3, return_sequences=rs),
     "gru_reset_before": lambda rs: GRU(3, reset_after=False, return_sequences=rs),
     "gru_no_bias": lambda rs: GRU(2, use_bias=False, return_sequences=rs),
@@ -90,6 +93,38 @@ def test_lstm_two_steps_by_hand(rng):
         h = o * np.tanh(c)
         outs.append(h)
     np.testing.assert_allclose(layer.forward(x), np.stack(outs, axis=1), rtol=1e-12)
+
+
+def _lstm_reference(layer, x):
+    """Keras's LSTM equations in float64, written directly."""
+    W, U, b = (layer.params[k].astype(np.float64) for k in ("kernel", "recurrent_kernel", "bias"))
+    u = layer.units
+
+    def sig(z):  # the tanh form: no overflow for large |z|
+        return 0.5 * (1.0 + np.tanh(z / 2.0))
+
+    h = c = np.zeros((len(x), u))
+    for t in range(x.shape[1]):
+        z = x[:, t] @ W + h @ U + b
+        i, f, cand, o = sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), \
+            sig(z[:, 3 * u:])
+        c = f * c + i * cand
+        h = o * np.tanh(c)
+    return h
+
+
+@pytest.mark.parametrize("scale", [1.0, 300.0])
+def test_lstm_float32_matches_float64_reference_even_when_saturated(scale, rng):
+    """The one-exp gate path: float32 accurate to ~1e-6, and exact limits (no warnings) when
+    |z| is in the hundreds (exp overflows to inf, the gates become exactly 0, 1 or -1)."""
+    layer = LSTM(5, dtype="float32")
+    layer.build((4, 3), rng)
+    _set_random_weights(layer, rng)
+    x = (scale * rng.standard_normal((6, 4, 3))).astype(np.float32)
+    with np.errstate(all="raise"):
+        out = layer.forward(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, _lstm_reference(layer, x.astype(np.float64)), atol=2e-6)
 
 
 @pytest.mark.parametrize("reset_after", [True, False])

@@ -102,7 +102,8 @@ class Sigmoid(ActivationFunction):
         with np.errstate(over="ignore", under="ignore"):
             np.exp(out, out=out)  # exp(-z): inf for z < -88 (float32), 0 for z > 103
         out += 1.0
-        return np.reciprocal(out, out=out)  # 1 / (1 + exp(-z)), exactly 0 at inf
+        # divide, not reciprocal: NumPy vectorises divide (AVX2) but not reciprocal.
+        return np.divide(1.0, out, out=out)  # 1 / (1 + exp(-z)), exactly 0 at inf
 
     def backward(self, z, a, grad_a):
         return self.backward_into(z, a, grad_a, np.empty_like(a))

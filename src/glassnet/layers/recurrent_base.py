@@ -19,6 +19,9 @@ step equations and their derivatives:
   all steps (:meth:`RecurrentLayer._input_backward`);
 - ``return_sequences``, ``go_backwards``, input dropout and recurrent dropout.
 
+(LSTM, the workhorse, runs its loop on transposed, gate-reordered blocks for speed and uses only
+the argument handling, input checks and masks from here; see its class notes.)
+
 Dropout follows Keras's cheaper variant (one mask per sequence, reused at every step, Gal &
 Ghahramani 2016): ``dropout`` masks the input features, ``recurrent_dropout`` masks the state
 ``h_{t-1}`` where it enters the recurrent matmul (not where GRU interpolates with it). One
@@ -210,12 +213,8 @@ class RecurrentLayer(Layer):
         kept = self.noise_rng.random(shape, dtype=np.float32) < keep
         return np.where(kept, np.asarray(1.0 / keep, self.dtype), np.asarray(0.0, self.dtype))
 
-    def _input_projection(self, x: np.ndarray, training: bool) -> dict[str, Any]:
-        """Check ``x``, then ``Xp = x W + b_in`` for all steps in one matmul, time-major.
-
-        Returns the cache that every cell extends: ``x2`` (T*n, in) (the masked, time-major
-        input the kernel gradient needs), ``xp`` (T, n, k*units), the masks, and ``rm``.
-        """
+    def _check_input(self, x: np.ndarray) -> tuple[int, int]:
+        """``(batch, timesteps)`` of an input checked against the built layer."""
         n_in = self.params["kernel"].shape[0]
         self._check_rank(x.shape)
         if x.shape[-1] != n_in:
@@ -223,10 +222,19 @@ class RecurrentLayer(Layer):
                 f"{self._who()} was built for {n_in} features per step, "
                 f"but received inputs of shape {tuple(x.shape)}."
             )
-        n, steps = x.shape[0], x.shape[1]
-        if steps == 0:
+        if x.shape[1] == 0:
             raise ValueError(f"{self._who()} needs at least one timestep, "
                              f"got inputs of shape {tuple(x.shape)}.")
+        return x.shape[0], x.shape[1]
+
+    def _input_projection(self, x: np.ndarray, training: bool) -> dict[str, Any]:
+        """Check ``x``, then ``Xp = x W + b_in`` for all steps in one matmul, time-major.
+
+        Returns the cache that every cell extends: ``x2`` (T*n, in) (the masked, time-major
+        input the kernel gradient needs), ``xp`` (T, n, k*units), the masks, and ``rm``.
+        """
+        n_in = self.params["kernel"].shape[0]
+        n, steps = self._check_input(x)
         xs = x[:, ::-1] if self.go_backwards else x
         # (n, T, in) -> (T, n, in): step t becomes one contiguous (n, in) block.
         xt = np.ascontiguousarray(xs.transpose(1, 0, 2), dtype=self.dtype)
