@@ -22,7 +22,7 @@ clock reading is measured and subtracted.
 
    then ``model._train_step`` alone in a bare loop, and ``fit`` itself (the median interval
    between consecutive ``on_train_batch_begin`` calls): fit − ``_train_step`` is the loop's
-   overhead. The per-epoch shuffle gather is timed on its own and amortised per step.
+   overhead (it includes gathering each shuffled batch into fit's batch buffers).
    With PyTorch installed, its eager loop's phases are shown beside (forward,
    ``F.cross_entropy``, ``backward()``, ``step() + zero_grad()``) and its bare loop's step.
 2. Per layer: forward and backward of each layer inside real steps.
@@ -190,7 +190,6 @@ class GlassnetProbe:
         self.per_bwd = [[] for _ in self.layers]
         self.train_step: list[float] = []
         self.fit_intervals: list[float] = []
-        self.shuffle: list[float] = []
 
         class StepTimer(Callback):
             """Times between consecutive batch starts: one whole step of fit's loop each."""
@@ -276,16 +275,11 @@ class GlassnetProbe:
                 self.train_step.append(clock() - t0)
 
     def fit_pass(self, record: bool = True) -> None:
-        """One epoch of ``fit``; plus its per-epoch shuffle gather, timed on its own."""
+        """One epoch of ``fit`` (shuffled batches gathered step by step, as always)."""
         self.model.fit(self.x, self.y_fit, batch_size=self.bs, epochs=1, verbose=0,
                        callbacks=[self.timer])
-        perm = np.random.default_rng(len(self.shuffle)).permutation(len(self.x))
-        t0 = clock()
-        _ = self.x[perm], self.y[perm]
-        dt = clock() - t0
         if record:
             self.fit_intervals += self.timer.intervals
-            self.shuffle.append(dt)
 
     def passes(self):
         return [self.phase_pass, self.layer_pass, self.step_pass, self.fit_pass]
@@ -316,7 +310,6 @@ class GlassnetProbe:
             "phases": {k: _median_us(v) for k, v in self.phases.items()},
             "train_step": _median_us(self.train_step),
             "fit_step": _median_us(self.fit_intervals),
-            "shuffle": _median_us(self.shuffle) / steps,
             "fit_steps": steps, "layers": layer_rows, "floor": floor_total * US,
         }
 
@@ -408,7 +401,7 @@ def render(wl, g: dict, t: dict | None, rounds: int, rows: int, threads: int,
     ph = g["phases"]
     total = sum(ph.values())
     fit = g["fit_step"]
-    whole = fit + g["shuffle"]  # what an epoch costs per step, shuffle included
+    whole = fit  # fit gathers each shuffled batch inside its loop
     rest = fit - g["train_step"]
     tp = (t or {}).get("phases", {})
 
@@ -443,10 +436,8 @@ def render(wl, g: dict, t: dict | None, rounds: int, rows: int, threads: int,
         f"| `model._train_step` alone, bare loop | {g['train_step']:.1f} | "
         f"{pct(g['train_step'])} | |",
         f"| loop overhead in fit (fit step − `_train_step`) | {rest:.1f} | {pct(rest)} | |",
-        f"| fit step (median interval between batch starts) | {fit:.1f} | {pct(fit)} | "
+        f"| **fit step** (median interval between batch starts) | **{fit:.1f}** | 100% | "
         + (f"{t['loop_step']:.1f} (bare loop step) |" if t else "— |"),
-        f"| + per-epoch shuffle gather, amortised | {g['shuffle']:.1f} | {pct(g['shuffle'])} | |",
-        f"| **= per step of an epoch** | **{whole:.1f}** | 100% | |",
         f"| matmul floor (the step's GEMMs alone) | {g['floor']:.1f} | {pct(g['floor'])} | |",
         "",
         "| layer | forward µs | backward µs | GEMM floor µs | GEMMs (per step) |",
