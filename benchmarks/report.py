@@ -153,8 +153,9 @@ def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
             ax.bar(x, med, width * 0.92, color=COLORS.get(fw), yerr=err, capsize=3,
                    ecolor="#444444", label=None if fw in labeled else FRAMEWORK_LABELS[fw])
             labeled.add(fw)
-            ax.annotate(f"{med:.2f} s", (x, r["max_epoch_s"]), xytext=(0, 4),
-                        textcoords="offset points", ha="center", fontsize=8.5, fontweight="bold")
+            ax.annotate(f"{med:.2f}" if med < 10 else f"{med:.1f}", (x, r["max_epoch_s"]),
+                        xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8,
+                        fontweight="bold")
             lows.append(r["min_epoch_s"])
             cpu = r.get("median_epoch_cpu_s")
             if cpu:
@@ -191,7 +192,7 @@ def chart(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
         ax2.bar(xs, vals, bw * 0.92, color=color, label=label)
         for x, v in zip(xs, vals, strict=True):
             ax2.annotate(f"{v:.2f}", (x, v), xytext=(0, 2), textcoords="offset points",
-                         ha="center", fontsize=8)
+                         ha="center", fontsize=6.5)
     for i, n in enumerate(names):
         x0 = i - (len(kinds) - 1) / 2 * bw
         ax2.hlines(rats[n]["train_target"], x0 - bw / 2, x0 + bw / 2, colors="black",
