@@ -148,3 +148,24 @@ def test_bad_workload_is_refused(bench_modules):
     _, _, run = bench_modules
     with pytest.raises(SystemExit):
         run.parse_args(["--workloads", "W9"])
+
+
+@pytest.mark.parametrize("workload", ["W1", "W4"])
+def test_profile_step_prints_phases_layers_and_floor(workload):
+    """benchmarks/profile_step.py on a few synthetic rows: every phase, layer and the GEMM floor
+    come out as positive microseconds (the numbers themselves are the machine's)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "profile_step.py"), "--workload", workload, "--rounds", "1",
+         "--rows", "256", "--data", "synthetic", "--no-torch"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in out.splitlines()
+            if line.startswith("| ") and line.count("|") >= 4}
+    for label in ("forward (`model._forward`)", "backward (`model._backward`)",
+                  "**fit step** (median interval between batch starts)",
+                  "matmul floor (the step's GEMMs alone)"):
+        assert float(rows[label].strip("*")) > 0, (label, out)
+    layer = "lstm_1 (LSTM tanh)" if workload == "W4" else "dense_1 (Dense linear)"
+    assert float(rows[layer]) > 0, out

@@ -90,7 +90,7 @@ def test_compare_two_jobs_with_loky(tmp_path: Path, capsys) -> None:
 
 
 def test_without_sklearn_the_glassnet_models_still_run(monkeypatch) -> None:
-    monkeypatch.setattr(cmp, "have_sklearn", lambda: False)
+    monkeypatch.setattr(cmp.lineup, "have_sklearn", lambda: False)  # where model_specs looks
     data = cmp.load_dataset("toy-circles", quick=True)
     rows = cmp.compare(data, quick=True)
     status = {r["key"]: r["status"] for r in rows}
