@@ -1,0 +1,234 @@
+"""Writing a glassnet model as a Keras 3 ``.keras`` file (see the package notes)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from glassnet import activations, initializers, regularizers
+from glassnet._atomic import atomic_write
+from glassnet.keras_format._common import (
+    _ACTIVATION_DEFAULTS,
+    _CELL_NAMES,
+    _KERAS_INITIALIZER_KEYS,
+    _RECURRENT,
+    _UNSUPPORTED,
+    KERAS_VERSION,
+    _group_keys,
+)
+from glassnet.layers.base import Layer
+
+
+def _dtype_policy(dtype: Any) -> dict[str, Any]:
+    return {"module": "keras", "class_name": "DTypePolicy",
+            "config": {"name": np.dtype(dtype or "float32").name}, "registered_name": None}
+
+
+def _keras_activation(value: Any, where: str) -> str:
+    act = activations.get(value)
+    config = act.get_config()
+    if config and config != _ACTIVATION_DEFAULTS.get(act.name):
+        raise ValueError(
+            f"{where}: the activation {act.name} with {config} has no Keras activation "
+            f"string (Keras's '{act.name}' means {_ACTIVATION_DEFAULTS.get(act.name, {})}); "
+            "use a separate Activation layer or the default setting."
+        )
+    return act.name
+
+
+def _keras_initializer(value: Any) -> dict[str, Any] | None:
+    config = initializers.serialize(initializers.get(value))  # type: ignore[arg-type]
+    keys = _KERAS_INITIALIZER_KEYS.get(config["class_name"])
+    if keys is None:
+        return None  # Keras's default is used; the weights are written anyway
+    inner = {k: v for k, v in config.get("config", {}).items() if k in keys}
+    return {"module": "keras.initializers", "class_name": config["class_name"],
+            "config": inner, "registered_name": None}
+
+
+def _keras_regularizer(value: Any, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    config = regularizers.serialize(regularizers.get(value))  # type: ignore[arg-type]
+    if config["class_name"] not in ("L1", "L2", "L1L2"):
+        raise ValueError(f"{where}: the regularizer {config} has no Keras counterpart.")
+    return {"module": "keras.regularizers", **config, "registered_name": None}
+
+
+def _layer_to_keras(layer: Any) -> dict[str, Any]:
+    """``{"module", "class_name", "config", "registered_name", "build_config"}`` of a layer."""
+    cls = type(layer).__name__
+    where = f"Layer '{layer.name}' ({cls})"
+    if cls in _UNSUPPORTED:
+        raise ValueError(f"{where} cannot be saved in the Keras format: {_UNSUPPORTED[cls]}.")
+    config = layer.get_config()
+    if cls == "InputLayer":
+        return {"module": "keras.layers", "class_name": "InputLayer",
+                "config": {"batch_shape": [None, *layer.input_shape],
+                           "dtype": np.dtype(layer.dtype or "float32").name, "sparse": False,
+                           "ragged": False, "name": layer.name},
+                "registered_name": None}
+    out: dict[str, Any] = {"name": layer.name, "trainable": layer.trainable,
+                           "dtype": _dtype_policy(layer.dtype)}
+    keras_class = cls
+    for key, value in config.items():
+        if key in ("name", "trainable", "input_shape", "dtype") or (
+                key == "input_dim" and cls != "Embedding") or (
+                key == "input_length" and cls == "Embedding"):
+            continue
+        if key.endswith("_initializer"):
+            converted = _keras_initializer(value)
+            if converted is not None:
+                out[key] = converted
+        elif key.endswith("_regularizer"):
+            out[key] = _keras_regularizer(value, where)
+        elif key in ("activation", "recurrent_activation"):
+            if cls == "Activation":
+                act: Any = activations.get(value)
+                if act.name == "leaky_relu":
+                    keras_class, out = "LeakyReLU", {**out, "negative_slope": act.alpha}
+                    continue
+                if act.name == "elu":
+                    keras_class, out = "ELU", {**out, "alpha": act.alpha}
+                    continue
+            out[key] = _keras_activation(value, where)
+        elif key in ("padding", "kernel_size", "strides", "pool_size", "dilation_rate",
+                     "target_shape") and isinstance(value, (list, tuple)):
+            out[key] = json.loads(json.dumps(value))  # tuples -> lists
+        else:
+            out[key] = value
+    if cls in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+               "GlobalMaxPooling2D", "Flatten", "ZeroPadding2D"):
+        out["data_format"] = "channels_last"
+    if cls == "LayerNormalization" and not isinstance(out.get("axis"), list):
+        out["axis"] = [out.get("axis", -1)]
+    entry = {"module": "keras.layers", "class_name": keras_class, "config": out,
+             "registered_name": None}
+    if layer.built_input_shape is not None:
+        shape: Any = layer.built_input_shape
+        if getattr(layer, "multi_input", False):
+            entry["build_config"] = {"input_shape": [[None, *s] for s in shape]}
+        else:
+            entry["build_config"] = {"input_shape": [None, *shape]}
+    return entry
+
+
+def _keras_order(model: Any) -> list[Any]:
+    """The functional model's nodes in Keras's ``model.layers`` order (see module notes)."""
+    out_node = model._output.node
+    index: dict[int, int] = {}
+    post: list[Any] = []
+    done: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(out_node, False)]
+    while stack:  # iterative depth-first walk from the output, inputs in call order
+        node, expanded = stack.pop()
+        if expanded:
+            if node.id not in done:
+                done.add(node.id)
+                post.append(node)
+            continue
+        if node.id in done:
+            continue
+        index.setdefault(node.id, len(index))
+        stack.append((node, True))
+        stack.extend((t.node, False) for t in reversed(node.inputs))
+    depth: dict[int, int] = {}
+    for node in reversed(post):
+        d = depth.setdefault(node.id, 0)
+        for t in node.inputs:
+            depth[t.node.id] = max(d + 1, depth.get(t.node.id, 0))
+    return sorted(post, key=lambda n: (-depth[n.id], index[n.id]))
+
+
+def _tensor_ref(tensor: Any, dtype: str) -> dict[str, Any]:
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": list(tensor.shape), "dtype": dtype,
+                       "keras_history": [tensor.node.layer.name, 0, 0]}}
+
+
+def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
+    """The config.json document and the layers in Keras's ``model.layers`` order."""
+    dtype = model.dtype.name
+    if type(model).__name__ == "Sequential":
+        layers = list(model.layers)
+        entries = [{"module": "keras.layers", "class_name": "InputLayer",
+                    "config": {"batch_shape": list(model.input_shape), "dtype": dtype,
+                               "sparse": False, "ragged": False, "name": "input_layer"},
+                    "registered_name": None}]
+        entries += [_layer_to_keras(layer) for layer in layers]
+        inner = {"name": model.name, "trainable": True, "dtype": _dtype_policy(dtype),
+                 "layers": entries, "build_input_shape": list(model.input_shape)}
+        doc = {"module": "keras", "class_name": "Sequential", "config": inner,
+               "registered_name": None, "build_config": {"input_shape": list(model.input_shape)}}
+        return doc, layers
+    nodes = _keras_order(model)
+    entries = []
+    for node in nodes:
+        entry = _layer_to_keras(node.layer)
+        entry["name"] = node.layer.name
+        refs = [_tensor_ref(t, dtype) for t in node.inputs]
+        if not refs:
+            entry["inbound_nodes"] = []
+        else:
+            args = refs if getattr(node.layer, "multi_input", False) else refs[0]
+            entry["inbound_nodes"] = [{"args": [args], "kwargs": {}}]
+        entries.append(entry)
+    inner = {"name": model.name, "trainable": True, "layers": entries,
+             "input_layers": [model._input.node.layer.name, 0, 0],
+             "output_layers": [model._output.node.layer.name, 0, 0]}
+    doc = {"module": "keras.src.models.functional", "class_name": "Functional", "config": inner,
+           "registered_name": "Functional", "build_config": {"input_shape": None}}
+    return doc, [node.layer for node in nodes]
+
+
+def _weights_h5(model_name: str, layers: list[Layer]) -> bytes:
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_group("layers")
+        for key, layer in zip(_group_keys([_keras_class(layer) for layer in layers]), layers,
+                              strict=True):
+            group = f.create_group(f"layers/{key}/vars")
+            group.attrs["name"] = str(layer.name)
+            cls = type(layer).__name__
+            if cls in _RECURRENT:
+                group = f.create_group(f"layers/{key}/cell/vars")
+                group.attrs["name"] = _CELL_NAMES[cls]
+            for i, w in enumerate(layer.get_weights()):
+                group.create_dataset(str(i), data=w)
+        f.create_group("vars").attrs["name"] = model_name
+    return buf.getvalue()
+
+
+def _keras_class(layer: Any) -> str:
+    if type(layer).__name__ == "Activation":
+        name = layer.activation.name
+        return {"leaky_relu": "LeakyReLU", "elu": "ELU"}.get(name, "Activation")
+    return type(layer).__name__
+
+
+def save_keras(model: Any, filepath: str | os.PathLike[str]) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` archive, atomically.
+
+    Raises
+    ------
+    ValueError
+        Naming the first layer (and argument) that Keras cannot represent.
+    """
+    if not model.built:
+        model.build()
+    doc, layers = _model_config(model)
+    weights = _weights_h5(model.name, layers)
+    meta = {"keras_version": KERAS_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    with atomic_write(filepath, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("metadata.json", json.dumps(meta))
+        zf.writestr("config.json", json.dumps(doc))
+        zf.writestr("model.weights.h5", weights)
