@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.activations import SIGMOID
+
 EPSILON = 1e-7  # Keras's clip for probabilities in the non-fused cross-entropies.
 
 
@@ -29,8 +31,6 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    from glassnet.activations import SIGMOID
-
     return SIGMOID.forward(z)
 
 

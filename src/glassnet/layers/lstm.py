@@ -182,13 +182,11 @@ class LSTM(RecurrentLayer):
         st[steps, :n_in] = 0.0  # never read: the last slot only holds h_T
         st[:, n_in] = 1.0  # the bias row
         st[0, n_in + 1:] = 0.0  # h_0
-        dm = rm = None
-        if training and self.dropout > 0.0:
-            dm = self._mask(self.dropout, (n, n_in)).T
+        dm, rm = self._dropout_masks(n, n_in, training)
+        if dm is not None:
+            dm = dm.T  # (in, n), as the columns are samples here
             st[:steps, :n_in] *= dm  # the same mask at every step
-        if training and self.recurrent_dropout > 0.0:
-            rm = self._mask(self.recurrent_dropout, (n, u)).T
-        return st, dm, rm
+        return st, dm, None if rm is None else rm.T
 
     def _stacked_weights(self, order: np.ndarray, fast: bool) -> np.ndarray:
         """``[W^T, b, U^T]`` (4u, in + 1 + u) with the gate rows in internal order; on the fast

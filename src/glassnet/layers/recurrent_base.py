@@ -213,6 +213,15 @@ class RecurrentLayer(Layer):
         kept = self.noise_rng.random(shape, dtype=np.float32) < keep
         return np.where(kept, np.asarray(1.0 / keep, self.dtype), np.asarray(0.0, self.dtype))
 
+    def _dropout_masks(self, n: int, n_in: int, training: bool
+                       ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The input mask (n, in) and the recurrent mask (n, units) of one batch, in that
+        order from the noise stream; None where that dropout is off (or not training)."""
+        dm = self._mask(self.dropout, (n, n_in)) if training and self.dropout > 0.0 else None
+        rm = (self._mask(self.recurrent_dropout, (n, self.units))
+              if training and self.recurrent_dropout > 0.0 else None)
+        return dm, rm
+
     def _check_input(self, x: np.ndarray) -> tuple[int, int]:
         """``(batch, timesteps)`` of an input checked against the built layer."""
         n_in = self.params["kernel"].shape[0]
@@ -238,12 +247,9 @@ class RecurrentLayer(Layer):
         xs = x[:, ::-1] if self.go_backwards else x
         # (n, T, in) -> (T, n, in): step t becomes one contiguous (n, in) block.
         xt = np.ascontiguousarray(xs.transpose(1, 0, 2), dtype=self.dtype)
-        dm = rm = None
-        if training and self.dropout > 0.0:
-            dm = self._mask(self.dropout, (n, n_in))
+        dm, rm = self._dropout_masks(n, n_in, training)
+        if dm is not None:
             xt *= dm  # the same mask at every step
-        if training and self.recurrent_dropout > 0.0:
-            rm = self._mask(self.recurrent_dropout, (n, self.units))
         x2 = xt.reshape(steps * n, n_in)
         xp = x2 @ self.params["kernel"]  # (T*n, in) @ (in, k*units) -> (T*n, k*units)
         if self.use_bias:

@@ -184,7 +184,6 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
         # Also on KeyboardInterrupt: callbacks close their files and restore weights, and
         # the History holds only complete epochs.
         threads.__exit__(None, None, None)
-        gather = None
         cb.on_train_end(logs)
     return history
 
@@ -208,7 +207,7 @@ class _BatchGather:
 
     def batch(self, rows: np.ndarray) -> list[np.ndarray | None]:
         n = len(rows)
-        return [None if a is None or buf is None
+        return [None if a is None or buf is None  # (both None together; the check types a)
                 else np.take(a, rows, axis=0, out=buf[:n], mode="clip")
                 for a, buf in zip(self.arrays, self.buffers, strict=True)]
 
