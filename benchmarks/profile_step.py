@@ -118,7 +118,15 @@ def gemm_shapes(layer, in_shape: tuple, batch: int, needs_dx: bool) -> list[tupl
         out += [("fwd cols@W", (m, k), (k, f), "nn"), ("dW cols.T@g", (k, m), (m, f), "tn")]
         if needs_dx:
             out.append(("dcols g@W.T", (m, f), (f, k), "nt"))
-    elif name in ("LSTM", "GRU", "SimpleRNN"):
+    elif name == "LSTM":  # one stacked product per time step (see layers/lstm.py)
+        steps, feat = in_shape
+        u, k = layer.units, feat + 1 + layer.units  # rows of [x_t; 1; h_{t-1}]
+        out += [("fwd [W,b,U]@[x;1;h]", (4 * u, k), (k, batch), "nn")] * steps
+        out += [("d[W,b,U] dz@st.T", (4 * u, batch), (batch, k), "nt")] * steps
+        out += [("dh U@dz", (u, 4 * u), (4 * u, batch), "nn")] * steps
+        if needs_dx:
+            out.append(("dx W@dz (all steps)", (feat, 4 * u), (4 * u, steps * batch), "nn"))
+    elif name in ("GRU", "SimpleRNN"):
         steps, feat = in_shape
         u = layer.units
         width = p["kernel"].shape[1]
