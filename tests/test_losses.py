@@ -69,6 +69,31 @@ def test_fused_logit_gradient_equals_chain_rule(name, act, rng):
     assert relative_error(fused, numeric) < 1e-6
 
 
+@pytest.mark.parametrize("name", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_fast_path_equals_the_general_path(name, dtype, rng):
+    """Without sample weights the cross-entropies take a shortcut; it must change nothing:
+    the value is the loss of the probabilities, the gradient that of unit weights (which
+    take the general path), also for soft labels whose rows do not sum to one."""
+    loss = losses.get(name)
+    p = activations.get("softmax")(rng.standard_normal((7, 5)) * 4).astype(dtype)
+    p[0, 0] = 0.0  # below the clip
+    if name == "categorical_crossentropy":
+        y = rng.uniform(0, 1, (7, 5)).astype(dtype)  # soft labels, row sums != 1
+    else:
+        y = rng.integers(0, 5, 7)
+    y_prep = loss.prepare_targets(y, p.shape)
+    p_before = p.copy()
+    value, grad = loss.value_and_logit_gradient(y_prep, p)
+    w_value, w_grad = loss.value_and_logit_gradient(y_prep, p, np.ones(7))
+    np.testing.assert_array_equal(p, p_before)  # the probabilities are not overwritten
+    assert grad.dtype == dtype and grad.shape == p.shape
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    assert value == pytest.approx(w_value, rel=tol)
+    assert value == pytest.approx(loss(y, p), rel=1e-6)  # that path also clips at 1 - eps
+    np.testing.assert_allclose(grad, w_grad, rtol=tol, atol=tol)
+
+
 def test_fused_softmax_ce_is_stable_for_saturated_logits():
     z = np.array([[1000.0, -1000.0, 0.0]], dtype=np.float32)
     y = np.array([[0.0, 1.0, 0.0]], dtype=np.float32)

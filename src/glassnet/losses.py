@@ -279,6 +279,23 @@ class CategoricalCrossentropy(Loss):
         values = -np.einsum("...k,...k->...", y_true, logp)
         return values if p.ndim == 2 else _per_sample_mean(values)
 
+    def value_and_logit_gradient(self, y_true, probs, sample_weight=None):
+        """The common case, ``(batch, classes)`` without sample weights, in five array calls.
+
+        ``L = -(1/n) <Y, log max(P, eps)>`` as one dot product over the whole batch, and
+        ``dL/dz = (P sum_k(y_k) - Y) / n`` written over the buffer that held ``log P``.
+        """
+        if sample_weight is not None or probs.ndim != 2:
+            return super().value_and_logit_gradient(y_true, probs, sample_weight)
+        n = probs.shape[0]
+        buf = np.maximum(probs, EPSILON)
+        np.log(buf, out=buf)
+        loss = -float(np.vdot(y_true, buf)) / n
+        np.multiply(probs, np.add.reduce(y_true, axis=-1, keepdims=True), out=buf)
+        buf -= y_true
+        buf *= 1.0 / n
+        return loss, buf
+
     def _shape_hint(self, y_true, y_pred_shape):
         if y_true.ndim == 1 or (y_true.ndim == 2 and y_true.shape[-1] == 1):
             return (
@@ -340,6 +357,22 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         picked = np.take_along_axis(p, y_true[..., None], axis=-1)[..., 0]
         values = -np.log(np.maximum(picked, EPSILON))
         return values if p.ndim == 2 else _per_sample_mean(values)
+
+    def value_and_logit_gradient(self, y_true, probs, sample_weight=None):
+        """The common case, ``(batch, classes)`` without sample weights, by plain indexing.
+
+        With ``p_i = P[i, y_i]``: ``L = -(1/n) sum_i log max(p_i, eps)`` and
+        ``dL/dz = (P - onehot(y)) / n``.
+        """
+        if sample_weight is not None or probs.ndim != 2:
+            return super().value_and_logit_gradient(y_true, probs, sample_weight)
+        n = probs.shape[0]
+        rows = np.arange(n)
+        picked = np.maximum(probs[rows, y_true], EPSILON)
+        loss = -float(np.add.reduce(np.log(picked, out=picked))) / n
+        grad = probs * (1.0 / n)
+        grad[rows, y_true] -= 1.0 / n
+        return loss, grad
 
     def _logit_grads(self, y_true, p):
         g = p.copy()
