@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 FRAMEWORK_LABELS = {"glassnet": "glassnet", "torch": "PyTorch", "sklearn": "scikit-learn",
-                    "keras": "Keras 3 (torch)"}
-COLORS = {"glassnet": "#1f77b4", "torch": "#ee4c2c", "sklearn": "#f7931e", "keras": "#8c564b"}
+                    "keras": "Keras 3 (torch)", "numpy": "plain NumPy"}
+COLORS = {"glassnet": "#1f77b4", "torch": "#ee4c2c", "sklearn": "#f7931e", "keras": "#8c564b",
+          "numpy": "#7f7f7f"}
 
 
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -53,8 +53,9 @@ sys.path.insert(0, str(BENCH_DIR))
 import common  # noqa: E402
 import report  # noqa: E402
 
-ALL_FRAMEWORKS = ("glassnet", "torch", "sklearn", "keras")
-MODULE_OF = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn", "keras": "keras"}
+ALL_FRAMEWORKS = ("glassnet", "torch", "sklearn", "keras", "numpy")
+MODULE_OF = {"glassnet": "glassnet", "torch": "torch", "sklearn": "sklearn", "keras": "keras",
+             "numpy": "numpy"}
 QUICK_ROWS = (600, 200)
 
 
@@ -64,7 +65,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workloads", default="W1,W2,W3,W4",
                    help=f"comma-separated, from {','.join(common.WORKLOADS)} (default W1,W2,W3,W4)")
     p.add_argument("--frameworks", default=",".join(ALL_FRAMEWORKS),
-                   help="comma-separated, from glassnet,torch,sklearn,keras (default: all; "
+                   help="comma-separated, from glassnet,torch,sklearn,keras,numpy (default: all; "
                         "those not installed are listed as skipped)")
     p.add_argument("--epochs", type=int, default=None, help="epochs per run (default 3; --quick 1)")
     p.add_argument("--repeats", type=int, default=1, help="runs per (framework, workload)")
@@ -107,6 +108,8 @@ def skip_reason(framework: str, wl: common.Workload) -> str | None:
         return f"{framework} is not installed"
     if framework == "sklearn" and wl.kind != "mlp":
         return "scikit-learn has no CNN/RNN layers"
+    if framework == "numpy" and wl.kind != "mlp":
+        return "the plain NumPy reference is an MLP"
     if framework == "keras" and wl.key not in ("W1", "W2"):
         return "Keras is run on W1/W2 only (slow)"
     return None

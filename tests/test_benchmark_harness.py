@@ -42,7 +42,7 @@ def bench_modules():
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    frameworks = "glassnet,torch" if HAS_TORCH else "glassnet"
+    frameworks = "glassnet,torch,numpy" if HAS_TORCH else "glassnet,numpy"
     proc = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--quick", "--workloads", "W1",
          "--frameworks", frameworks, "--out", str(out), "--timeout", "120"],
@@ -61,7 +61,7 @@ def test_quick_run_writes_results_json(quick_run):
     assert meta["n_train"] == 600 and meta["n_test"] == 200
     assert "load average" in meta["started_load"]
     rows = {r["framework"]: r for r in doc["results"]}
-    expected = {"glassnet", "torch"} if HAS_TORCH else {"glassnet"}
+    expected = {"glassnet", "torch", "numpy"} if HAS_TORCH else {"glassnet", "numpy"}
     assert set(rows) == expected
     for row in rows.values():
         assert row["status"] == "ok", row
@@ -92,6 +92,7 @@ def test_quick_run_prints_and_writes_the_table(quick_run):
     for text in (stdout, md):
         assert "| workload | framework | median s/epoch |" in text
         assert "| W1 | glassnet |" in text
+        assert "| W1 | plain NumPy |" in text
     assert "≤ 0.20×" in md
 
 
@@ -124,6 +125,8 @@ def test_skipped_frameworks_are_reported(bench_modules):
     common, report, run = bench_modules
     assert run.skip_reason("sklearn", common.WORKLOADS["W3"]) == "scikit-learn has no CNN/RNN layers"
     assert run.skip_reason("keras", common.WORKLOADS["W3"]) is not None
+    assert run.skip_reason("numpy", common.WORKLOADS["W4"]) == "the plain NumPy reference is an MLP"
+    assert run.skip_reason("numpy", common.WORKLOADS["W2"]) is None
     rows = [{"workload": "W3", "framework": "sklearn", "status": "skipped",
              "note": "scikit-learn has no CNN/RNN layers"}]
     assert "| W3 | scikit-learn | skipped: scikit-learn has no CNN/RNN layers |" in \
@@ -142,6 +145,53 @@ def test_merge_pools_repeats(bench_modules):
     assert row["median_epoch_s"] == 2.0 and (row["min_epoch_s"], row["max_epoch_s"]) == (1.0, 3.0)
     assert row["median_epoch_cpu_s"] == 1.5 and row["repeats"] == 2
     assert row["test_accuracy"] == pytest.approx(0.6) and row["peak_mb"] == 12.0
+
+
+@pytest.fixture(scope="module")
+def numpy_worker(bench_modules):
+    from workers import numpy_worker
+
+    return numpy_worker
+
+
+def test_plain_numpy_reference_gradients_match_central_differences(numpy_worker, rng):
+    """The yardstick must be right: its hand-written backward pass against finite differences
+    of the mean softmax cross-entropy (float64, a 6-5-4-3 net)."""
+    params = [p.astype(np.float64) for p in numpy_worker.init_params(rng, (6, 5, 4, 3))]
+    for i in range(1, len(params), 2):
+        params[i] += rng.normal(0, 0.1, params[i].shape)  # non-zero biases
+    x, y = rng.normal(size=(7, 6)), rng.integers(0, 3, 7)
+
+    def loss():
+        z = numpy_worker.forward(params, x)[-1]
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(7), y]))
+
+    grads = numpy_worker.gradients(params, numpy_worker.forward(params, x), y)
+    for p, g in zip(params, grads, strict=True):
+        numeric = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + 1e-6
+            up = loss()
+            p[idx] = old - 1e-6
+            down = loss()
+            p[idx] = old
+            numeric[idx] = (up - down) / 2e-6
+        np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_plain_numpy_adam_follows_glassnet_adam(numpy_worker, rng):
+    from glassnet.optimizers import Adam
+
+    p0 = rng.normal(size=20)
+    mine, ours = [p0.copy()], [p0.copy()]
+    ref, opt = numpy_worker.Adam(mine, 0.01, 1e-7), Adam(learning_rate=0.01, epsilon=1e-7)
+    for _ in range(5):
+        g = rng.normal(size=20)
+        ref.step(mine, [g])
+        opt.step(ours, [g])
+    np.testing.assert_allclose(mine[0], ours[0], rtol=1e-12, atol=1e-12)
 
 
 def test_bad_workload_is_refused(bench_modules):
