@@ -274,7 +274,7 @@ class Stopwatch:
         self.cpu_times.append(time.process_time() - self._c0)
 
 
-PREDICT_REPEATS = 3
+PREDICT_REPEATS = 5
 
 
 def timed_predict(predict: Any, repeats: int = PREDICT_REPEATS) -> tuple[float, Any]:

@@ -19,7 +19,7 @@ Method (also printed into results.md):
   threads collapse when another process competes; one is as fast for W1-sized layers.
 * memory: ``ru_maxrss`` after training + predict minus ``ru_maxrss`` after the framework
   import and the data load (the baseline), in the same worker process.
-* predict: median of 3 calls of glassnet ``model.predict(x_test, batch_size=256)``;
+* predict: median of 5 calls of glassnet ``model.predict(x_test, batch_size=256)``;
   PyTorch ``no_grad`` forward in batches of 256 (eval mode); Keras
   ``predict(batch_size=256)``; sklearn ``predict_proba`` on the whole test set.
 * CPU s/epoch: the worker's process CPU time per epoch. On a loaded machine the wall time

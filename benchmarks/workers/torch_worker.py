@@ -14,7 +14,7 @@ network ends in logits: the softmax lives inside ``F.cross_entropy`` (glassnet f
 same way).
 
 Prediction: ``model.eval()`` and ``torch.no_grad()``, forward in batches of 256 rows
-(glassnet's ``predict`` default), into one preallocated output tensor; median of 3 calls.
+(glassnet's ``predict`` default), into one preallocated output tensor; median of 5 calls.
 """
 
 from __future__ import annotations

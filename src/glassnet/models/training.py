@@ -208,7 +208,7 @@ class _BatchGather:
     def batch(self, rows: np.ndarray) -> list[np.ndarray | None]:
         n = len(rows)
         return [None if a is None or buf is None  # (both None together; the check types a)
-                else np.take(a, rows, axis=0, out=buf[:n], mode="clip")
+                else a.take(rows, axis=0, out=buf[:n], mode="clip")
                 for a, buf in zip(self.arrays, self.buffers, strict=True)]
 
 
