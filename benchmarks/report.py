@@ -41,6 +41,10 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
+#: The issue asks inference to be at least as fast as PyTorch's for these workloads only.
+PREDICT_TARGET_WORKLOADS = ("W1", "W2", "W3")
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
 
@@ -57,11 +61,12 @@ def ratios(rows: list[dict[str, Any]], targets: dict[str, float]) -> dict[str, d
         train_cpu = _ratio(g.get("median_epoch_cpu_s"), t.get("median_epoch_cpu_s"))
         predict = _ratio(g["predict_s"], t["predict_s"])
         memory = _ratio(max(g["peak_mb"], 0.0), max(t["peak_mb"], 0.0))
+        p_target = 1.0 if wl in PREDICT_TARGET_WORKLOADS else None
         out[wl] = {
             "train": train, "train_target": target, "train_ok": train <= target,
             "train_cpu": train_cpu,
-            "predict": predict, "predict_target": 1.0,
-            "predict_ok": None if predict is None else predict <= 1.0,
+            "predict": predict, "predict_target": p_target,
+            "predict_ok": None if predict is None or p_target is None else predict <= p_target,
             "memory": memory, "memory_target": 1.0,
             "memory_ok": None if memory is None else memory <= 1.0,
         }
@@ -117,7 +122,8 @@ def markdown(rows: list[dict[str, Any]], rats: dict[str, dict[str, Any]],
             lines.append(
                 f"| {wl} | {q['train']:.2f}× (≤ {q['train_target']:.2f}×){_mark(q['train_ok'])} | "
                 f"{_fmt(q['train_cpu'], '.2f')}× | "
-                f"{_fmt(q['predict'], '.2f')}×{_mark(q['predict_ok'])} | "
+                f"{_fmt(q['predict'], '.2f')}×{_mark(q['predict_ok'])}"
+                f"{' (no target)' if q['predict_target'] is None else ''} | "
                 f"{_fmt(q['memory'], '.2f')}×{_mark(q['memory_ok'])} |"
             )
     return "\n".join(lines) + "\n"

@@ -133,6 +133,26 @@ def test_skipped_frameworks_are_reported(bench_modules):
         report.markdown(rows, {}, {"W3": 0.75})
 
 
+def test_predict_target_only_where_the_issue_sets_one(bench_modules):
+    _, report, _ = bench_modules
+
+    def row(wl, fw, epoch, predict):
+        return {"workload": wl, "framework": fw, "status": "ok", "median_epoch_s": epoch,
+                "min_epoch_s": epoch, "max_epoch_s": epoch, "median_epoch_cpu_s": epoch,
+                "test_accuracy": 0.5, "predict_s": predict, "peak_mb": 10.0}
+
+    rows = [row("W2", "glassnet", 1.0, 1.1), row("W2", "torch", 2.0, 1.0),
+            row("W4", "glassnet", 1.0, 1.2), row("W4", "torch", 1.2, 1.0)]
+    rats = report.ratios(rows, {"W2": 0.5, "W4": 1.0})
+    assert rats["W2"]["train"] == 0.5 and rats["W2"]["train_ok"] is True
+    assert rats["W2"]["predict_target"] == 1.0 and rats["W2"]["predict_ok"] is False
+    assert rats["W4"]["predict"] == pytest.approx(1.2)
+    assert rats["W4"]["predict_target"] is None and rats["W4"]["predict_ok"] is None
+    md = report.markdown(rows, rats, {"W2": 0.5, "W4": 1.0})
+    assert "| W2 | 0.50× (≤ 0.50×) ✓ | 0.50× | 1.10× ✗ |" in md
+    assert "| W4 | 0.83× (≤ 1.00×) ✓ | 0.83× | 1.20× (no target) |" in md
+
+
 def test_merge_pools_repeats(bench_modules):
     _, report, _ = bench_modules
     runs = [{"workload": "W1", "framework": "glassnet", "status": "ok", "epoch_seconds": [3.0, 1.0],
