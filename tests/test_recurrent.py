@@ -258,6 +258,34 @@ def test_go_backwards_reads_the_reversed_sequence(cls, rng):
     np.testing.assert_allclose(back.forward(x), fwd.forward(x[:, ::-1]), rtol=1e-12)
 
 
+@pytest.mark.parametrize("layer", [
+    lambda: LSTM(5, return_sequences=True),
+    lambda: LSTM(5, go_backwards=True),
+    lambda: LSTM(5, activation="elu", recurrent_activation="softplus"),  # the generic path
+])
+def test_predict_and_evaluate_without_caches_give_the_same_numbers(layer, rng):
+    """``predict``/``evaluate`` tell the layers no backward follows (``keep_cache`` False): the
+    LSTM then reuses one step's buffers. Same numbers bit for bit, the flag restored after,
+    and a training step afterwards still has its caches."""
+    model = Sequential([Input((7, 3)), layer(), Dense(2)], seed=0)
+    model.compile(Adam(0.01), "mse")
+    model.build()
+    x = rng.normal(size=(11, 7, 3)).astype(np.float32)
+    y = rng.normal(size=(11,) + model.output_shape[1:]).astype(np.float32)
+    cached = model._forward(x, training=False)  # keep_cache True: every step stored
+    assert model.layers[0]._cache is not None
+    np.testing.assert_array_equal(model.predict(x, batch_size=32), cached)  # the same products
+    # Three batches, the last one short (BLAS may round a narrower product differently).
+    np.testing.assert_allclose(model.predict(x, batch_size=4), cached, rtol=1e-5, atol=1e-6)
+    assert model.layers[0]._cache is None  # nothing kept for a backward that never comes
+    assert all(layer.keep_cache for layer in model.layers)  # the class default again
+    assert "keep_cache" not in vars(model.layers[0])
+    loss = model.evaluate(x, y, batch_size=32, verbose=0)
+    assert loss == pytest.approx(float(np.mean((cached - y) ** 2)), rel=1e-5)
+    model.train_on_batch(x, y)  # backward needs the caches: they are there again
+    assert model.layers[0]._cache is not None
+
+
 def test_last_output_is_last_step_of_sequence(rng):
     seq = GRU(3, return_sequences=True, dtype="float64")
     last = GRU(3, dtype="float64")

@@ -81,6 +81,10 @@ class Layer:
     stochastic: bool = False
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
     multi_input: bool = False
+    #: False while a model runs inference only (``predict``, ``evaluate``): no ``backward``
+    #: follows that ``forward``, so a layer may skip keeping what only ``backward`` reads
+    #: (the LSTM then reuses one step's buffers instead of storing every step's gates).
+    keep_cache: bool = True
     #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``, absent before.
     _node: Node | None
 

@@ -132,17 +132,21 @@ class LSTM(RecurrentLayer):
         steps, n = st.shape[0] - 1, st.shape[2]
         h_rows = slice(st.shape[1] - u, None)  # where h_{t-1} (masked: hin) sits in st[t]
         w = self._stacked_weights(order, fast)  # (4u, in+1+u): [W^T, b, U^T], rows [i, f, o, c~]
-        a = np.empty((steps, 4 * u, n), dtype=self.dtype)  # gate values
+        # Backward reads every step's gates and cells; inference only (keep_cache False)
+        # reuses one step's buffers (two for c: c_{t-1} and c_t), which stay in cache.
+        keep = self.keep_cache
+        a = np.empty((steps if keep else 1, 4 * u, n), dtype=self.dtype)  # gate values
         z = a if fast else np.empty_like(a)  # the fast path computes a over z
-        c = np.empty((steps + 1, u, n), dtype=self.dtype)
+        c = np.empty((steps + 1 if keep else 2, u, n), dtype=self.dtype)
         c[0] = 0.0
-        gc = np.empty((steps, u, n), dtype=self.dtype)  # g(c_t)
+        gc = np.empty((steps if keep else 1, u, n), dtype=self.dtype)  # g(c_t)
         h = None if rm is None else np.empty((steps + 1, u, n), dtype=self.dtype)
         ic = np.empty((u, n), dtype=self.dtype)  # i_t * c~_t
         act, rec = self.activation, self.recurrent_activation
         with np.errstate(over="ignore", under="ignore"):  # exp = inf: exact limits 0 and -1
             for t in range(steps):
-                zt, at = z[t], a[t]
+                k, k0, k1 = (t, t, t + 1) if keep else (0, t % 2, (t + 1) % 2)
+                zt, at, c_prev, c_t, gct = z[k], a[k], c[k0], c[k1], gc[k]
                 np.dot(w, st[t], out=zt)  # x_t W + b + h_{t-1} U: (4u, in+1+u) @ (in+1+u, n)
                 if fast:  # a = 1 / (1 + exp(-z)) = s(z); on the c~ rows s(2z), then 2 s(2z) - 1
                     np.exp(zt, out=at)
@@ -154,17 +158,17 @@ class LSTM(RecurrentLayer):
                 else:
                     rec.forward_into(zt[:3 * u], at[:3 * u])  # i, f, o
                     act.forward_into(zt[3 * u:], at[3 * u:])  # c~
-                np.multiply(at[u:2 * u], c[t], out=c[t + 1])  # f * c_{t-1}
+                np.multiply(at[u:2 * u], c_prev, out=c_t)  # f * c_{t-1}
                 np.multiply(at[:u], at[3 * u:], out=ic)
-                c[t + 1] += ic  # + i * c~
-                act.forward_into(c[t + 1], gc[t])
+                c_t += ic  # + i * c~
+                act.forward_into(c_t, gct)
                 if h is None:  # h_t = o * g(c_t), straight into the next step's input block
-                    np.multiply(at[2 * u:3 * u], gc[t], out=st[t + 1, h_rows])
+                    np.multiply(at[2 * u:3 * u], gct, out=st[t + 1, h_rows])
                 else:  # recurrent dropout: the next step reads the masked state
-                    np.multiply(at[2 * u:3 * u], gc[t], out=h[t + 1])
+                    np.multiply(at[2 * u:3 * u], gct, out=h[t + 1])
                     np.multiply(h[t + 1], rm, out=st[t + 1, h_rows])
         self._cache = {"st": st, "dm": dm, "rm": rm, "z": None if fast else z, "a": a,
-                       "c": c, "gc": gc, "steps": steps, "n": n}
+                       "c": c, "gc": gc, "steps": steps, "n": n} if keep else None
         hs = st[:, h_rows] if h is None else h  # (T+1, u, n), h_0 first
         if self.return_sequences:  # (T, u, n) -> (n, T, u)
             return np.ascontiguousarray(hs[1:].transpose(2, 0, 1))

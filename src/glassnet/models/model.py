@@ -15,7 +15,8 @@ One training step, for a batch ``x`` (batch, ...) with targets ``y``::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -277,14 +278,30 @@ class Model:
             return self._predict_batches(x, bs)
 
     def _predict_batches(self, x: np.ndarray, bs: int) -> np.ndarray:
-        first = self._forward(x[:bs], training=False)
-        if len(x) <= bs:
-            return first.copy() if first.base is not None else first
-        out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)
-        out[:bs] = first
-        for i in range(bs, len(x), bs):
-            out[i:i + bs] = self._forward(x[i:i + bs], training=False)
+        with self._inference_only():
+            first = self._forward(x[:bs], training=False)
+            if len(x) <= bs:
+                return first.copy() if first.base is not None else first
+            out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)
+            out[:bs] = first
+            for i in range(bs, len(x), bs):
+                out[i:i + bs] = self._forward(x[i:i + bs], training=False)
         return out
+
+    @contextlib.contextmanager
+    def _inference_only(self) -> Iterator[None]:
+        """Tell the layers that no backward pass follows (``Layer.keep_cache``), until exit."""
+        saved = [(layer, layer.__dict__.get("keep_cache")) for layer in self.layers]
+        for layer, _ in saved:
+            layer.keep_cache = False
+        try:
+            yield
+        finally:
+            for layer, before in saved:
+                if before is None:
+                    layer.__dict__.pop("keep_cache", None)  # back to the class default
+                else:
+                    layer.keep_cache = before
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         x = data.as_inputs(x, self.dtype)

@@ -279,10 +279,11 @@ def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=
                 yield x[i:i + bs], y[i:i + bs], None if w is None else w[i:i + bs]
     running = _Running(model.metric_names)
     penalty = sum(layer.penalty() for layer in model.layers if layer.regularizers)
-    for xb, yb, wb in source():
-        out = model._forward(xb, training=False)
-        loss = model.loss(yb, out, wb) + penalty
-        running.add(len(xb), loss, _metric_sums(model, yb, out))
+    with model._inference_only():
+        for xb, yb, wb in source():
+            out = model._forward(xb, training=False)
+            loss = model.loss(yb, out, wb) + penalty
+            running.add(len(xb), loss, _metric_sums(model, yb, out))
     logs = running.logs(prefix)
     if verbose:
         import sys
