@@ -126,7 +126,19 @@ def gemm_shapes(layer, in_shape: tuple, batch: int, needs_dx: bool) -> list[tupl
         out += [("dh U@dz", (u, 4 * u), (4 * u, batch), "nn")] * steps
         if needs_dx:
             out.append(("dx W@dz (all steps)", (feat, 4 * u), (4 * u, steps * batch), "nn"))
-    elif name in ("GRU", "SimpleRNN"):
+    elif name == "GRU":  # samples in columns (see layers/gru.py); per step [U^T, b_r] @ [h; 1]
+        steps, feat = in_shape
+        u, width = layer.units, p["kernel"].shape[1]
+        rec = u + 1 if layer.reset_after else u
+        out += [("fwd [W^T,b]@[x;1] (per step, batched)", (width, feat + 1), (feat + 1, batch),
+                 "nn")] * steps
+        out += [("fwd U^T@h", (width, rec), (rec, batch), "nn")] * steps
+        out += [("dh U@dz", (u, width), (width, batch), "nn")] * steps
+        out += [("dW [x;1]@dz.T (per step, batched)", (feat + 1, batch), (batch, width), "nt"),
+                ("dU [h;1]@dz.T (per step, batched)", (rec, batch), (batch, width), "nt")] * steps
+        if needs_dx:
+            out += [("dx W@dz (per step, batched)", (feat, width), (width, batch), "nn")] * steps
+    elif name == "SimpleRNN":
         steps, feat = in_shape
         u = layer.units
         width = p["kernel"].shape[1]

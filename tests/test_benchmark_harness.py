@@ -220,7 +220,7 @@ def test_bad_workload_is_refused(bench_modules):
         run.parse_args(["--workloads", "W9"])
 
 
-@pytest.mark.parametrize("workload", ["W1", "W4"])
+@pytest.mark.parametrize("workload", ["W1", "W4", "W4G"])
 def test_profile_step_prints_phases_layers_and_floor(workload):
     """benchmarks/profile_step.py on a few synthetic rows: every phase, layer and the GEMM floor
     come out as positive microseconds (the numbers themselves are the machine's)."""
@@ -237,5 +237,6 @@ def test_profile_step_prints_phases_layers_and_floor(workload):
                   "**fit step** (median interval between batch starts)",
                   "matmul floor (the step's GEMMs alone)"):
         assert float(rows[label].strip("*")) > 0, (label, out)
-    layer = "lstm_1 (LSTM tanh)" if workload == "W4" else "dense_1 (Dense linear)"
+    layer = {"W4": "lstm_1 (LSTM tanh)", "W4G": "gru_1 (GRU tanh)"}.get(workload,
+                                                                      "dense_1 (Dense linear)")
     assert float(rows[layer]) > 0, out

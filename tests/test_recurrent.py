@@ -27,6 +27,11 @@ CASES = {
     "gru": lambda rs: GRU(3, return_sequences=rs),
     "gru_reset_before": lambda rs: GRU(3, reset_after=False, return_sequences=rs),
     "gru_no_bias": lambda rs: GRU(2, use_bias=False, return_sequences=rs),
+    # Activations whose derivative reads the pre-activation (kept by the loop).
+    "gru_elu_softplus": lambda rs: GRU(3, activation="elu", recurrent_activation="softplus",
+                                       return_sequences=rs),
+    "gru_reset_before_elu": lambda rs: GRU(3, reset_after=False, activation="elu",
+                                           go_backwards=True, return_sequences=rs),
     "lstm_dropout": lambda rs: LSTM(3, dropout=0.3, recurrent_dropout=0.4, seed=1,
                                     return_sequences=rs),
     "gru_dropout": lambda rs: GRU(3, dropout=0.3, recurrent_dropout=0.4, seed=1,
@@ -262,10 +267,12 @@ def test_go_backwards_reads_the_reversed_sequence(cls, rng):
     lambda: LSTM(5, return_sequences=True),
     lambda: LSTM(5, go_backwards=True),
     lambda: LSTM(5, activation="elu", recurrent_activation="softplus"),  # the generic path
+    lambda: GRU(5, return_sequences=True),
+    lambda: GRU(5, reset_after=False, go_backwards=True),
 ])
 def test_predict_and_evaluate_without_caches_give_the_same_numbers(layer, rng):
     """``predict``/``evaluate`` tell the layers no backward follows (``keep_cache`` False): the
-    LSTM then reuses one step's buffers. Same numbers bit for bit, the flag restored after,
+    LSTM and GRU then reuse one step's buffers. Same numbers bit for bit, the flag restored after,
     and a training step afterwards still has its caches."""
     model = Sequential([Input((7, 3)), layer(), Dense(2)], seed=0)
     model.compile(Adam(0.01), "mse")

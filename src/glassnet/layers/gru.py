@@ -64,6 +64,16 @@ class GRU(RecurrentLayer):
     ``dU_{z,r} = sum_t h_{t-1}.T [dxp]_{z,r}``, ``dU_h = sum_t (r_t h_{t-1}).T dah``.
     Parameters: ``3 (in*u + u*u + 2u)`` with reset_after, ``3 (in*u + u*u + u)`` without.
 
+    **How the loop runs** (for speed; the weights and gradients stay in Keras's layout): on
+    the transposed problem, samples in columns, so that every gate block ``[z]``, ``[r]``,
+    ``[h]`` of a step is a contiguous ``(u, batch)`` block (column blocks of a
+    ``(batch, 3u)`` array cost several times more per NumPy call). The input projection of
+    all steps is one batched product ``[W^T, b_i] @ [x_t; 1]``; each step is one product
+    ``[U^T, b_r] @ [h_{t-1}; 1]`` (reset_after; the ones row carries ``b_r``), or
+    ``U_{z,r}^T h`` and ``U_h^T (r h)`` without it. After the loop every weight gradient is
+    one batched product summed over the steps: ``[dW; db_i] = sum_t [x_t; 1] dxp_t^T``,
+    ``[dU; db_r] = sum_t [h_{t-1}; 1] drp_t^T``.
+
     Comparing with PyTorch: ``nn.GRU`` is the ``reset_after=True`` form
     (``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, ``h' = (1 - z) * n + z * h``), but its
     gate order is **r, z, n**. So ``weight_ih_l0`` (3u, in) is ``kernel.T`` with the first two
@@ -98,96 +108,164 @@ class GRU(RecurrentLayer):
 
     # ------------------------------------------------------------------ forward
     def forward(self, x, training=False):
-        cache = self._input_projection(x, training)
-        steps, n, rm = cache["steps"], cache["n"], cache["rm"]
-        u, u_mat = self.units, self.params["recurrent_kernel"]
+        u, reset_after = self.units, self.reset_after
+        x1, dm, rm = self._stacked_input(x, training)  # (T, in+1, n): [x_t; 1]
+        steps, n = x1.shape[0], x1.shape[2]
+        w_in, u_rec = self._loop_weights()
+        zp = np.matmul(w_in, x1)  # (T, 3u, n): x_t W + b_i, all steps; becomes the pre-activations
+        # hs[t] = [h_{t-1}; 1] (u+1, n): the ones row carries b_r through the recurrent product.
+        hs = np.empty((steps + 1, u + 1, n), dtype=self.dtype)
+        hs[0, :u] = 0.0
+        hs[:, u] = 1.0
+        hin = hs if rm is None else hs.copy()  # the state as the recurrent product reads it
+        keep = self.keep_cache  # inference only: one step's gates and side buffers, reused
+        a = np.empty((steps if keep else 1, 3 * u, n), dtype=self.dtype)  # gates [z, r, hh]
+        # reset_after: h_{t-1} U + b_r (3u rows); else r_t * hin_{t-1} (u rows)
+        side = np.empty((steps if keep else 1, 3 * u if reset_after else u, n), dtype=self.dtype)
+        rh = None if reset_after else np.empty((u, n), dtype=self.dtype)  # U_h^T (r h)
+        rzr = None if reset_after else np.empty((2 * u, n), dtype=self.dtype)  # U_zr^T h
         act, rec = self.activation, self.recurrent_activation
-        z = cache["xp"]  # (T, n, 3u): becomes the three pre-activations in place
-        a = np.empty_like(z)  # gate values [z, r, hh]
-        h, hin = self._state_buffers(steps, n, rm)
-        # reset_after: [rp]_h of every step; else r_t * h_{t-1} (both (T, n, u))
-        side = np.empty((steps, n, u), dtype=self.dtype)
-        b_rec = self.params["bias"][1] if self.use_bias and self.reset_after else None
         for t in range(steps):
-            if rm is not None:
-                np.multiply(h[t], rm, out=hin[t])
-            zt, at = z[t], a[t]
-            if self.reset_after:
-                rp = hin[t] @ u_mat  # (n, u) @ (u, 3u) -> (n, 3u)
-                if b_rec is not None:
-                    rp += b_rec
-                zt[:, :2 * u] += rp[:, :2 * u]
-                rec.forward_into(zt[:, :2 * u], at[:, :2 * u])  # z, r
-                side[t] = rp[:, 2 * u:]
-                zt[:, 2 * u:] += at[:, u:2 * u] * side[t]  # + r * [rp]_h
+            k = t if keep else 0
+            zt, at, st, h_in = zp[t], a[k], side[k], hin[t]
+            if reset_after:
+                np.dot(u_rec, h_in, out=st)  # [U^T, b_r] @ [h; 1]: (3u, u+1) @ (u+1, n)
+                zt[:2 * u] += st[:2 * u]
+                rec.forward_into(zt[:2 * u], at[:2 * u])  # z, r
+                np.multiply(at[u:2 * u], st[2 * u:], out=at[2 * u:])  # r * [rp]_h (scratch)
+                zt[2 * u:] += at[2 * u:]
             else:
-                zt[:, :2 * u] += hin[t] @ u_mat[:, :2 * u]  # (n, u) @ (u, 2u)
-                rec.forward_into(zt[:, :2 * u], at[:, :2 * u])
-                np.multiply(at[:, u:2 * u], hin[t], out=side[t])  # r * h_{t-1}
-                zt[:, 2 * u:] += side[t] @ u_mat[:, 2 * u:]  # (n, u) @ (u, u)
-            act.forward_into(zt[:, 2 * u:], at[:, 2 * u:])  # hh
-            hh = at[:, 2 * u:]
+                zt[:2 * u] += np.dot(u_rec[:2 * u], h_in[:u], out=rzr)  # (2u, u) @ (u, n)
+                rec.forward_into(zt[:2 * u], at[:2 * u])
+                np.multiply(at[u:2 * u], h_in[:u], out=st)  # r * h_{t-1}
+                zt[2 * u:] += np.dot(u_rec[2 * u:], st, out=rh)  # U_h^T (r h): (u, u) @ (u, n)
+            act.forward_into(zt[2 * u:], at[2 * u:])  # hh
+            hh, h_next = at[2 * u:], hs[t + 1, :u]
             # h = z h_{t-1} + (1 - z) hh = hh + z (h_{t-1} - hh)
-            np.subtract(h[t], hh, out=h[t + 1])
-            h[t + 1] *= at[:, :u]
-            h[t + 1] += hh
-        cache.update(z=z, a=a, h=h, hin=hin, side=side)
-        self._cache = cache
-        return self._output(h)
+            np.subtract(hs[t, :u], hh, out=h_next)
+            h_next *= at[:u]
+            h_next += hh
+            if rm is not None:
+                np.multiply(h_next, rm, out=hin[t + 1, :u])
+        self._cache = {"x1": x1, "zp": zp, "a": a, "side": side, "hs": hs, "hin": hin,
+                       "dm": dm, "rm": rm} if keep else None
+        states = hs[:, :u]  # (T+1, u, n), h_0 first
+        if self.return_sequences:  # (T, u, n) -> (n, T, u)
+            return np.ascontiguousarray(states[1:].transpose(2, 0, 1))
+        return np.ascontiguousarray(states[-1].T)
+
+    def _stacked_input(self, x, training):
+        """``x`` (n, T, in) checked, as the loop reads it: ``x1[t] = [x_t^T; 1]`` of shape
+        ``(in + 1, n)`` (samples in columns), input dropout applied; the masks (in, n), (u, n)."""
+        n, steps = self._check_input(x)
+        n_in = x.shape[-1]
+        xs = x[:, ::-1] if self.go_backwards else x
+        x1 = np.empty((steps, n_in + 1, n), dtype=self.dtype)
+        x1[:, :n_in] = xs.transpose(1, 2, 0)
+        x1[:, n_in] = 1.0
+        dm, rm = self._dropout_masks(n, n_in, training)
+        if dm is not None:
+            dm = dm.T  # (in, n): the columns are samples here
+            x1[:, :n_in] *= dm  # the same mask at every step
+        return x1, dm, None if rm is None else rm.T
+
+    def _loop_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """``[W^T, b_i]`` (3u, in+1) and the recurrent weights the loop multiplies by:
+        ``[U^T, b_r]`` (3u, u+1) with ``reset_after``, else ``U^T`` (3u, u)."""
+        bias = self.params["bias"] if self.use_bias else np.zeros(
+            self.bias_shape(), dtype=self.dtype)
+        b_in = bias[0] if self.reset_after else bias
+        w_in = np.concatenate([self.params["kernel"].T, b_in[:, None]], axis=1)
+        u_t = self.params["recurrent_kernel"].T  # (3u, u)
+        if self.reset_after:
+            return w_in, np.concatenate([u_t, bias[1][:, None]], axis=1)
+        return w_in, np.ascontiguousarray(u_t)
 
     # ------------------------------------------------------------------ backward
     def backward(self, grad_y):
         cv = self._cache
-        steps, n, rm = cv["steps"], cv["n"], cv["rm"]
-        z, a, h, hin, side = cv["z"], cv["a"], cv["h"], cv["hin"], cv["side"]
-        u, u_mat = self.units, self.params["recurrent_kernel"]
+        x1, zp, a, side, hs, hin, rm = (cv["x1"], cv["zp"], cv["a"], cv["side"], cv["hs"],
+                                        cv["hin"], cv["rm"])
+        steps, n = x1.shape[0], x1.shape[2]
+        u, reset_after = self.units, self.reset_after
+        u_mat = self.params["recurrent_kernel"]  # (u, 3u)
         act, rec = self.activation, self.recurrent_activation
-        g, dh = self._upstream(grad_y, steps)
-        da = np.empty((n, 2 * u), dtype=self.dtype)  # dL/d[z, r] of one step
-        dxp = np.empty_like(z)  # (T, n, 3u): dL/d(x W + b_i)
-        drp = np.empty_like(z) if self.reset_after else None  # dL/d(h U + b_r)
-        work = np.empty((n, u), dtype=self.dtype)  # dh * (1 - z_t)
+        if self.return_sequences:  # (n, T, u) -> (T, u, n)
+            g = np.ascontiguousarray(grad_y.transpose(1, 2, 0), dtype=self.dtype)
+            dh = g[steps - 1].copy()
+        else:
+            g, dh = None, np.array(grad_y.T, dtype=self.dtype, order="C")  # a copy: written below
+        dxp = np.empty_like(zp)  # (T, 3u, n): dL/d(x_t W + b_i)
+        drp = np.empty_like(zp) if reset_after else None  # dL/d(h_{t-1} U + b_r)
+        da = np.empty((2 * u, n), dtype=self.dtype)  # dL/d[z, r] of one step
+        work = np.empty((u, n), dtype=self.dtype)
+        drh = None if reset_after else np.empty((u, n), dtype=self.dtype)
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
-            zt, at, dxt = z[t], a[t], dxp[t]
-            zg, r, hh = at[:, :u], at[:, u:2 * u], at[:, 2 * u:]
-            np.subtract(h[t], hh, out=da[:, :u])
-            da[:, :u] *= dh  # dz
+            zt, at, dxt = zp[t], a[t], dxp[t]
+            zg, r, hh = at[:u], at[u:2 * u], at[2 * u:]
+            np.subtract(hs[t, :u], hh, out=da[:u])
+            da[:u] *= dh  # dz = dh (h_{t-1} - hh)
             np.subtract(1.0, zg, out=work)
-            work *= dh
-            act.backward_into(zt[:, 2 * u:], hh, work, dxt[:, 2 * u:])  # dah
-            dah = dxt[:, 2 * u:]
-            if self.reset_after:
-                np.multiply(dah, side[t], out=da[:, u:])  # dr = dah * [rp]_h
+            work *= dh  # dhh = dh (1 - z)
+            act.backward_into(zt[2 * u:], hh, work, dxt[2 * u:])
+            dah = dxt[2 * u:]  # dL/d(candidate pre-activation)
+            if reset_after:
+                np.multiply(dah, side[t, 2 * u:], out=da[u:])  # dr = dah [rp]_h
             else:
-                drh = dah @ u_mat[:, 2 * u:].T  # (n, u) @ (u, u): dL/d(r h_{t-1})
-                np.multiply(drh, hin[t], out=da[:, u:])  # dr
-            rec.backward_into(zt[:, :2 * u], at[:, :2 * u], da, dxt[:, :2 * u])
-            if self.reset_after:
+                np.dot(u_mat[:, 2 * u:], dah, out=drh)  # dL/d(r h_{t-1}) = U_h dah
+                np.multiply(drh, hin[t, :u], out=da[u:])  # dr
+            rec.backward_into(zt[:2 * u], at[:2 * u], da, dxt[:2 * u])
+            if reset_after:
                 drt = drp[t]
-                drt[:, :2 * u] = dxt[:, :2 * u]
-                np.multiply(dah, r, out=drt[:, 2 * u:])
+                drt[:2 * u] = dxt[:2 * u]
+                np.multiply(dah, r, out=drt[2 * u:])
             if t > 0:
-                if self.reset_after:
-                    dhin = drt @ u_mat.T  # (n, 3u) @ (3u, u)
+                if reset_after:
+                    dhin = np.dot(u_mat, drt)  # (u, 3u) @ (3u, n)
                 else:
-                    dhin = dxt[:, :2 * u] @ u_mat[:, :2 * u].T  # (n, 2u) @ (2u, u)
-                    dhin += drh * r
+                    dhin = np.dot(u_mat[:, :2 * u], dxt[:2 * u])  # (u, 2u) @ (2u, n)
+                    drh *= r
+                    dhin += drh
                 if rm is not None:
                     dhin *= rm
-                dh *= zg  # the direct path z_t * h_{t-1} (unmasked, as Keras)
+                dh *= zg  # the direct path z_t h_{t-1} (unmasked, as Keras)
                 dh += dhin
+        self._weight_grads(cv, dxp, drp)
+        if not self.input_grad_needed:
+            return None
+        dx = np.matmul(self.params["kernel"], dxp)  # (in, 3u) @ (T, 3u, n) -> (T, in, n)
+        if cv["dm"] is not None:
+            dx *= cv["dm"]
+        dx = dx.transpose(2, 0, 1)  # (n, T, in)
+        if self.go_backwards:
+            dx = dx[:, ::-1]
+        return np.ascontiguousarray(dx)
+
+    def _weight_grads(self, cv, dxp, drp) -> None:
+        """Every weight gradient from the per-step ``dxp`` (and ``drp``), summed over steps in
+        Keras's layout: ``[dW; db_i] = sum_t [x_t; 1] dxp_t^T`` (in+1, 3u), and with
+        ``reset_after`` ``[dU; db_r] = sum_t [hin_{t-1}; 1] drp_t^T`` (u+1, 3u); without it
+        ``dU_{z,r} = sum_t hin_{t-1} [dxp_t]_{z,r}^T``, ``dU_h = sum_t (r h)_t [dxp_t]_h^T``."""
+        u, n_in, grads = self.units, cv["x1"].shape[1] - 1, self.grads
+        steps = cv["x1"].shape[0]
+        d_in = np.add.reduce(np.matmul(cv["x1"], dxp.transpose(0, 2, 1)), axis=0)  # (in+1, 3u)
+        grads["kernel"][...] = d_in[:n_in]
         if self.reset_after:
-            self._recurrent_kernel_grad(cv, drp)
+            d_rec = np.add.reduce(np.matmul(cv["hin"][:steps], drp.transpose(0, 2, 1)), axis=0)
+            grads["recurrent_kernel"][...] = d_rec[:u]
             if self.use_bias:
-                np.sum(drp.reshape(steps * n, -1), axis=0, out=self.grads["bias"][1])
-        else:
-            gu = self.grads["recurrent_kernel"]
-            d2 = dxp.reshape(steps * n, 3 * u)
-            gu[:, :2 * u] = hin.reshape(steps * n, u).T @ d2[:, :2 * u]  # (u, T*n) @ (T*n, 2u)
-            gu[:, 2 * u:] = side.reshape(steps * n, u).T @ d2[:, 2 * u:]  # (u, T*n) @ (T*n, u)
-        return self._input_backward(cv, dxp)
+                grads["bias"][0] = d_in[n_in]
+                grads["bias"][1] = d_rec[u]
+            return
+        hin = cv["hin"][:steps, :u]  # (T, u, n)
+        grads["recurrent_kernel"][:, :2 * u] = np.add.reduce(
+            np.matmul(hin, dxp[:, :2 * u].transpose(0, 2, 1)), axis=0)
+        grads["recurrent_kernel"][:, 2 * u:] = np.add.reduce(
+            np.matmul(cv["side"], dxp[:, 2 * u:].transpose(0, 2, 1)), axis=0)
+        if self.use_bias:
+            grads["bias"][...] = d_in[n_in]
 
     def get_config(self):
         config = super().get_config()

@@ -19,8 +19,9 @@ step equations and their derivatives:
   all steps (:meth:`RecurrentLayer._input_backward`);
 - ``return_sequences``, ``go_backwards``, input dropout and recurrent dropout.
 
-(LSTM, the workhorse, runs its loop on transposed, gate-reordered blocks for speed and uses only
-the argument handling, input checks and masks from here; see its class notes.)
+(LSTM and GRU run their loops on transposed blocks, samples in columns, for speed, and use
+only the argument handling, input checks and masks from here; see their class notes.
+SimpleRNN, one gate block, uses all of it.)
 
 Dropout follows Keras's cheaper variant (one mask per sequence, reused at every step, Gal &
 Ghahramani 2016): ``dropout`` masks the input features, ``recurrent_dropout`` masks the state
