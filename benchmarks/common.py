@@ -252,6 +252,14 @@ class WorkerResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def record(self, watch: Stopwatch, memory: MemoryProbe, scores: Any,
+               labels: np.ndarray) -> None:
+        """After training and predicting: the peak memory, the epoch times and the accuracy."""
+        memory.stop(self)
+        self.epoch_seconds = watch.times
+        self.epoch_cpu_seconds = watch.cpu_times
+        self.test_accuracy = accuracy(scores, labels)
+
 
 class Stopwatch:
     """Per-epoch wall times (``time.perf_counter``) and CPU times (``time.process_time``).

@@ -78,10 +78,7 @@ def train(args, wl):
     result.fit_total_s = time.perf_counter() - t0
     result.predict_s, scores = common.timed_predict(
         lambda: model.predict(x_test, batch_size=common.PREDICT_BATCH, verbose=0))
-    memory.stop(result)
-    result.epoch_seconds = timer.watch.times
-    result.epoch_cpu_seconds = timer.watch.cpu_times
-    result.test_accuracy = common.accuracy(scores, y_test)
+    result.record(timer.watch, memory, scores, y_test)
     return result
 
 

@@ -129,10 +129,7 @@ def train(args, wl):
         return out
 
     result.predict_s, scores = common.timed_predict(predict)
-    memory.stop(result)
-    result.epoch_seconds = watch.times
-    result.epoch_cpu_seconds = watch.cpu_times
-    result.test_accuracy = common.accuracy(scores, y_test)
+    result.record(watch, memory, scores, y_test)
     result.note = f"weights {params[0].dtype}; whole-set shuffle per epoch, then slices"
     return result
 

@@ -50,10 +50,7 @@ def train(args, wl):
         watch.stop()
     result.fit_total_s = time.perf_counter() - t_fit
     result.predict_s, scores = common.timed_predict(lambda: clf.predict_proba(x_test))
-    memory.stop(result)
-    result.epoch_seconds = watch.times
-    result.epoch_cpu_seconds = watch.cpu_times
-    result.test_accuracy = common.accuracy(scores, y_test)
+    result.record(watch, memory, scores, y_test)
     result.note = f"weights {clf.coefs_[0].dtype}; predict_proba on all rows at once"
     return result
 

@@ -122,10 +122,7 @@ def train(args, wl):
         return out
 
     result.predict_s, out = common.timed_predict(predict)
-    memory.stop(result)
-    result.epoch_seconds = watch.times
-    result.epoch_cpu_seconds = watch.cpu_times
-    result.test_accuracy = common.accuracy(out.numpy(), y_test)
+    result.record(watch, memory, out.numpy(), y_test)
     result.note = f"torch threads {torch.get_num_threads()}"
     return result
 
