@@ -233,15 +233,7 @@ class GRU(RecurrentLayer):
                 dh *= zg  # the direct path z_t h_{t-1} (unmasked, as Keras)
                 dh += dhin
         self._weight_grads(cv, dxp, drp)
-        if not self.input_grad_needed:
-            return None
-        dx = np.matmul(self.params["kernel"], dxp)  # (in, 3u) @ (T, 3u, n) -> (T, in, n)
-        if cv["dm"] is not None:
-            dx *= cv["dm"]
-        dx = dx.transpose(2, 0, 1)  # (n, T, in)
-        if self.go_backwards:
-            dx = dx[:, ::-1]
-        return np.ascontiguousarray(dx)
+        return self._input_grad_columns(self.params["kernel"], dxp, cv["dm"])
 
     def _weight_grads(self, cv, dxp, drp) -> None:
         """Every weight gradient from the per-step ``dxp`` (and ``drp``), summed over steps in

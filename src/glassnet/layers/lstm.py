@@ -247,15 +247,7 @@ class LSTM(RecurrentLayer):
         if self.use_bias:
             self.grads["bias"][order] = d_w[:, n_in]
         self.grads["recurrent_kernel"][:, order] = d_w[:, n_in + 1:].T
-        if not self.input_grad_needed:
-            return None
-        dx = np.matmul(self.params["kernel"][:, order], dz)  # (in, 4u) @ (T, 4u, n) -> (T, in, n)
-        if cv["dm"] is not None:
-            dx *= cv["dm"]
-        dx = dx.transpose(2, 0, 1)  # (n, T, in)
-        if self.go_backwards:
-            dx = dx[:, ::-1]
-        return np.ascontiguousarray(dx)
+        return self._input_grad_columns(self.params["kernel"][:, order], dz, cv["dm"])
 
     def get_config(self):
         config = super().get_config()

@@ -310,6 +310,25 @@ class RecurrentLayer(Layer):
             dx = dx[:, ::-1]
         return np.ascontiguousarray(dx)
 
+    def _input_grad_columns(self, kernel: np.ndarray, dz: np.ndarray,
+                            dm: np.ndarray | None) -> np.ndarray | None:
+        """``dL/dx`` (n, T, in) for the loops that keep samples in columns (LSTM, GRU).
+
+        ``dz`` (T, k*u, n) is dL/d(input projection) of every step and ``kernel`` (in, k*u)
+        its weights in the same row order: ``dx_t = kernel @ dz_t``, one batched product;
+        then the input dropout mask (in, n) and ``go_backwards`` are undone. None when the
+        model needs no input gradient (the first layer).
+        """
+        if not self.input_grad_needed:
+            return None
+        dx = np.matmul(kernel, dz)  # (in, k*u) @ (T, k*u, n) -> (T, in, n)
+        if dm is not None:
+            dx *= dm
+        dx = dx.transpose(2, 0, 1)  # (n, T, in)
+        if self.go_backwards:
+            dx = dx[:, ::-1]
+        return np.ascontiguousarray(dx)
+
     def _recurrent_kernel_grad(self, cache: dict[str, Any], drp: np.ndarray) -> None:
         """``dL/dU = Hin.T @ drp`` over every step (drp: dL/d(h_{t-1} U), (T, n, k*u))."""
         steps, n = cache["steps"], cache["n"]
