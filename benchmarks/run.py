@@ -1,4 +1,4 @@
-"""glassnet against PyTorch, scikit-learn and Keras, measured side by side in one run.
+"""glassnet against PyTorch, scikit-learn, Keras and plain NumPy, measured side by side in one run.
 
 Every (framework, workload) trains in its OWN process (``benchmarks/workers/<fw>_worker.py``)
 on the same prepared arrays (Fashion-MNIST scaled to [0, 1] float32), with the same network,
@@ -31,6 +31,8 @@ Method (also printed into results.md):
   disk it (and ``--data synthetic``) uses synthetic 28x28 images of 10 noisy class
   templates -- accuracy then means nothing, the timing machinery is what is tested.
 * Keras runs W1/W2 only, for at most ``--keras-epochs`` epochs (it is slow).
+* ``numpy`` is the plain NumPy reference (W1/W2): the network written by hand with no
+  framework (``workers/numpy_worker.py``), the yardstick for glassnet's own overhead.
 """
 
 from __future__ import annotations
