@@ -55,3 +55,8 @@ def run(framework: str, args: argparse.Namespace, train: Callable[..., Any]) -> 
     result.blas = common.blas_info()
     args.result.write_text(json.dumps(result.to_dict(), indent=1))
     return 0 if result.status != "failed" else 1
+
+
+def main(framework: str, train: Callable[..., Any], argv: list[str] | None = None) -> int:
+    """A worker's command line: parse the arguments (threads first), train, write the JSON."""
+    return run(framework, parse_args(framework, argv), train)

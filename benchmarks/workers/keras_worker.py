@@ -82,10 +82,5 @@ def train(args, wl):
     return result
 
 
-def main() -> int:
-    args = _cli.parse_args(FRAMEWORK)
-    return _cli.run(FRAMEWORK, args, train)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_cli.main(FRAMEWORK, train))
