@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# PyTorch, the numerical referee of the tests: only ever a CPU build. Where pip finds a local
-# CPU wheel (this project's machines keep one in /opt/wheels) it is installed; elsewhere the
-# torch tests skip, saying why (install a CPU build of torch 2.13 yourself to run them).
-TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0+cpu-*.whl)
+# PyTorch, the numerical referee of the tests: only ever a CPU build, found through pip's own
+# configuration (a folder of wheels in PIP_FIND_LINKS, or PIP_EXTRA_INDEX_URL set to PyTorch's
+# CPU index). Where pip finds none, the torch tests skip, saying why.
+TORCH ?= torch==2.13.0+cpu
 
-.PHONY: demo test lint bench data clean
+.PHONY: demo test lint docs bench data clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(VENV)/.interop: $(STAMP)
-ifneq ($(TORCH_WHEEL),)
-	-$(BIN)/python -m pip install -q $(firstword $(TORCH_WHEEL))
-endif
+	$(BIN)/python -m pip install -q '$(TORCH)' || echo "$(TORCH) not found by pip: the torch tests will skip."
 	$(BIN)/python -m pip install -q -e '.[dev,interop]'
+	touch $@
+
+$(VENV)/.docs: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[docs]'
 	touch $@
 
 demo: $(STAMP)
@@ -30,6 +32,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 
+# The documentation site, from docs/ and the docstrings, into site/; strict: a broken link,
+# reference or docstring fails the build.
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 # Fashion-MNIST from Debian's package, best effort (tests that need it skip without it).
 data:
 	@test -d /usr/share/datasets/fashion-mnist || { command -v apt-get >/dev/null && \
@@ -37,7 +44,7 @@ data:
 	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; }; }; } || \
 	  echo "Fashion-MNIST not installed: the tests that need it will skip."
 
-test: lint $(VENV)/.interop data
+test: lint docs $(VENV)/.interop data
 	$(BIN)/mypy src/glassnet
 	$(BIN)/python -m pytest
 
@@ -45,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) reports build *.egg-info src/*.egg-info
+	rm -rf $(VENV) reports build site *.egg-info src/*.egg-info

@@ -12,7 +12,7 @@ Usage::
 
     python benchmarks/numeric_vs_backprop.py            # full: up to [784, 128, 10]
     python benchmarks/numeric_vs_backprop.py --quick    # seconds, small networks only
-    python benchmarks/numeric_vs_backprop.py --out docs/numeric_vs_backprop.md
+    python benchmarks/numeric_vs_backprop.py --out reports/numeric_vs_backprop.md
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-#: The issue asks inference to be at least as fast as PyTorch's for these workloads only.
+#: Inference is meant to be at least as fast as PyTorch's for these workloads only.
 PREDICT_TARGET_WORKLOADS = ("W1", "W2", "W3")
 
 

@@ -1,6 +1,6 @@
 """Plain NumPy worker: the MLP workloads written by hand, with no framework at all.
 
-The issue's "plain NumPy reference": what a careful person writes in an afternoon, and the
+The "plain NumPy reference": what a careful person writes in an afternoon, and the
 yardstick for a NumPy library's overhead. ReLU hidden layers, softmax output with the mean
 cross-entropy, Glorot-uniform kernels and zero biases (as everywhere else), and per epoch
 one shuffled copy of the training set (``x[perm]``), then slices of ``batch_size`` rows.

@@ -10,11 +10,12 @@ from glassnet.layers.recurrent_base import RecurrentLayer
 class SimpleRNN(RecurrentLayer):
     """Fully connected recurrent layer (Keras's ``SimpleRNN``).
 
+    The other arguments: see :class:`~glassnet.layers.recurrent_base.RecurrentLayer`.
+
     Parameters
     ----------
     units : int
     activation : str, default 'tanh'
-    (the other arguments: see :class:`~glassnet.layers.recurrent_base.RecurrentLayer`)
 
     Notes
     -----
