@@ -11,8 +11,7 @@ The network, built with the functional API (``glassnet.models.Model``)::
 
 Layers counted: every entry of ``model.layers`` but the InputLayer, i.e. Dense,
 LayerNormalization, Activation and Add layers: ``1 + 5 * blocks + 3`` = 254 for 50 blocks,
-of which ``2 * blocks + 2`` = 102 are Dense (weight) layers. Without LayerNormalization
-(another developer's layer; used when ``glassnet.layers`` has it) a block has 4 layers.
+of which ``2 * blocks + 2`` = 102 are Dense (weight) layers.
 
 What keeps 250 layers trainable: the skip connections (the gradient reaches the stem through
 the identities of the Add layers), He initialisation for the ReLU layers, pre-activation

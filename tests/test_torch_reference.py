@@ -38,10 +38,10 @@ def _float64_torch():
 
 
 def need(name: str) -> type:
-    """The glassnet layer class ``name``, or skip: another developer may not have added it yet."""
+    """The glassnet layer class ``name``, or skip when this version of glassnet lacks it."""
     cls = getattr(gl, name, None)
     if cls is None:
-        pytest.skip(f"glassnet.layers.{name} does not exist yet")
+        pytest.skip(f"glassnet.layers.{name} is not available")
     return cls
 
 

@@ -6,8 +6,8 @@ For each file a loader needs, the first of these directories that holds it wins 
 1. ``path``, the loader's argument, and its subdirectories named after the data set;
 2. for each directory in ``$GLASSNET_DATA`` (``os.pathsep``-separated), its subdirectories
    named after the data set (``mnist/``, ``fashion-mnist/``, torchvision's ``MNIST/raw/``, ...)
-   and then the directory itself -- so ``GLASSNET_DATA=/work/shared/data`` finds
-   ``/work/shared/data/mnist/t10k-images-idx3-ubyte.gz``. MNIST and Fashion-MNIST use the
+   and then the directory itself -- so ``GLASSNET_DATA=~/data`` finds
+   ``~/data/mnist/t10k-images-idx3-ubyte.gz``. MNIST and Fashion-MNIST use the
    same file names: keep each in its own subdirectory;
 3. the user cache, ``<cache>/glassnet/<dataset>`` (see :func:`cache_dir`);
 4. the directories distributions install to (Debian's ``dataset-fashion-mnist`` package

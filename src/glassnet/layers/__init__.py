@@ -1,8 +1,8 @@
 """Layers: each a forward pass with its hand-written backward pass (see :mod:`.base`).
 
-Writing a new layer? Read docs/engine_contract.md first (params are updated in place and never
-rebound; gradients written in place; gradient-checked with glassnet.gradcheck.check_layer).
-Developers working in parallel: do not git add/commit/stash/checkout; the lead commits.
+Writing a new layer? Read the layer contract first (docs/engine_contract.md): params are updated
+in place and never rebound, gradients are written in place, and every layer passes
+glassnet.gradcheck.check_layer.
 """
 
 from glassnet.layers.activation import Activation

@@ -3,9 +3,9 @@
 Speed notes: the data are converted and checked once per ``fit``. Each epoch draws one
 permutation, and each step gathers its rows into batch buffers allocated once per ``fit``
 (``np.take(..., out=)``: no allocation per step). Measured against gathering the whole
-shuffled set once per epoch and slicing it (session 2, W1 on Fashion-MNIST, 3 epochs x 3
-repeats): 0.44 s against 0.58 s median per epoch — the whole-set copy's 188 MB of fresh pages
-cost more than the per-batch gathers on this virtual machine — and 53 MB of peak memory over
+shuffled set once per epoch and slicing it (W1 on Fashion-MNIST, 3 epochs x 3 repeats, on a
+2-core virtual machine): 0.44 s against 0.58 s median per epoch — the whole-set copy's 188 MB
+of fresh pages cost more than the per-batch gathers — and 53 MB of peak memory over
 the data instead of 191 MB. Batch-level callbacks run only when some callback asks for them.
 """
 
