@@ -399,8 +399,12 @@ def names() -> list[str]:
 
 def get(identifier: str | Loss | dict) -> Loss:
     """Resolve a loss name (``'mse'``, ``'categorical_crossentropy'``...), instance or config."""
-    if isinstance(identifier, Loss):
+    if isinstance(identifier, Loss) and not hasattr(identifier, "call"):
         return identifier
+    if callable(identifier):  # fn(y_true, y_pred) or a Loss with `call`, written with ops
+        from glassnet.ops.loss_autodiff import FunctionLoss
+
+        return identifier if isinstance(identifier, FunctionLoss) else FunctionLoss(identifier)
     if isinstance(identifier, dict):
         key = str(identifier.get("class_name", ""))
         key = _CLASSES.get(key.lower(), key)

@@ -13,6 +13,7 @@ from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.dense import Dense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
+from glassnet.layers.lambda_layer import Lambda
 from glassnet.layers.merge import Add, Average, Concatenate, Multiply, Subtract
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.layers.padding import ZeroPadding2D
@@ -43,6 +44,7 @@ __all__ = [
     "GRU",
     "Input",
     "InputLayer",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LSTM",

@@ -122,8 +122,15 @@ class Layer:
         self.noise_rng: np.random.Generator | None = None
         self._cache: Any = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "call"):  # Keras-style layer: forward/backward derived from `call`
+            from glassnet.ops.layer_autodiff import install
+
+            install(cls)
+
     # -- construction -------------------------------------------------------------------------
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None) -> None:
         """Create ``params``/``grads`` for inputs of one-sample shape ``input_shape``.
 
         Subclasses with parameters override this, call :meth:`add_param` for each array and
@@ -155,6 +162,12 @@ class Layer:
             self.regularizers[key] = regularizers.get(regularizer)
         return self.params[key]
 
+    def add_weight(self, *args: Any, **kwargs: Any) -> Any:
+        """Keras's ``add_weight``: see :func:`glassnet.ops.layer_autodiff.add_weight`."""
+        from glassnet.ops.layer_autodiff import add_weight
+
+        return add_weight(self, *args, **kwargs)
+
     def output_shape(self, input_shape: Shape) -> Shape:
         """One-sample output shape for a one-sample ``input_shape`` (no data needed)."""
         return tuple(input_shape)
@@ -179,9 +192,12 @@ class Layer:
             Passed to ``forward`` (ignored for symbolic tensors).
         """
         from glassnet.layers.input import call_symbolic, is_symbolic
+        from glassnet.ops.layer_autodiff import call_traced, recording
 
         if is_symbolic(x):
             return call_symbolic(self, x)
+        if recording(x):  # on a traced array or while a tape records: join the tape
+            return call_traced(self, x, training)
         if getattr(self, "multi_input", False):
             if not isinstance(x, (list, tuple)):
                 raise TypeError(
