@@ -21,7 +21,7 @@ $(VENV)/.interop: $(STAMP)
 ifneq ($(TORCH_WHEEL),)
 	-$(BIN)/python -m pip install -q $(firstword $(TORCH_WHEEL))
 endif
-	$(BIN)/python -m pip install -q -e '.[dev,interop]'
+	$(BIN)/python -m pip install -q -e '.[dev,interop,workshop]'
 	touch $@
 
 demo: $(STAMP)
