@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 $(VENV)/.interop: $(STAMP)
 	$(BIN)/python -m pip install -q '$(TORCH)' || echo "$(TORCH) not found by pip: the torch tests will skip."
-	$(BIN)/python -m pip install -q -e '.[dev,interop]'
+	$(BIN)/python -m pip install -q -e '.[dev,interop,workshop]'
 	touch $@
 
 $(VENV)/.docs: $(STAMP)

@@ -1,7 +1,9 @@
 """The workshop, challenge by challenge, with ``glassnet.scratch``.
 
 Run ``python examples/workshop_challenges.py`` (add ``--quick`` for a run of a second or
-two). Each step prints what the slides draw: shapes, numbers, costs and counts.
+two). Each step prints what the slides draw: shapes, numbers, costs and counts. To write the
+functions yourself, with a check after each, run ``glassnet workshop my-workshop`` and open
+the notebooks in Jupyter.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from glassnet.scratch import (
     gradient_estimator,
     init_params,
     one_step_gd,
+    perceptron,
     predict,
     sigmoid,
     w_update,
 )
+from glassnet.workshop import check
 
 
 def heading(text: str) -> None:
@@ -63,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     X, y = make_astronaut(seed=args.seed)
     print(f"Astronaut data: X {X.shape}, y {y.shape}, {int(y.sum())} astronauts")
+
+    heading("Neurons: the perceptron unit and the sigmoid unit")
+    inputs = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    print("inputs (columns)        :", inputs.T.tolist())
+    print("perceptron, w=[4,4], b=-7:", perceptron(inputs, np.array([4.0, 4.0]), -7.0), "(AND)")
+    print("sigmoid unit, same z     :", sigmoid(np.array([4.0, 4.0]) @ inputs - 7.0))
 
     heading("Challenge 1: initialise weights and biases for any size of network")
     w, b = init_params([2, 3, 1], seed=args.seed)
@@ -132,6 +142,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"[784, 30, 30, 10] on 64 rows: backprop {t_back * 1e3:.1f} ms; the numeric gradient "
         f"needs {P + 1:,} cost evaluations ~ {t_eval * (P + 1):.1f} s (extrapolated)"
     )
+
+    heading("Check your own function")
+
+    def my_sigmoid(z: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(z))  # a classic slip: the sign of the exponent
+
+    print(check("sigmoid", my_sigmoid))
     return 0
 
 

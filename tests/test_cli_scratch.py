@@ -50,13 +50,100 @@ def test_scratch_numeric_gradient_and_options(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [["--epochs", "0"], ["--lr", "-1"], ["--gradient", "adam"], ["--hidden", "0"]]
+    "bad", [["--epochs", "0"], ["--gradient", "adam"], ["--hidden", "-1"]]
 )
 def test_scratch_rejects_bad_options(bad: list[str], tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["scratch", "--out", str(tmp_path), *bad])
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("bad", "fragment"),
+    [
+        (["--lr", "inf"], "--lr must be a positive finite number, got inf."),
+        (["--lr", "-1"], "--lr must be a positive finite number, got -1."),
+        (["--lr", "nan"], "--lr must be a positive finite number, got nan."),
+        (["--lr", "abc"], "--lr must be a positive finite number, got abc."),
+        (["--hidden", "0", "3"], "--hidden 0 means no hidden layer and stands alone"),
+    ],
+)
+def test_scratch_bad_values_fail_in_one_line(bad, fragment, tmp_path: Path, capsys) -> None:
+    assert main(["scratch", "--out", str(tmp_path / "o"), *bad]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("glassnet scratch: error: ")
+    assert fragment in lines[0]
+    assert captured.out == ""  # nothing trained
+
+
+def test_scratch_out_problems_fail_before_training(tmp_path: Path, capsys) -> None:
+    a_file = tmp_path / "taken.txt"
+    a_file.write_text("x")
+    for out, fragment in ((a_file, "is a file; give a folder"),
+                          (Path("/proc/nope"), "cannot create this folder")):
+        assert main(["scratch", "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and "--out" in lines[0] and fragment in lines[0], captured.err
+        assert captured.out == ""
+    assert a_file.read_text() == "x"
+
+
+def test_scratch_without_hidden_layer(tmp_path: Path, capsys) -> None:
+    assert main(["scratch", "--out", str(tmp_path), "--hidden", "0", "--epochs", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "Network [2, 1]: 3 parameters (2 weights, 1 biases)" in out
+    costs = _costs(out)
+    assert costs[-1] < costs[0]
+
+
+def test_scratch_huge_lr_gets_a_hint(tmp_path: Path, capsys) -> None:
+    assert main(["scratch", "--out", str(tmp_path), "--lr", "500", "--epochs", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "Hint: the cost stalled" in out and "saturated" in out and "--lr 6" in out
+
+
+def test_scratch_good_run_has_no_hint(tmp_path: Path, capsys) -> None:
+    assert main(["scratch", "--out", str(tmp_path), "--epochs", "1500"]) == 0
+    assert "Hint" not in capsys.readouterr().out
+
+
+def test_scratch_error_curve_starts_at_step_zero(tmp_path: Path, monkeypatch) -> None:
+    import glassnet.commands.scratch as command
+
+    drawn = {}
+    original = command._error_curve
+
+    def spy(costs, path, title):
+        fig = original(costs, path, title)
+        line = fig.axes[0].lines[0]
+        drawn["x"], drawn["y"] = list(line.get_xdata()), list(line.get_ydata())
+        return fig
+
+    monkeypatch.setattr(command, "_error_curve", spy)
+    assert main(["scratch", "--out", str(tmp_path), "--epochs", "20"]) == 0
+    assert drawn["x"][0] == 0 and len(drawn["x"]) == 21
+    from glassnet.datasets.toy import make_astronaut
+    from glassnet.scratch import cost_function, init_params
+
+    X, y = make_astronaut(n_samples=200, seed=0)
+    assert drawn["y"][0] == pytest.approx(cost_function(X, y, *init_params([2, 3, 1], seed=0)))
+
+
+def test_scratch_slow_run_predicts_its_duration(tmp_path: Path, capsys, monkeypatch) -> None:
+    import glassnet.commands.scratch as command
+
+    monkeypatch.setattr(command, "SLOW_RUN_S", 0.0)  # every run counts as slow
+    monkeypatch.setattr(command, "NOTE_EVERY_S", 0.0)  # and says how far along it is each chunk
+    args = ["scratch", "--out", str(tmp_path), "--gradient", "numeric", "--epochs", "30",
+            "--print-every", "10", "--samples", "40"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"About \d+ s to go \([0-9.e-]+ s per epoch\)", out)
+    assert len(_costs(out)) == 4  # epochs 0, 10, 20, 30
+    assert re.search(r"\.\.\. epoch \d+/30, about \d+ s to go", out)  # captured output is no terminal
 
 
 def test_scratch_without_matplotlib_says_how_to_install(

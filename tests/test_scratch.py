@@ -414,3 +414,80 @@ def test_gradient_estimator_rejects_bad_settings() -> None:
     msg = "`epsilon` must be a positive finite number, got -0.1."
     with pytest.raises(ValueError, match=re.escape(msg)):
         gradient_estimator(X, y, w, b, epsilon=-0.1)
+
+
+# --------------------------------------------------------------------------- copies share nothing
+
+
+def test_w_update_and_b_update_share_no_array_with_their_input() -> None:
+    w, b = init_params([2, 3, 4, 1], seed=0)
+    new_w = w_update(w, 1, 3, 2, 5.0)
+    new_b = b_update(b, 0, 1, 0, -5.0)
+    for new, old in ((new_w, w), (new_b, b)):
+        for a in new:
+            assert not any(np.shares_memory(a, o) for o in old)
+    # Editing the result in place never reaches the caller's network.
+    before = [x.copy() for x in w + b]
+    for a in new_w + new_b:
+        a += 100.0
+    for x, keep in zip(w + b, before, strict=True):
+        np.testing.assert_array_equal(x, keep)
+
+
+# --------------------------------------------------------------------------- the perceptron unit
+
+
+def test_step_is_one_exactly_where_z_is_positive() -> None:
+    from glassnet.scratch import step
+
+    z = np.array([[-3.0, -1e-12, 0.0], [1e-12, 2.0, 7.0]])
+    np.testing.assert_array_equal(step(z), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    assert step(-7.0).shape == () and float(step(-7.0)) == 0.0
+
+
+def test_perceptron_computes_and_or_nand_and_the_slides_minus_seven() -> None:
+    from glassnet.scratch import perceptron, sigmoid_unit
+
+    inputs = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(perceptron(inputs, np.array([4.0, 4.0]), -7.0), [0, 0, 0, 1])
+    np.testing.assert_array_equal(perceptron(inputs, np.array([2.0, 2.0]), -1.0), [0, 1, 1, 1])
+    np.testing.assert_array_equal(perceptron(inputs, np.array([-2.0, -2.0]), 3.0), [1, 1, 1, 0])
+    # Bias -7, nothing on: the perceptron says 0, the sigmoid unit sigma(-7) = 0.000911.
+    assert float(perceptron(np.zeros(2), np.array([4.0, 4.0]), -7.0)) == 0.0
+    assert float(sigmoid_unit(np.zeros(2), np.array([4.0, 4.0]), -7.0)) == pytest.approx(
+        1 / (1 + np.exp(7.0)), rel=1e-12)
+
+
+def test_no_single_perceptron_computes_xor() -> None:
+    from glassnet.scratch import perceptron
+
+    inputs = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    xor = np.array([0.0, 1.0, 1.0, 0.0])
+    grid = np.linspace(-5, 5, 21)
+    assert not any(np.array_equal(perceptron(inputs, np.array([a, c]), d), xor)
+                   for a in grid for c in grid for d in grid)
+
+
+def test_perceptron_rejects_mismatched_shapes() -> None:
+    from glassnet.scratch import perceptron
+
+    with pytest.raises(ValueError, match=r"`x` must have shape \(2,\) or \(2, m\).*got \(3,\)"):
+        perceptron(np.zeros(3), np.zeros(2), 0.0)
+    with pytest.raises(ValueError, match=r"`w` must be 1-D.*got shape \(1, 2\)"):
+        perceptron(np.zeros(2), np.zeros((1, 2)), 0.0)
+
+
+# --------------------------------------------------------------------------- no hidden layer
+
+
+def test_network_without_hidden_layer_works_everywhere() -> None:
+    X, y = make_astronaut(n_samples=80, seed=0)
+    w, b = init_params([2, 1], seed=0)
+    assert [a.shape for a in w] == [(1, 2)] and [a.shape for a in b] == [(1, 1)]
+    assert forward_pass(X.T, w, b).shape == (1, 80) and predict(X, w, b).shape == (80, 1)
+    exact = backprop(X, y, w, b)
+    numeric = gradient_estimator(X, y, w, b, method="central")
+    assert rel_error(exact[0] + exact[1], numeric[0] + numeric[1]) < 1e-8
+    w1, b1 = one_step_gd(X, y, w, b, 2.0)
+    _, _, errors = GD(X, y, w, b, epoch=50, lr=2.0, gradient="backprop")
+    assert cost_function(X, y, w1, b1) < cost_function(X, y, w, b) and errors[-1] < errors[0]

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "scratch": "scratch",
     "gradcheck": "gradcheck",
+    "workshop": "workshop",
 }
 
 

@@ -1,4 +1,10 @@
-"""Lazy matplotlib: imported only when a plot is drawn, headless when there is no display."""
+"""Lazy matplotlib: imported only when a plot is drawn, on the user's own backend.
+
+glassnet never chooses a backend: matplotlib's own choice (``MPLBACKEND``, the
+``matplotlibrc``, Jupyter's inline backend, or Agg on a machine without a display) is
+kept. Only if matplotlib cannot start the backend it chose does glassnet fall back to Agg,
+so that figures can still be saved.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from glassnet._atomic import atomic_write
 
 
 def pyplot() -> Any:
-    """Return ``matplotlib.pyplot``, choosing the non-interactive Agg backend without a display.
+    """Return ``matplotlib.pyplot`` on whatever backend the user (or matplotlib) chose.
 
     Raises
     ------
@@ -23,9 +29,13 @@ def pyplot() -> Any:
         raise ImportError(
             "Plotting needs matplotlib: pip install 'glassnet[plot]'."
         ) from exc
-    if not os.environ.get("DISPLAY") and os.name != "nt":
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # the chosen backend cannot start (e.g. a GUI toolkit is missing)
+        if "backend" not in str(exc).lower():
+            raise
         matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt
 
     return plt
 

@@ -5,6 +5,13 @@ of shape ``(n_{i+1}, 1)``. Inside the network a batch is stored column-wise, one
 per column (``forward_pass`` takes ``(n_in, m)``); ``predict``, ``cost_function`` and the
 gradient routines take the usual row-wise ``X`` of shape ``(m, n_in)``. Every layer,
 the output included, applies the sigmoid, and the cost is the slides' mean squared error.
+Any chain of two or more sizes works, ``[2, 1]`` (no hidden layer) included.
+
+Beside the sigmoid unit, :func:`perceptron` is the slides' step unit (:func:`step` is its
+activation).
+
+Keras stores the same layer the other way round: a ``Dense`` kernel has shape
+``(n_in, n_out)`` and multiplies rows, so ``kernel = w[i].T`` and ``bias = b[i].ravel()``.
 
 Examples
 --------
@@ -29,6 +36,7 @@ from glassnet.scratch.network import (
     sigmoid,
     w_update,
 )
+from glassnet.scratch.units import perceptron, sigmoid_unit, step
 
 __all__ = [
     "GD",
@@ -41,7 +49,10 @@ __all__ = [
     "gradient_estimator",
     "init_params",
     "one_step_gd",
+    "perceptron",
     "predict",
     "sigmoid",
+    "sigmoid_unit",
+    "step",
     "w_update",
 ]

@@ -6,6 +6,9 @@ Notation follows the slides. A network with ``L`` layers of weights is two lists
   connects unit ``k`` of layer ``i`` to unit ``j`` of layer ``i + 1``;
 * ``b[i]`` of shape ``(n_{i+1}, 1)``, a column vector.
 
+Keras's ``Dense`` stores the transpose: its kernel is ``(n_i, n_{i+1})``, so
+``kernel = w[i].T`` and ``bias = b[i].ravel()``.
+
 Inside the network a batch is stored column-wise, one sample per column, exactly as the
 slides draw it: ``forward_pass`` takes ``inp`` of shape ``(n_in, m)``. ``predict`` takes the
 usual row-wise ``X`` of shape ``(m, n_in)`` and transposes on the way in and out.
@@ -302,8 +305,8 @@ def w_update(
 ) -> Params:
     """Return a copy of ``w`` with :math:`w^{(layer\\_id)}_{ij}` set to ``new_param``.
 
-    The input list and its arrays are not modified: the touched layer is copied, the
-    other layers are shared with ``w`` (they are never written to).
+    The input list and its arrays are not modified, and the result shares no array with
+    them: every layer is copied, so editing the result in place never reaches ``w``.
 
     Parameters
     ----------
@@ -318,9 +321,8 @@ def w_update(
     list of ndarray
         Same shapes as ``w``.
     """
-    ws = [np.asarray(wi, dtype=np.float64) for wi in w]
+    ws = [np.array(wi, dtype=np.float64) for wi in w]  # np.array copies, even float64 input
     _check_index(ws, "w", layer_id, i, j)
-    ws[layer_id] = ws[layer_id].copy()
     ws[layer_id][i, j] = new_param
     return ws
 
@@ -331,15 +333,15 @@ def b_update(
     """Return a copy of ``b`` with :math:`b^{(layer\\_id)}_{i}` set to ``new_param``.
 
     ``j`` is always 0 (each ``b[layer_id]`` is a column of shape ``(n_out, 1)``); it is kept
-    so the signature matches the slides' and :func:`w_update`. The input is not modified.
+    so the signature matches the slides' and :func:`w_update`. The input is not modified and
+    the result shares no array with it.
 
     Returns
     -------
     list of ndarray
         Same shapes as ``b``.
     """
-    bs = [np.asarray(bi, dtype=np.float64) for bi in b]
+    bs = [np.array(bi, dtype=np.float64) for bi in b]  # copies: nothing shared with `b`
     _check_index(bs, "b", layer_id, i, j)
-    bs[layer_id] = bs[layer_id].copy()
     bs[layer_id][i, j] = new_param
     return bs
