@@ -260,9 +260,7 @@ class ModelCheckpoint(Callback):
             self.best = value
         path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.save_weights_only:
-            from glassnet.models.saving import save_weights
-
-            save_weights(self.model, path)
+            self.model.save_weights(path)
         else:
             self.model.save(path)
 

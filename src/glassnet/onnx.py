@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._atomic import atomic_write
 from glassnet.layers.base import Layer
 
 DEFAULT_OPSET = 17
@@ -382,8 +383,6 @@ def export(model: Any, path: str | os.PathLike[str], opset: int = DEFAULT_OPSET,
 
     See :func:`to_onnx` and the module notes for what is exported and how.
     """
-    from glassnet._atomic import atomic_write
-
     proto = to_onnx(model, opset=opset, input_name=input_name, output_name=output_name)
     with atomic_write(path, "wb") as f:
         f.write(proto.SerializeToString())

@@ -23,8 +23,10 @@ Whether a file is gzip-compressed is decided by its first two bytes, not by its 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -179,7 +181,18 @@ def _read_data(f: IO[bytes], header: IDXHeader, path: Path) -> bytearray:
 
 @contextmanager
 def _open_idx(path: Path) -> Iterator[tuple[IO[bytes], int, bool]]:
-    """Yield ``(stream, file size, compressed)``; decompression errors become IDXFormatError."""
+    """Yield ``(stream, file size, compressed)``; decompression errors become IDXFormatError.
+
+    What is not a regular file is refused before opening: a FIFO would block, a device such
+    as ``/dev/zero`` never ends, a directory cannot be read.
+    """
+    with contextlib.suppress(FileNotFoundError):  # a missing file: open() says so below
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else
+                    "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
+            raise IDXFormatError(f"IDX file '{path}' is {kind}, not a regular file.")
     with ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb"))
         file_size = os.fstat(raw.fileno()).st_size

@@ -407,18 +407,18 @@ class Model:
 
     def save(self, filepath: Any) -> None:
         """Architecture, weights, optimizer state and history in one file, written atomically."""
-        from glassnet.models.saving import save_model
+        from glassnet.saving import save_model
 
         save_model(self, filepath)
 
     def save_weights(self, filepath: Any) -> None:
-        from glassnet.models.saving import save_weights
+        from glassnet.saving import save_weights
 
         save_weights(self, filepath)
 
     def load_weights(self, filepath: Any) -> None:
         """Read weights from a file; a bad file raises and leaves this model unchanged."""
-        from glassnet.models.saving import load_weights
+        from glassnet.saving import load_weights
 
         load_weights(self, filepath)
 

@@ -13,7 +13,9 @@ import numpy as np
 
 from glassnet import activations, initializers, regularizers
 from glassnet._atomic import atomic_write
-from glassnet.keras_format._common import (
+from glassnet.layers.base import Layer
+from glassnet.saving import _h5, _rebuild
+from glassnet.saving.keras_common import (
     _ACTIVATION_DEFAULTS,
     _CELL_NAMES,
     _KERAS_INITIALIZER_KEYS,
@@ -22,7 +24,6 @@ from glassnet.keras_format._common import (
     KERAS_VERSION,
     _group_keys,
 )
-from glassnet.layers.base import Layer
 
 
 def _dtype_policy(dtype: Any) -> dict[str, Any]:
@@ -188,8 +189,7 @@ def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
 
 
 def _weights_h5(model_name: str, layers: list[Layer]) -> bytes:
-    import h5py
-
+    h5py = _h5.require_h5py()
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         f.create_group("layers")
@@ -214,8 +214,43 @@ def _keras_class(layer: Any) -> str:
     return type(layer).__name__
 
 
-def save_keras(model: Any, filepath: str | os.PathLike[str]) -> None:
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    """Keras's ``compile_config`` (optimizer, loss, metrics), so Keras loads the model
+    compiled too; None when the model is uncompiled or uses a learning-rate schedule."""
+    spec = _rebuild.compile_spec(model)
+    if spec is None or isinstance(spec["optimizer"]["config"].get("learning_rate"), dict):
+        return None
+    optimizer = {"module": "keras.optimizers", "class_name": spec["optimizer"]["class_name"],
+                 "config": spec["optimizer"]["config"], "registered_name": None}
+    loss = {"module": "keras.losses", "class_name": spec["loss"]["class_name"],
+            "config": spec["loss"].get("config", {}), "registered_name": None}
+    return {"optimizer": optimizer, "loss": loss, "loss_weights": None,
+            "metrics": spec["metrics"] or None, "weighted_metrics": None,
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def _state_npz(model: Any, include_optimizer: bool) -> bytes | None:
+    """glassnet's own state (compile settings, optimizer slots, history, random streams) as
+    an ``.npz`` member; Keras ignores it, glassnet's reader resumes training from it."""
+    spec = _rebuild.compile_spec(model) if include_optimizer else None
+    header = {"compile": spec,
+              "history": model.history.to_dict() if model.history is not None else None,
+              "rng": _rebuild.rng_states(model)}
+    arrays: dict[str, Any] = {}
+    if spec is not None:
+        arrays = {f"optimizer/{k}": v for k, v in _rebuild.optimizer_state(model).items()}
+    arrays["__glassnet__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def save_keras(model: Any, filepath: str | os.PathLike[str], include_optimizer: bool = True) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` archive, atomically.
+
+    Keras reads the architecture and the weights; glassnet also reads back the compile
+    settings, the optimizer state, the history and the random streams (member
+    ``glassnet.npz``), so training resumes exactly.
 
     Raises
     ------
@@ -225,10 +260,16 @@ def save_keras(model: Any, filepath: str | os.PathLike[str]) -> None:
     if not model.built:
         model.build()
     doc, layers = _model_config(model)
+    compile_config = _compile_config(model) if include_optimizer else None
+    if compile_config is not None:
+        doc["compile_config"] = compile_config
     weights = _weights_h5(model.name, layers)
+    state = _state_npz(model, include_optimizer)
     meta = {"keras_version": KERAS_VERSION,
             "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     with atomic_write(filepath, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("metadata.json", json.dumps(meta))
         zf.writestr("config.json", json.dumps(doc))
         zf.writestr("model.weights.h5", weights)
+        if state is not None:
+            zf.writestr("glassnet.npz", state)
