@@ -212,8 +212,8 @@ def test_unrepresentable_keras_layers_are_named(keras, tmp_path):
     cases = [
         (keras.Sequential([keras.Input((5,)), L.Dense(3, kernel_constraint="non_neg", name="cd")]),
          r"'cd' \(Dense\) uses `kernel_constraint`"),
-        (keras.Sequential([keras.Input((6, 3)), L.Conv1D(2, 2, name="c1")]),
-         r"'c1' \(Conv1D\) has no glassnet counterpart"),
+        (keras.Sequential([keras.Input((4, 4, 4, 1)), L.Conv3D(2, 2, name="c3")]),
+         r"'c3' \(Conv3D\) has no glassnet counterpart"),
         (keras.Sequential([keras.Input((5,)), L.Dense(3, activation="relu6", name="r6")]),
          r"'r6' \(Dense\).*relu6"),
     ]

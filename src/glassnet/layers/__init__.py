@@ -6,15 +6,22 @@ glassnet.gradcheck.check_layer.
 """
 
 from glassnet.layers.activation import Activation
+from glassnet.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import Conv2D
+from glassnet.layers.conv1d import Conv1D
+from glassnet.layers.conv_transpose import Conv2DTranspose
 from glassnet.layers.core import Dropout, Flatten, Reshape
+from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
 from glassnet.layers.lambda_layer import Lambda
 from glassnet.layers.merge import Add, Average, Concatenate, Multiply, Subtract
+from glassnet.layers.multi_head_attention import MultiHeadAttention
+from glassnet.layers.noise import GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.layers.padding import ZeroPadding2D
 from glassnet.layers.pooling import (
@@ -23,8 +30,23 @@ from glassnet.layers.pooling import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
+from glassnet.layers.pooling1d import (
+    AveragePooling1D,
+    GlobalAveragePooling1D,
+    GlobalMaxPooling1D,
+    MaxPooling1D,
+)
+from glassnet.layers.random_transforms import (
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
+from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
+from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
+from glassnet.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "RandomAugmentation",
@@ -56,4 +78,34 @@ __all__ = [
     "Subtract",
     "SymbolicTensor",
     "ZeroPadding2D",
+    # Keras parity II: activation, reshaping, 1-D, wrapper, preprocessing, attention layers
+    "Attention",
+    "AveragePooling1D",
+    "Bidirectional",
+    "Conv1D",
+    "Conv2DTranspose",
+    "Cropping2D",
+    "ELU",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
+    "LeakyReLU",
+    "MaxPooling1D",
+    "MultiHeadAttention",
+    "Normalization",
+    "Permute",
+    "PReLU",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "ReLU",
+    "RepeatVector",
+    "Rescaling",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "TimeDistributed",
+    "UpSampling1D",
+    "UpSampling2D",
 ]

@@ -1,0 +1,250 @@
+"""Dot-product attention (Luong-style, Keras's ``Attention``) and the softmax-attention core
+that :class:`~glassnet.layers.MultiHeadAttention` reuses.
+
+Attention reads a ``value`` sequence with weights that say how well each of its steps (its
+``key``) matches each ``query`` step::
+
+    scores = query @ key.T          (Tq, Tk): one score per (query step, key step)
+    A = softmax(scores)             each row sums to 1 over the key steps
+    out = A @ value                 (Tq, dv): a weighted average of value steps
+
+The core's backward is the chain rule through the two matmuls and the softmax, written once
+in :func:`attend_backward`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.layers.base import Layer
+
+#: What Keras subtracts from masked scores before the softmax.
+MASKED = 1.0e9
+
+
+def causal_mask(tq: int, tk: int) -> np.ndarray:
+    """``(tq, tk)`` bool, True where query step ``i`` may see key step ``j <= i`` (Keras's)."""
+    return np.arange(tq)[:, None] >= np.arange(tk)[None, :]
+
+
+def attend(scores: np.ndarray, value: np.ndarray, dropout: float, rng: Any, training: bool,
+           causal: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """``softmax(scores) @ value`` with optional causal mask and dropout on the weights.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (..., Tq, Tk)
+    value : ndarray of shape (..., Tk, dv)
+        Leading axes (batch, heads) broadcast as in ``np.matmul``.
+
+    Returns
+    -------
+    out : ndarray of shape (..., Tq, dv)
+    cache : (A, Ad, keep)
+        The attention weights, the weights after dropout, and the dropout scale (or None).
+    """
+    if causal:
+        scores = np.where(causal_mask(*scores.shape[-2:]), scores, scores - MASKED)
+    a = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    a /= a.sum(axis=-1, keepdims=True)  # (..., Tq, Tk)
+    keep = None
+    ad = a
+    if training and dropout > 0.0:
+        kept = rng.random(a.shape, dtype=np.float32) < 1.0 - dropout
+        keep = np.where(kept, np.asarray(1.0 / (1.0 - dropout), a.dtype),
+                        np.asarray(0.0, a.dtype))
+        ad = a * keep
+    return ad @ value, (a, ad, keep)
+
+
+def attend_backward(grad_out: np.ndarray, value: np.ndarray,
+                    cache: tuple[np.ndarray, np.ndarray, np.ndarray | None]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """``(dL/dscores, dL/dvalue)`` from ``dL/dout`` (shapes as in :func:`attend`).
+
+    Notes
+    -----
+    ::
+
+        dL/dvalue = Ad.T @ dL/dout                      (..., Tk, Tq) @ (..., Tq, dv)
+        dL/dA     = (dL/dout @ value.T) * keep          the dropout scale, if any
+        dL/dscores = A * (dL/dA - sum_k(dL/dA * A))     the softmax's Jacobian-vector product
+
+    (Masked scores had their softmax weight driven to 0, so they receive no gradient.)
+    """
+    a, ad, keep = cache
+    grad_value = np.swapaxes(ad, -1, -2) @ grad_out
+    grad_a = grad_out @ np.swapaxes(value, -1, -2)  # (..., Tq, Tk)
+    if keep is not None:
+        grad_a *= keep
+    grad_scores = a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+    return grad_scores, grad_value
+
+
+def check_rate(owner: str, dropout: Any) -> float:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+            or not 0.0 <= dropout < 1.0:
+        raise ValueError(f"{owner} `dropout` must be a float in [0, 1), got {dropout!r}.")
+    return float(dropout)
+
+
+SCORE_MODES = ("dot", "concat")
+
+
+class Attention(Layer):
+    """Dot-product attention layer (Keras's ``Attention``), called on ``[query, value]`` or
+    ``[query, value, key]`` (the key defaults to the value).
+
+    Parameters
+    ----------
+    use_scale : bool, default False
+        Learn a scalar ``scale`` multiplying the scores (inside the tanh for 'concat').
+    score_mode : {'dot', 'concat'}, default 'dot'
+        'dot': ``scores = q @ k.T``; 'concat': ``scores[i, j] = c * sum(tanh(q_i + k_j))``
+        with a learned scalar ``concat_score_weight`` ``c`` (Bahdanau-style).
+    dropout : float in [0, 1), default 0.0
+        Dropout on the attention weights while training.
+    seed : int, optional
+    use_causal_mask : bool, default False
+        Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; here also
+        settable when calling: ``layer([q, v], use_causal_mask=True)``.)
+
+    Notes
+    -----
+    Shapes: query (batch, Tq, d), value (batch, Tk, dv), key (batch, Tk, d); output
+    (batch, Tq, dv). Weights (Keras's order): ``scale`` if ``use_scale``, then
+    ``concat_score_weight`` for 'concat', both scalars starting at 1. Backward, after
+    :func:`attend_backward` gives ``G = dL/dscores``:
+
+        dot:     dL/dq = s G @ k,   dL/dk = s G.T @ q,   dL/ds = sum(G * q @ k.T)
+        concat:  with T = tanh(s (q_i + k_j)) and H = c G (1 - T^2):
+                 dL/dq_i = s sum_j H_ij,  dL/dk_j = s sum_i H_ij,
+                 dL/dc = sum(G * sum_d T),  dL/ds = sum(H * (q_i + k_j))
+    """
+
+    multi_input = True
+
+    def __init__(self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0,
+                 seed: int | None = None, use_causal_mask: bool = False, **base: Any) -> None:
+        super().__init__(**base)
+        if score_mode not in SCORE_MODES:
+            raise ValueError(
+                f"Attention `score_mode` must be one of {SCORE_MODES}, got {score_mode!r}.")
+        self.use_scale = bool(use_scale)
+        self.score_mode = score_mode
+        self.dropout = check_rate("Attention", dropout)
+        self.seed = seed
+        self.use_causal_mask = bool(use_causal_mask)
+        self.stochastic = self.dropout > 0.0
+
+    def __call__(self, inputs: Any, training: bool = False, use_causal_mask: bool | None = None,
+                 return_attention_scores: bool = False) -> Any:
+        """``layer([query, value(, key)])``; ``return_attention_scores=True`` (arrays only)
+        also returns the attention weights, shape (batch, Tq, Tk), as Keras does."""
+        from glassnet.layers.input import is_symbolic
+
+        if use_causal_mask is not None:
+            self.use_causal_mask = bool(use_causal_mask)
+        if return_attention_scores and is_symbolic(inputs):
+            raise NotImplementedError(
+                "Attention `return_attention_scores=True` works on arrays only: a graph node "
+                "here has one output.")
+        out = super().__call__(inputs, training=training)
+        return (out, self._cache[5][0]) if return_attention_scores else out
+
+    def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
+                not all(isinstance(s, (list, tuple)) for s in input_shape):
+            raise ValueError(
+                "Attention must be called on a list [query, value] or [query, value, key], "
+                f"got input shapes {input_shape!r}."
+            )
+        shapes = [tuple(s) for s in input_shape]
+        q, v = shapes[0], shapes[1]
+        k = shapes[2] if len(shapes) == 3 else v
+        if any(len(s) != 2 for s in (q, v, k)):
+            raise ValueError(
+                "Attention expects query, value and key of shape (batch, steps, features), "
+                f"got {[(None,) + s for s in shapes]}."
+            )
+        if q[-1] is not None and k[-1] is not None and q[-1] != k[-1]:
+            raise ValueError(
+                f"Attention: query and key need the same last dimension, got query "
+                f"{(None,) + q} and key {(None,) + k}."
+            )
+        if v[0] is not None and k[0] is not None and v[0] != k[0]:
+            raise ValueError(
+                f"Attention: value and key need the same number of steps, got value "
+                f"{(None,) + v} and key {(None,) + k}."
+            )
+        return shapes
+
+    def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
+        shapes = self._shapes(input_shape)
+        return (shapes[0][0], shapes[1][-1])
+
+    def build(self, input_shape, rng):
+        self._shapes(input_shape)
+        super().build(input_shape, rng)
+        self.built_input_shape = tuple(tuple(s) for s in input_shape)
+        scalars = (["scale"] if self.use_scale else []) + (
+            ["concat_score_weight"] if self.score_mode == "concat" else [])
+        for key in scalars:
+            self.add_param(key, (), "ones", rng)
+            # Keras's scalar weights have shape (); add_param's contiguous copy made them (1,)
+            self.params[key] = self.params[key].reshape(())
+            self.grads[key] = self.grads[key].reshape(())
+        if self.stochastic and (self.seed is not None or self.noise_rng is None):
+            self.noise_rng = np.random.default_rng(self.seed)
+
+    def forward(self, xs, training=False):
+        if not isinstance(xs, (list, tuple)) or len(xs) not in (2, 3):
+            raise TypeError(f"Attention '{self.name}' expects a list [query, value(, key)].")
+        q, v = xs[0], xs[1]
+        k = xs[2] if len(xs) == 3 else v
+        s = self.params["scale"] if self.use_scale else None
+        if self.score_mode == "dot":
+            raw = q @ np.swapaxes(k, -1, -2)  # (b, Tq, d) @ (b, d, Tk) -> (b, Tq, Tk)
+            scores = raw * s if s is not None else raw
+            t = None
+        else:
+            pair = q[:, :, None, :] + k[:, None, :, :]  # (b, Tq, Tk, d)
+            t = np.tanh(pair * s if s is not None else pair)
+            raw = pair
+            scores = self.params["concat_score_weight"] * t.sum(axis=-1)
+        out, core = attend(scores, v, self.dropout, self.noise_rng, training,
+                           self.use_causal_mask)
+        self._cache = (q, k, v, raw, t, core, len(xs))
+        return out
+
+    def backward(self, grad_y):
+        q, k, v, raw, t, core, n_inputs = self._cache
+        g, dv = attend_backward(grad_y, v, core)  # (b, Tq, Tk), (b, Tk, dv)
+        if self.score_mode == "dot":
+            s = self.params["scale"] if self.use_scale else 1.0
+            if self.use_scale:
+                self.grads["scale"][...] = np.sum(g * raw)
+            dq = (g @ k) * s  # (b, Tq, Tk) @ (b, Tk, d)
+            dk = (np.swapaxes(g, -1, -2) @ q) * s
+        else:
+            c = self.params["concat_score_weight"]
+            self.grads["concat_score_weight"][...] = np.sum(g * t.sum(axis=-1))
+            h = (c * g)[..., None] * (1.0 - t * t)  # (b, Tq, Tk, d): dL/d(tanh argument)
+            s = self.params["scale"] if self.use_scale else 1.0
+            if self.use_scale:
+                self.grads["scale"][...] = np.sum(h * raw)
+            dq = h.sum(axis=2) * s
+            dk = h.sum(axis=1) * s
+        if n_inputs == 3:
+            return [dq, dv, dk]
+        return [dq, dv + dk]  # the value also served as the key
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(use_scale=self.use_scale, score_mode=self.score_mode,
+                      dropout=self.dropout, seed=self.seed)
+        if self.use_causal_mask:  # a call argument in Keras: only kept when set
+            config["use_causal_mask"] = True
+        return config

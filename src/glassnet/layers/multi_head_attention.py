@@ -1,0 +1,294 @@
+"""MultiHeadAttention (Vaswani et al. 2017), Keras's layer with Keras's weight shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet import initializers
+from glassnet.layers.attention import attend, attend_backward, check_rate
+from glassnet.layers.base import Layer
+from glassnet.layers.conv import _reg
+
+PROJECTIONS = ("query", "key", "value")
+
+
+def _positive(owner: str, arg: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{owner} `{arg}` must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head attention, called as ``mha(query, value)`` or ``mha(query, value, key)``.
+
+    Parameters
+    ----------
+    num_heads : int
+        Number of attention heads ``H``.
+    key_dim : int
+        Size ``dk`` of each head's query and key projections.
+    value_dim : int, optional
+        Size ``dv`` of each head's value projection; defaults to ``key_dim``.
+    dropout : float in [0, 1), default 0.0
+        Dropout on the attention weights while training.
+    use_bias : bool, default True
+    output_shape : int, optional
+        Output features ``do``; defaults to the query's last dimension.
+    attention_axes, sliding_window : None
+        Only the defaults (full attention over the steps axis) are supported.
+    flash_attention : bool, optional
+        Accepted for Keras compatibility (a speed hint there; the results are the same).
+    kernel_initializer, bias_initializer : str or initializer
+        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
+    kernel_regularizer, bias_regularizer : str or regularizer, optional
+    use_gate : False
+        Keras's gated variant is not supported.
+    seed : int, optional
+        Seed of the dropout (else the model's noise stream).
+    use_causal_mask : bool, default False
+        Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; it is
+        one here too, ``mha(q, v, use_causal_mask=True)``, and is remembered by the layer.)
+
+    Notes
+    -----
+    Shapes: query ``q`` (b, Tq, dq), value ``v`` (b, Tk, dv_in), key ``k`` (b, Tk, dk_in)
+    (the value when omitted). Weights in Keras's shapes and order::
+
+        query_kernel (dq, H, dk)   query_bias (H, dk)      same for key (dk_in, H, dk)
+        value_kernel (dv_in, H, dv)   value_bias (H, dv)
+        output_kernel (H, dv, do)     output_bias (do,)
+
+    Forward, per head ``h`` (``Q``, ``K``, ``V`` the projections, ``s = 1 / sqrt(dk)``)::
+
+        Q = q Wq + bq,  K = k Wk + bk,  V = v Wv + bv      one matmul each, all heads
+        C_h = softmax(s Q_h K_h.T) V_h                       (Tq, dv), see attention.attend
+        y = sum_h C_h Wo_h + bo                              (b, Tq, do)
+
+    Backward runs these lines in reverse: the output projection, then
+    :func:`~glassnet.layers.attention.attend_backward` for every head at once, then the three
+    input projections (``dL/dW = x.T @ dL/dP``, ``dL/dx = dL/dP @ W.T``).
+    """
+
+    multi_input = True
+
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape: int | tuple[int] | None = None,
+        attention_axes: Any = None,
+        sliding_window: int | None = None,
+        flash_attention: bool | None = None,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        use_gate: bool = False,
+        seed: int | None = None,
+        use_causal_mask: bool = False,
+        **base: Any,
+    ) -> None:
+        super().__init__(**base)
+        owner = "MultiHeadAttention"
+        self.num_heads = _positive(owner, "num_heads", num_heads)
+        self.key_dim = _positive(owner, "key_dim", key_dim)
+        self.value_dim = self.key_dim if value_dim is None else _positive(
+            owner, "value_dim", value_dim)
+        self.dropout = check_rate(owner, dropout)
+        self.use_bias = bool(use_bias)
+        if isinstance(output_shape, (tuple, list)) and len(output_shape) == 1:
+            output_shape = output_shape[0]
+        self.output_dim = None if output_shape is None else _positive(
+            owner, "output_shape", output_shape)
+        if isinstance(attention_axes, (int, np.integer)) and not isinstance(attention_axes, bool):
+            attention_axes = (int(attention_axes),)
+        if attention_axes is not None and tuple(attention_axes) in ((1,), (-2,)):
+            attention_axes = None  # the steps axis of (batch, steps, features): the default
+        if attention_axes is not None:
+            raise NotImplementedError(
+                f"{owner} `attention_axes` is not supported (attention runs over the steps "
+                f"axis, Keras's default); got {attention_axes!r}.")
+        if sliding_window is not None:
+            raise NotImplementedError(f"{owner} `sliding_window` is not supported; pass None.")
+        if use_gate:
+            raise NotImplementedError(f"{owner} `use_gate=True` is not supported.")
+        self.flash_attention = flash_attention  # a speed hint in Keras; results are the same
+        initializers.get(kernel_initializer)
+        initializers.get(bias_initializer)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.seed = seed
+        self.use_causal_mask = bool(use_causal_mask)
+        self.stochastic = self.dropout > 0.0
+        self.input_grad_needed = True
+
+    def __call__(  # type: ignore[override]  # Keras's signature: mha(query, value, key)
+        self, query: Any, value: Any = None, key: Any = None, training: bool = False,
+        use_causal_mask: bool | None = None, return_attention_scores: bool = False,
+        attention_mask: Any = None,
+    ) -> Any:
+        """``mha(query, value)`` / ``mha(query, value, key)`` on arrays or symbolic tensors.
+
+        A list ``mha([query, value])`` works too. The tensors become one graph node with
+        two (or three) inputs. On arrays, ``return_attention_scores=True`` also returns the
+        attention weights, shape (batch, heads, Tq, Tk), as Keras does.
+        """
+        from glassnet.layers.input import is_symbolic
+
+        if attention_mask is not None:
+            raise NotImplementedError(
+                "MultiHeadAttention `attention_mask` is not supported; use_causal_mask=True "
+                "covers the causal case.")
+        if isinstance(query, (list, tuple)) and value is None:
+            inputs = list(query)
+        elif value is None:
+            raise TypeError("MultiHeadAttention needs a query and a value: mha(query, value).")
+        else:
+            inputs = [query, value] + ([] if key is None else [key])
+        if use_causal_mask is not None:
+            self.use_causal_mask = bool(use_causal_mask)
+        if return_attention_scores and is_symbolic(inputs):
+            raise NotImplementedError(
+                "MultiHeadAttention `return_attention_scores=True` works on arrays only: a "
+                "graph node here has one output.")
+        out = super().__call__(inputs, training=training)
+        return (out, self._cache[4][0]) if return_attention_scores else out
+
+    # -- shapes ---------------------------------------------------------------------------------
+    def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
+                not all(isinstance(s, (list, tuple)) for s in input_shape):
+            raise ValueError(
+                "MultiHeadAttention takes a query and a value (and optionally a key), got "
+                f"input shapes {input_shape!r}."
+            )
+        shapes = [tuple(s) for s in input_shape]
+        if any(len(s) != 2 or s[-1] is None for s in shapes):
+            raise ValueError(
+                "MultiHeadAttention expects query, value and key of shape (batch, steps, "
+                f"features) with known features, got {[(None,) + s for s in shapes]}."
+            )
+        v = shapes[1]
+        k = shapes[2] if len(shapes) == 3 else v
+        if v[0] is not None and k[0] is not None and v[0] != k[0]:
+            raise ValueError(
+                f"MultiHeadAttention: value and key need the same number of steps, got value "
+                f"{(None,) + v} and key {(None,) + k}."
+            )
+        return shapes
+
+    def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
+        q = self._shapes(input_shape)[0]
+        return (q[0], self.output_dim or q[-1])
+
+    def build(self, input_shape, rng):
+        shapes = self._shapes(input_shape)
+        super().build(input_shape, rng)
+        self.built_input_shape = tuple(shapes)
+        q, v = shapes[0], shapes[1]
+        k = shapes[2] if len(shapes) == 3 else v
+        h = self.num_heads
+        for name, features, size in (("query", q[-1], self.key_dim), ("key", k[-1], self.key_dim),
+                                     ("value", v[-1], self.value_dim)):
+            self.add_param(f"{name}_kernel", (int(features), h, size), self.kernel_initializer,
+                           rng, self.kernel_regularizer)
+            if self.use_bias:
+                self.add_param(f"{name}_bias", (h, size), self.bias_initializer, rng,
+                               self.bias_regularizer)
+        self.add_param("output_kernel", (h, self.value_dim, self.output_dim or int(q[-1])),
+                       self.kernel_initializer, rng, self.kernel_regularizer)
+        if self.use_bias:
+            self.add_param("output_bias", (self.output_dim or int(q[-1]),),
+                           self.bias_initializer, rng, self.bias_regularizer)
+        if self.stochastic and (self.seed is not None or self.noise_rng is None):
+            self.noise_rng = np.random.default_rng(self.seed)
+
+    # -- computation ----------------------------------------------------------------------------
+    def _project(self, name: str, x: np.ndarray) -> np.ndarray:
+        """``x W + b`` for all heads: (b, T, d) -> (b, H, T, size) (heads first for matmul)."""
+        kernel = self.params[f"{name}_kernel"]  # (d, H, size)
+        d, h, size = kernel.shape
+        p = x.reshape(-1, d) @ kernel.reshape(d, h * size)  # (b*T, d) @ (d, H*size)
+        if self.use_bias:
+            p += self.params[f"{name}_bias"].reshape(-1)
+        return p.reshape(x.shape[0], x.shape[1], h, size).transpose(0, 2, 1, 3)
+
+    def _project_backward(self, name: str, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """Fill ``name``'s kernel/bias gradients from ``grad`` (b, H, T, size); return dL/dx."""
+        kernel = self.params[f"{name}_kernel"]
+        d, h, size = kernel.shape
+        g2 = grad.transpose(0, 2, 1, 3).reshape(-1, h * size)  # (b*T, H*size)
+        self.grads[f"{name}_kernel"][...] = (x.reshape(-1, d).T @ g2).reshape(kernel.shape)
+        if self.use_bias:
+            self.grads[f"{name}_bias"][...] = g2.sum(axis=0).reshape(h, size)
+        return (g2 @ kernel.reshape(d, h * size).T).reshape(x.shape)  # (b*T, H*size) @ (.., d)
+
+    def forward(self, xs, training=False):
+        if not isinstance(xs, (list, tuple)) or len(xs) not in (2, 3):
+            raise TypeError(
+                f"MultiHeadAttention '{self.name}' expects [query, value] or "
+                f"[query, value, key], got {type(xs).__name__}.")
+        q, v = xs[0], xs[1]
+        k = xs[2] if len(xs) == 3 else v
+        scale = 1.0 / float(np.sqrt(self.key_dim))  # a Python float keeps float32 arrays
+        qh = self._project("query", q) * scale  # (b, H, Tq, dk), scaled as Keras does
+        kh = self._project("key", k)  # (b, H, Tk, dk)
+        vh = self._project("value", v)  # (b, H, Tk, dv)
+        scores = qh @ kh.transpose(0, 1, 3, 2)  # (b, H, Tq, dk) @ (b, H, dk, Tk)
+        ctx, core = attend(scores, vh, self.dropout, self.noise_rng, training,
+                           self.use_causal_mask)  # (b, H, Tq, dv)
+        wo = self.params["output_kernel"]  # (H, dv, do)
+        b, h, tq, dv = ctx.shape
+        ctx2 = ctx.transpose(0, 2, 1, 3).reshape(b * tq, h * dv)  # (b*Tq, H*dv)
+        y = ctx2 @ wo.reshape(h * dv, -1)  # (b*Tq, H*dv) @ (H*dv, do)
+        if self.use_bias:
+            y += self.params["output_bias"]
+        self._cache = (xs, qh, kh, vh, core, ctx2, scale)
+        return y.reshape(b, tq, -1)
+
+    def backward(self, grad_y):
+        xs, qh, kh, vh, core, ctx2, scale = self._cache
+        wo = self.params["output_kernel"]
+        h, dv, do = wo.shape
+        b, tq = grad_y.shape[:2]
+        g2 = grad_y.reshape(-1, do)  # (b*Tq, do)
+        self.grads["output_kernel"][...] = (ctx2.T @ g2).reshape(wo.shape)
+        if self.use_bias:
+            self.grads["output_bias"][...] = g2.sum(axis=0)
+        dctx = (g2 @ wo.reshape(h * dv, do).T).reshape(b, tq, h, dv).transpose(0, 2, 1, 3)
+        dscores, dvh = attend_backward(dctx, vh, core)  # (b, H, Tq, Tk), (b, H, Tk, dv)
+        dqh = (dscores @ kh) * scale  # (b, H, Tq, Tk) @ (b, H, Tk, dk); scale: qh was scaled
+        dkh = dscores.transpose(0, 1, 3, 2) @ qh  # (b, H, Tk, Tq) @ (b, H, Tq, dk)
+        q, v = xs[0], xs[1]
+        k = xs[2] if len(xs) == 3 else v
+        dq = self._project_backward("query", q, dqh)
+        dk = self._project_backward("key", k, dkh)
+        dv_in = self._project_backward("value", v, dvh)
+        if len(xs) == 3:
+            return [dq, dv_in, dk]
+        return [dq, dv_in + dk]  # the value also served as the key
+
+    def get_config(self):
+        from glassnet import regularizers
+
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads, key_dim=self.key_dim, value_dim=self.value_dim,
+            dropout=self.dropout, use_bias=self.use_bias, output_shape=self.output_dim,
+            attention_axes=None, use_gate=False,
+            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
+            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
+            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
+            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            seed=self.seed,
+        )
+        if self.use_causal_mask:  # a call argument in Keras: only kept when set
+            config["use_causal_mask"] = True
+        return config
