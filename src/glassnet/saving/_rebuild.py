@@ -97,11 +97,12 @@ def build_within(model: Model, stored_values: int, where: str) -> None:
 
 
 def check_weights(weights: Sequence[np.ndarray], where: str) -> None:
-    """Every stored weight: a floating array of finite numbers."""
+    """Every stored weight: an array of finite numbers (floating, or integer counters such as
+    ``Normalization``'s ``count``)."""
     for i, w in enumerate(weights):
-        if w.dtype.kind != "f":
-            raise ModelFileError(f"{where}: weight {i} holds {w.dtype}, not floating numbers.")
-        if not np.isfinite(w).all():
+        if w.dtype.kind not in "fiu":
+            raise ModelFileError(f"{where}: weight {i} holds {w.dtype}, not numbers.")
+        if w.dtype.kind == "f" and not np.isfinite(w).all():
             raise ModelFileError(f"{where}: weight {i} (shape {w.shape}) holds NaN or inf.")
 
 
