@@ -6,8 +6,8 @@ For each file a loader needs, the first of these directories that holds it wins 
 1. ``path``, the loader's argument, and its subdirectories named after the data set;
 2. for each directory in ``$GLASSNET_DATA`` (``os.pathsep``-separated), its subdirectories
    named after the data set (``mnist/``, ``fashion-mnist/``, torchvision's ``MNIST/raw/``, ...)
-   and then the directory itself -- so ``GLASSNET_DATA=/work/shared/data`` finds
-   ``/work/shared/data/mnist/t10k-images-idx3-ubyte.gz``. MNIST and Fashion-MNIST use the
+   and then the directory itself -- so ``GLASSNET_DATA=~/data`` finds
+   ``~/data/mnist/t10k-images-idx3-ubyte.gz``. MNIST and Fashion-MNIST use the
    same file names: keep each in its own subdirectory;
 3. the user cache, ``<cache>/glassnet/<dataset>`` (see :func:`cache_dir`);
 4. the directories distributions install to (Debian's ``dataset-fashion-mnist`` package
@@ -289,6 +289,7 @@ def locate(
     download: bool | None = None,
     progress: bool = True,
     hint: str = "",
+    timeout: float = 30.0,
 ) -> dict[str, Path]:
     """Find every one of ``files``, downloading the missing ones if allowed.
 
@@ -300,8 +301,10 @@ def locate(
         The data set (its cache name, subdirectory names and offline advice).
     path, system_dirs, cache
         See :func:`search_dirs`.
-    mirrors, checksums, progress
-        See :func:`download_file`.
+    mirrors, checksums, progress, timeout
+        See :func:`download_file`. When one file cannot be downloaded from any mirror, the
+        others are not tried (the data set is incomplete anyway, and offline every further
+        attempt would only wait for its own timeouts).
     download : bool, optional
         Allow downloads; by default unless ``$GLASSNET_OFFLINE`` is set.
     hint : str
@@ -327,9 +330,10 @@ def locate(
         dest = Path(cache) if cache is not None else cache_dir(source.name)
         for f in missing:
             try:
-                found[f] = download_file(f, mirrors, dest, checksums or {}, progress)
+                found[f] = download_file(f, mirrors, dest, checksums or {}, progress, timeout)
             except (DownloadError, ChecksumError) as exc:
                 failures.append(str(exc))
+                break
     still = tuple(f for f, p in found.items() if p is None)
     if still:
         raise MissingFilesError(_not_found_message(source, still, dirs, allowed, failures, hint),
