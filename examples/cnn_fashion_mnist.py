@@ -2,7 +2,8 @@
 
 Run:  python examples/cnn_fashion_mnist.py                  (both models, full data)
       python examples/cnn_fashion_mnist.py --model baseline (or --model bn)
-      python examples/cnn_fashion_mnist.py --quick          (a few hundred images, 1 epoch: CI)
+      python examples/cnn_fashion_mnist.py --quick          (512 images, 1 epoch: seconds; a
+                                                            smoke test, too short to judge)
 
 1. ``baseline``: Conv2D(32, 3, relu) - MaxPool - Conv2D(64, 3, relu) - MaxPool - Flatten -
    Dense(128, relu) - Dropout(0.3) - Dense(10, softmax); Adam(1e-3) decayed along a cosine,
@@ -13,19 +14,21 @@ Run:  python examples/cnn_fashion_mnist.py                  (both models, full d
    Target: test accuracy >= 0.925.
 
 Prints, per epoch, the wall time, the training loss and the test accuracy, then a Markdown
-table (the numbers recorded in docs/cnn_results.md). The reported accuracy is the one after the
-last epoch; the test set never chooses an epoch. ``--json PATH`` also writes the results.
+table, and writes the results to ``<out>/results.json`` (``--out``, default
+``reports/cnn_fashion_mnist``). The reported accuracy is the one after the last epoch; the test
+set never chooses an epoch.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+from _common import parser, saved
 
 from glassnet.augment import ImageAugmenter
 from glassnet.callbacks import Callback
@@ -160,15 +163,13 @@ def run(name: str, data, epochs: int, seed: int) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="512 training / 256 test images, 1 epoch each (CI smoke test)")
-    parser.add_argument("--model", choices=["baseline", "bn", "both"], default="both")
-    parser.add_argument("--baseline-epochs", type=int, default=15)
-    parser.add_argument("--bn-epochs", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="also write the results to this JSON file")
-    args = parser.parse_args(argv)
+    p = parser(__doc__, "cnn_fashion_mnist",
+               quick_help="512 training / 256 test images, 1 epoch each (a smoke test)")
+    p.add_argument("--model", choices=["baseline", "bn", "both"], default="both")
+    p.add_argument("--baseline-epochs", type=int, default=15)
+    p.add_argument("--bn-epochs", type=int, default=20)
+    p.add_argument("--json", help="also write the results to this JSON file")
+    args = p.parse_args(argv)
     data = load(args.quick)
     names = ["baseline", "bn"] if args.model == "both" else [args.model]
     results = []
@@ -184,9 +185,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         print(f"| {r['model']} | {r['epochs']} | {r['median_epoch_s']:.1f} | "
               f"{r['median_epoch_cpu_s']:.1f} | {r['total_train_s']:.0f} | "
               f"{r['test_accuracy']:.4f} |")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in [args.out / "results.json"] + ([Path(args.json)] if args.json else []):
+        path.write_text(json.dumps(results, indent=1) + "\n")
+        saved(path)
     return results
 
 

@@ -1,7 +1,10 @@
 """The workshop's Keras example on real data (Fashion-MNIST), then a better-tuned MLP.
 
-Run:  python examples/fashion_mnist_mlp.py            (full: 60k train / 10k test)
-      python examples/fashion_mnist_mlp.py --quick    (a few seconds, for CI)
+Run:  python examples/fashion_mnist_mlp.py            (full: 60k train / 10k test, minutes)
+      python examples/fashion_mnist_mlp.py --quick    (20k train / 2k test images, 3 epochs
+                                                       of the workshop MLP, 1 of the tuned one;
+                                                       the workshop MLP still reaches ~0.6, six
+                                                       times chance)
 
 Prints per-epoch time and test accuracy for
 
@@ -13,11 +16,12 @@ Prints per-epoch time and test accuracy for
 
 from __future__ import annotations
 
-import argparse
+import json
 import time
 from collections.abc import Sequence
 
 import numpy as np
+from _common import parser, saved
 
 from glassnet.callbacks import Callback
 from glassnet.datasets import fashion_mnist
@@ -47,8 +51,8 @@ class EpochReport(Callback):
               f"test accuracy {self.accuracies[-1]:.4f}")
 
 
-def workshop_model() -> Sequential:
-    model = Sequential(seed=0)
+def workshop_model(seed: int = 0) -> Sequential:
+    model = Sequential(seed=seed)
     model.add(Dense(30, input_dim=784))
     model.add(Activation("relu"))
     model.add(Dense(30))
@@ -59,23 +63,25 @@ def workshop_model() -> Sequential:
     return model
 
 
-def tuned_model() -> Sequential:
+def tuned_model(seed: int = 0) -> Sequential:
     model = Sequential([
         Dense(256, activation="relu", input_dim=784, kernel_initializer="he_normal"),
         Dropout(0.2),
         Dense(128, activation="relu", kernel_initializer="he_normal"),
         Dropout(0.2),
         Dense(10, activation="softmax"),
-    ], seed=0)
+    ], seed=seed)
     model.compile(optimizer=Adam(learning_rate=1e-3), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     return model
 
 
-def load(quick: bool):
+def load(quick: bool, seed: int = 0):
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
-    if quick:
-        x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], y_test[:500]
+    if quick:  # a random 20k / 2k: enough steps at the workshop's lr 0.001 to learn
+        rng = np.random.default_rng(seed)
+        i, j = rng.permutation(len(x_train))[:20000], rng.permutation(len(x_test))[:2000]
+        x_train, y_train, x_test, y_test = x_train[i], y_train[i], x_test[j], y_test[j]
     x_train = x_train.reshape(len(x_train), -1).astype("float32") / 255.0
     x_test = x_test.reshape(len(x_test), -1).astype("float32") / 255.0
     return (x_train, to_categorical(y_train, 10)), (x_test, to_categorical(y_test, 10))
@@ -92,15 +98,16 @@ def run(name: str, model: Sequential, data, batch_size: int, epochs: int) -> dic
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny subset, 1 epoch each (CI)")
-    parser.add_argument("--tuned-epochs", type=int, default=20)
-    args = parser.parse_args(argv)
-    data = load(args.quick)
+    p = parser(__doc__, "fashion_mnist_mlp",
+               quick_help="20k training / 2k test images; 3 epochs of the workshop MLP, 1 of the "
+               "tuned one (some seconds)")
+    p.add_argument("--tuned-epochs", type=int, default=20)
+    args = p.parse_args(argv)
+    data = load(args.quick, args.seed)
     results = [
-        run("workshop MLP 784-30-30-10, SGD(lr=0.001)", workshop_model(), data, 32,
-            1 if args.quick else 5),
-        run("tuned MLP 784-256-128-10, Adam, dropout 0.2", tuned_model(), data, 128,
+        run("workshop MLP 784-30-30-10, SGD(lr=0.001)", workshop_model(args.seed), data, 32,
+            3 if args.quick else 5),
+        run("tuned MLP 784-256-128-10, Adam, dropout 0.2", tuned_model(args.seed), data, 128,
             1 if args.quick else args.tuned_epochs),
     ]
     print("\n| model | epochs | median s/epoch | final test accuracy |")
@@ -108,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     for r in results:
         print(f"| {r['model']} | {r['epochs']} | {r['median_epoch_s']:.2f} | "
               f"{r['test_accuracy']:.4f} |")
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.json"
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    saved(path)
     return results
 
 

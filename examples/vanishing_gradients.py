@@ -1,7 +1,7 @@
 """Vanishing gradients, shown: a deep sigmoid MLP stalls, ReLU + He + residual trains.
 
 Run:  python examples/vanishing_gradients.py            (Fashion-MNIST, 20k images, ~1 min)
-      python examples/vanishing_gradients.py --quick    (a few seconds, for CI)
+      python examples/vanishing_gradients.py --quick    (2,000 images, 1 epoch: seconds)
 
 Three networks with the same depth (32 Dense layers of width 64 by default), trained on the
 same data with the same optimizer (SGD, learning rate 0.05, momentum 0.9, batch 64):
@@ -19,8 +19,8 @@ same data with the same optimizer (SGD, learning rate 0.05, momentum 0.9, batch 
    near the identity. It trains.
 
 A :class:`glassnet.diagnostics.GradientFlow` callback records each layer's gradient norm
-during training; the figure (``docs/img/vanishing_gradients.png``) draws the norm of each
-Dense kernel's gradient against depth.
+during training; the figure (``<out>/vanishing_gradients.png``, by default under
+``reports/vanishing_gradients/``) draws the norm of each Dense kernel's gradient against depth.
 """
 
 from __future__ import annotations
@@ -35,13 +35,27 @@ from typing import Any
 import numpy as np
 
 from glassnet import initializers, layers
+from glassnet.commands._args import out_dir
 from glassnet.diagnostics import GradientFlow
 from glassnet.layers import Activation, Add, Dense, Input
 from glassnet.models import Model, Sequential
 from glassnet.optimizers import SGD
 
-ROOT = Path(__file__).resolve().parents[1]
-FIGURE = ROOT / "docs" / "img" / "vanishing_gradients.png"
+
+def parser(doc: str, example: str, quick_help: str) -> argparse.ArgumentParser:
+    """``--quick``, ``--out`` (default ``reports/vanishing_gradients``) and ``--seed``; this example
+    does not use the examples' shared ``_common`` so that it can be loaded on its own."""
+    p = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    p.add_argument("--quick", action="store_true", help=quick_help)
+    p.add_argument("--out", type=out_dir, default=Path("reports") / example,
+                   help=f"folder for what it writes (default: reports/{example})")
+    p.add_argument("--seed", type=int, default=0, help="seed for the data and the weights")
+    return p
+
+
+def saved(path: Path) -> Path:
+    print(f"Saved {path}")
+    return path
 
 
 def load_data(n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -126,17 +140,16 @@ def ratio(norms: np.ndarray) -> str:
 
 
 def run(argv: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small subset, 1 epoch (CI)")
-    parser.add_argument("--depth", type=int, default=32, help="Dense layers per network")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", type=Path, default=None,
-                        help=f"figure path (default: {FIGURE.relative_to(ROOT)}, none if --quick)")
-    args = parser.parse_args(argv)
+    p = parser(__doc__, "vanishing_gradients",
+               quick_help="2,000 training / 1,000 test images, 1 epoch (seconds)")
+    p.add_argument("--depth", type=int, default=32, help="Dense layers per network")
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--plot", type=Path, default=None,
+                   help="figure path (default: <out>/vanishing_gradients.png)")
+    args = p.parse_args(argv)
     if args.depth < 4:
-        parser.error(f"--depth must be at least 4, got {args.depth}")
+        p.error(f"--depth must be at least 4, got {args.depth}")
     n_train, n_test = (2000, 1000) if args.quick else (20000, 5000)
     epochs = args.epochs or (1 if args.quick else 5)
     every = 5 if args.quick else 50
@@ -164,16 +177,16 @@ def run(argv: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
               f"{ratio(r['norms_end'])} at the end")
         print(f"  loss per epoch: {' '.join(f'{v:.3f}' for v in r['loss'])}; "
               f"test accuracy {r['accuracy']:.3f}" + (f"; at the end: {health}" if health else ""))
-    path = args.plot or (None if args.quick else FIGURE)
-    if path is not None:
-        from glassnet.plotting._backend import pyplot
-        from glassnet.plotting.gradients import plot_gradient_flow
+    from glassnet.plotting._backend import pyplot
+    from glassnet.plotting.gradients import plot_gradient_flow
 
-        fig = plot_gradient_flow({k: r["flow"] for k, r in results.items()}, path=path,
-                                 title=f"Gradient norm per layer, {args.depth} Dense layers, "
-                                       f"{data[0]}")
-        pyplot().close(fig)
-        print(f"\nFigure: {path}")
+    path = args.plot or args.out / "vanishing_gradients.png"
+    fig = plot_gradient_flow({k: r["flow"] for k, r in results.items()}, path=path,
+                             title=f"Gradient norm per layer, {args.depth} Dense layers, "
+                                   f"{data[0]}")
+    pyplot().close(fig)
+    print()
+    saved(path)
     return results
 
 

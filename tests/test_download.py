@@ -177,3 +177,22 @@ def test_download_errors(env):
         sources.download_file("other.gz", [f"{env['url']}/good/"], env["cache"], env["sums"])
     with pytest.raises(ValueError, match="must be 'md5:<hex>', 'sha256:<hex>'"):
         sources.download_file(name, [f"{env['url']}/good/"], env["cache"], {name: "crc:12"})
+
+
+def test_one_file_failing_everywhere_stops_the_other_downloads(env, monkeypatch):
+    """Offline, every further file would only wait for its own timeouts: the search stops at
+    the first file no mirror serves, and passes its timeout to each attempt."""
+    timeouts = []
+    real = sources.download_file
+
+    def spy(*args, **kwargs):
+        timeouts.append(args[5] if len(args) > 5 else kwargs.get("timeout"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "download_file", spy)
+    with pytest.raises(MissingFilesError) as info:
+        sources.locate(list(SPLIT_FILES), mnist.SOURCE, mirrors=[f"{env['url']}/absent/"],
+                       checksums=env["sums"], cache=env["cache"], download=True, progress=False,
+                       timeout=2.5)
+    assert info.value.missing == SPLIT_FILES
+    assert len(_Handler.log) == 1 and timeouts == [2.5]

@@ -4,41 +4,80 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from typing import Any
+
+from glassnet.commands._args import one_line, positive_float, positive_int
 
 HELP = "Check backward passes against finite differences (a saved model, a layer, or all layers)."
 
+EPILOG = """examples:
+  glassnet gradcheck                      every built-in layer
+  glassnet gradcheck --layer Dense        one layer type, with small default arguments
+  glassnet gradcheck --layer Dense --config '{"units": 3, "activation": "relu"}' --input-shape 2,4
+  glassnet gradcheck model.npz            a saved model (it must have been compiled)"""
+
+#: Small default arguments and input batch shape of the layers that need arguments.
+#: ``--config`` entries override these; ``--input-shape`` overrides the shape.
+DEFAULTS: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
+    "Dense": ({"units": 4, "activation": "tanh"}, (3, 5)),
+    "Flatten": ({}, (2, 3, 4)),
+    "Dropout": ({"rate": 0.3, "seed": 1}, (3, 4)),
+    "Activation": ({"activation": "tanh"}, (3, 4)),
+    "Conv2D": ({"filters": 2, "kernel_size": 2}, (2, 5, 5, 3)),
+    "MaxPooling2D": ({}, (2, 4, 4, 2)),
+    "AveragePooling2D": ({}, (2, 4, 4, 2)),
+    "BatchNormalization": ({}, (5, 3)),
+    "LayerNormalization": ({}, (3, 4)),
+    "SimpleRNN": ({"units": 3}, (2, 4, 3)),
+    "LSTM": ({"units": 3}, (2, 4, 3)),
+    "GRU": ({"units": 3}, (2, 4, 3)),
+}
+DEFAULT_SHAPE = (3, 5)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("model", nargs="?", help="a model file saved by model.save(); checked on a "
                         "random batch. Without it, every built-in layer is checked.")
-    parser.add_argument("--layer", help="check one layer type, e.g. Dense")
-    parser.add_argument("--config", default="{}",
-                        help='the layer\'s arguments as JSON, e.g. \'{"units": 4, "activation": "tanh"}\'')
-    parser.add_argument("--input-shape", default="3,5",
-                        help="batch shape for --layer, e.g. 3,5 or 2,6,6,3 (default 3,5)")
-    parser.add_argument("--batch", type=int, default=4, help="rows of the random batch for a model")
+    parser.add_argument("--layer", help="check one layer type, e.g. Dense (built with small "
+                        "default arguments, e.g. units=4; change them with --config)")
+    parser.add_argument("--config", default=None,
+                        help='the layer\'s arguments as JSON, e.g. \'{"units": 4, "activation": '
+                        '"tanh"}\'')
+    parser.add_argument("--input-shape", default=None,
+                        help="batch shape for --layer, e.g. 3,5 or 2,6,6,3 (default: one that "
+                        "suits the layer, 3,5 for Dense)")
+    parser.add_argument("--batch", type=positive_int, default=4,
+                        help="rows of the random batch for a model (default 4)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--tolerance", type=float, default=1e-6)
+    parser.add_argument("--tolerance", type=positive_float, default=1e-6,
+                        help="largest relative error that passes (default 1e-6)")
 
 
-def _layer_cases():
+def _error(text: str) -> int:
+    print(f"glassnet gradcheck: error: {text}", file=sys.stderr)
+    return 2
+
+
+def _layer_cases() -> list[tuple[Any, tuple[int, ...]]]:
     """Small instances of the built-in layers and the input shapes to check them on."""
     from glassnet import activations, layers
 
     cases = [(layers.Dense(4, activation="tanh"), (3, 5)), (layers.Flatten(), (2, 3, 4)),
              (layers.Dropout(0.3, seed=1), (3, 4))]
     cases += [(layers.Activation(name), (3, 4)) for name in activations.names()]
-    optional = [("Conv2D", dict(filters=2, kernel_size=2), (2, 5, 5, 3)),
-                ("MaxPooling2D", {}, (2, 4, 4, 2)), ("BatchNormalization", {}, (5, 3)),
-                ("LayerNormalization", {}, (3, 4)), ("SimpleRNN", dict(units=3), (2, 4, 3)),
-                ("LSTM", dict(units=3), (2, 4, 3)), ("GRU", dict(units=3), (2, 4, 3))]
-    for name, kwargs, shape in optional:
+    optional = ["Conv2D", "MaxPooling2D", "BatchNormalization", "LayerNormalization",
+                "SimpleRNN", "LSTM", "GRU"]
+    for name in optional:
         if hasattr(layers, name):
+            kwargs, shape = DEFAULTS[name]
             cases.append((getattr(layers, name)(**kwargs), shape))
     return cases
 
 
-def _check_layers(cases, rng, tolerance: float) -> int:
+def _check_layers(cases: list[tuple[Any, tuple[int, ...]]], rng: Any, tolerance: float) -> int:
     from glassnet.gradcheck import check_layer
 
     print(f"{'Layer':<34}{'Tensor':<18}{'Rel. error':>12}")
@@ -60,37 +99,81 @@ def _check_layers(cases, rng, tolerance: float) -> int:
     return 1 if failures else 0
 
 
+def _one_layer(args: argparse.Namespace, rng: Any) -> int:
+    from glassnet.layers.base import layer_class
+
+    try:
+        cls = layer_class(args.layer)
+    except (ValueError, TypeError, KeyError) as exc:
+        return _error(f"argument --layer: {one_line(exc)}")
+    kwargs, shape = DEFAULTS.get(cls.__name__, ({}, DEFAULT_SHAPE))
+    config = dict(kwargs)
+    if args.config is not None:
+        try:
+            given = json.loads(args.config)
+        except ValueError as exc:
+            return _error(f"argument --config: not valid JSON ({exc}): {args.config!r}")
+        if not isinstance(given, dict):
+            return _error(f"argument --config: must be a JSON object such as "
+                          f"'{{\"units\": 4}}', got {args.config!r}")
+        config.update(given)
+    if args.input_shape is not None:
+        try:
+            shape = tuple(int(d) for d in args.input_shape.split(","))
+            if not shape or min(shape) < 1:
+                raise ValueError
+        except ValueError:
+            return _error("argument --input-shape: must be positive integers separated by "
+                          f"commas, e.g. 3,5, got {args.input_shape!r}")
+    try:
+        layer = cls(**config)
+    except (ValueError, TypeError) as exc:
+        return _error(f"argument --config: {cls.__name__}({json.dumps(config)}) failed: "
+                      f"{one_line(exc)}")
+    try:
+        return _check_layers([(layer, shape)], rng, args.tolerance)
+    except (ValueError, TypeError) as exc:
+        return _error(f"argument --input-shape: {cls.__name__} cannot take inputs of shape "
+                      f"{shape}: {one_line(exc)}")
+
+
+def _model(args: argparse.Namespace, rng: Any) -> int:
+    import numpy as np
+
+    from glassnet.models import load_model
+
+    try:
+        model = load_model(args.model)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is one line, never a traceback
+        return _error(f"cannot load the model file '{args.model}': {one_line(exc)}")
+    if not model.compiled:
+        return _error(f"the model file '{args.model}' has no compile settings (loss), so its "
+                      "gradients cannot be checked; save it after model.compile(...)")
+    shape = (args.batch,) + tuple(model.input_shape[1:])
+    x = rng.standard_normal(shape)
+    out = model.predict(x)
+    if model.loss.name == "sparse_categorical_crossentropy":
+        y = rng.integers(0, out.shape[-1], out.shape[:-1])
+    elif "crossentropy" in model.loss.name:
+        y = np.eye(out.shape[-1])[rng.integers(0, out.shape[-1], out.shape[:-1])]
+    else:
+        y = rng.standard_normal(out.shape)
+    rows = model.check_gradients(x, y, tolerance=args.tolerance)
+    return 0 if all(r["passed"] for r in rows) else 1
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     rng = np.random.default_rng(args.seed)
     if args.model:
-        from glassnet.models import load_model
-
-        model = load_model(args.model)
-        if not model.compiled:
-            print("The model file has no compile settings (loss); cannot check its gradients.")
-            return 2
-        shape = (args.batch,) + tuple(model.input_shape[1:])
-        x = rng.standard_normal(shape)
-        out = model.predict(x)
-        if model.loss.name == "sparse_categorical_crossentropy":
-            y = rng.integers(0, out.shape[-1], out.shape[:-1])
-        elif "crossentropy" in model.loss.name:
-            y = np.eye(out.shape[-1])[rng.integers(0, out.shape[-1], out.shape[:-1])]
-        else:
-            y = rng.standard_normal(out.shape)
-        rows = model.check_gradients(x, y, tolerance=args.tolerance)
-        return 0 if all(r["passed"] for r in rows) else 1
+        if args.layer or args.config or args.input_shape:
+            return _error("--layer, --config and --input-shape check a layer; do not combine "
+                          "them with a model file")
+        return _model(args, rng)
+    if args.config is not None or args.input_shape is not None:
+        if not args.layer:
+            return _error("--config and --input-shape need --layer (e.g. --layer Dense)")
     if args.layer:
-        from glassnet.layers.base import layer_class
-
-        try:
-            config = json.loads(args.config)
-            shape = tuple(int(d) for d in args.input_shape.split(","))
-            layer = layer_class(args.layer)(**config)
-        except (ValueError, TypeError) as exc:
-            print(f"error: {exc}")
-            return 2
-        return _check_layers([(layer, shape)], rng, args.tolerance)
+        return _one_layer(args, rng)
     return _check_layers(_layer_cases(), rng, args.tolerance)

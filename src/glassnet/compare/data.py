@@ -15,7 +15,8 @@ class Dataset:
     """One train/test split, features flattened to ``(n, n_features)`` float32.
 
     ``image_shape`` is ``(h, w)`` for image data (``x.reshape(-1, h, w)`` gives the images)
-    and ``None`` for feature tables such as the 2-D toy sets.
+    and ``None`` for feature tables such as the 2-D toy sets, whose columns ``feature_names``
+    names (``("height", "fitness")`` for the astronaut set).
     """
 
     name: str
@@ -26,6 +27,7 @@ class Dataset:
     class_names: tuple[str, ...]
     image_shape: tuple[int, int] | None = None
     note: str = ""
+    feature_names: tuple[str, ...] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -59,7 +61,7 @@ def _toy(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, tuple[st
         x, y = toy.make_blobs(n, centers=4, cluster_std=1.5, seed=seed)
     else:
         x, y = toy.make_astronaut(n, seed=seed)
-        return x, y.reshape(-1).astype(np.int64), toy.ASTRONAUT_TARGET_NAMES
+        return x, y.reshape(-1).astype(np.int64), tuple(toy.ASTRONAUT_TARGET_NAMES)
     y = np.asarray(y, dtype=np.int64)
     return x, y, tuple(f"class {c}" for c in range(int(y.max()) + 1))
 
@@ -72,22 +74,29 @@ def _scaled(x: np.ndarray, scale: float) -> np.ndarray:
 
 
 def load_dataset(name: str, *, max_train: int | None = None, quick: bool = False, seed: int = 0,
-                 download: bool | None = None) -> Dataset:
+                 download: bool | None = None, path: str | None = None,
+                 progress: bool = False) -> Dataset:
     """Load ``name`` (one of :data:`DATASETS`) as a :class:`Dataset`.
 
     Images are scaled to [0, 1]. Toy sets have 1,000 points (300 with ``quick``), a
     stratified 75/25 split. ``max_train`` keeps a stratified random subset of the training
-    part; ``quick`` keeps at most 1,000 training and 500 test images.
+    part; ``quick`` keeps at most 1,000 training and 500 test images. ``download`` is passed
+    to the MNIST and Fashion-MNIST loaders (None: unless ``$GLASSNET_OFFLINE`` is set), with
+    ``path`` (a folder searched first) and ``progress`` (a download progress bar).
     """
     if name not in DATASETS:
         raise ValueError(f"`name` must be one of {', '.join(DATASETS)}, got {name!r}.")
     notes = []
+    features: tuple[str, ...] | None = None
     if name.startswith("toy-"):
+        from glassnet.datasets import toy
         from glassnet.preprocessing import train_test_split
 
         x, y, names = _toy(name, 300 if quick else 1000, seed)
         x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, stratify=y, seed=seed)
         shape, scale = None, 1.0
+        features = (tuple(toy.ASTRONAUT_FEATURE_NAMES) if name == "toy-astronaut"
+                    else ("$x_0$", "$x_1$"))
     else:
         mod: Any  # digits, mnist or fashion_mnist: their load_data signatures differ
         if name == "digits":
@@ -99,7 +108,8 @@ def load_dataset(name: str, *, max_train: int | None = None, quick: bool = False
             from glassnet.datasets import fashion_mnist, mnist
 
             mod = mnist if name == "mnist" else fashion_mnist
-            (x_tr, y_tr), (x_te, y_te) = mod.load_data(download=download, progress=False)
+            (x_tr, y_tr), (x_te, y_te) = mod.load_data(path, download=download,
+                                                       progress=progress)
             scale = 255.0
         names, shape = tuple(mod.CLASS_NAMES), tuple(x_tr.shape[1:3])
     if quick:
@@ -115,5 +125,5 @@ def load_dataset(name: str, *, max_train: int | None = None, quick: bool = False
         y_train=np.asarray(y_tr, dtype=np.int64),
         x_test=_scaled(x_te, scale),
         y_test=np.asarray(y_te, dtype=np.int64),
-        class_names=names, image_shape=shape, note="; ".join(notes),
+        class_names=names, image_shape=shape, note="; ".join(notes), feature_names=features,
     )

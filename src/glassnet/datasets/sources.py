@@ -289,6 +289,7 @@ def locate(
     download: bool | None = None,
     progress: bool = True,
     hint: str = "",
+    timeout: float = 30.0,
 ) -> dict[str, Path]:
     """Find every one of ``files``, downloading the missing ones if allowed.
 
@@ -300,8 +301,10 @@ def locate(
         The data set (its cache name, subdirectory names and offline advice).
     path, system_dirs, cache
         See :func:`search_dirs`.
-    mirrors, checksums, progress
-        See :func:`download_file`.
+    mirrors, checksums, progress, timeout
+        See :func:`download_file`. When one file cannot be downloaded from any mirror, the
+        others are not tried (the data set is incomplete anyway, and offline every further
+        attempt would only wait for its own timeouts).
     download : bool, optional
         Allow downloads; by default unless ``$GLASSNET_OFFLINE`` is set.
     hint : str
@@ -327,9 +330,10 @@ def locate(
         dest = Path(cache) if cache is not None else cache_dir(source.name)
         for f in missing:
             try:
-                found[f] = download_file(f, mirrors, dest, checksums or {}, progress)
+                found[f] = download_file(f, mirrors, dest, checksums or {}, progress, timeout)
             except (DownloadError, ChecksumError) as exc:
                 failures.append(str(exc))
+                break
     still = tuple(f for f, p in found.items() if p is None)
     if still:
         raise MissingFilesError(_not_found_message(source, still, dirs, allowed, failures, hint),

@@ -22,6 +22,8 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 _LINESTYLES = ("-", "--", "-.", ":")
+#: One marker per series as well, so curves that lie on top of each other stay told apart.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def _check_curves(curves: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
@@ -57,11 +59,13 @@ def plot_curves(
     ----------
     curves : mapping of str to sequence of float
         E.g. ``{"train loss": [...], "val loss": [...]}``; series may differ in length.
-        ``curves[name][t]`` is drawn at x = t + 1 (the value after epoch t + 1).
+        ``curves[name][t]`` is drawn at x = t + 1 (the value after epoch t + 1). Each
+        series has its own colour, line style and marker, so overlapping curves stay
+        distinguishable (and the plot reads in greyscale).
     path : str or path-like, optional
         Where to save the figure (format from the suffix); not saved when ``None``.
     xlabel, ylabel : str
-        Axis labels.
+        Axis labels. When ``xlabel`` starts with "epoch" or "step", x ticks are integers.
     logy : bool, default False
         Logarithmic y axis (values must then be positive).
     title : str, optional
@@ -81,19 +85,30 @@ def plot_curves(
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
     else:
         fig = ax.figure
+    n = len(series)
     for k, (name, values) in enumerate(series.items()):
+        # Markers every ~10th point, staggered per series, so that two identical curves
+        # (Adam and AdamW early on, MSE and Huber) still show both markers.
+        every = max(1, values.size // 10)
         ax.plot(
             np.arange(1, values.size + 1),
             values,
             label=name,
             color=OKABE_ITO[k % len(OKABE_ITO)],
-            linestyle=_LINESTYLES[(k // len(OKABE_ITO)) % len(_LINESTYLES)],
-            linewidth=2,
+            linestyle=_LINESTYLES[k % len(_LINESTYLES)],
+            marker=_MARKERS[k % len(_MARKERS)] if n > 1 else None,
+            markevery=(min(values.size - 1, k * every // n), every),
+            markersize=5,
+            linewidth=2 if n > 1 else 2.2,
         )
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if xlabel.startswith("epoch") or xlabel.startswith("step"):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)

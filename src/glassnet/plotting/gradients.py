@@ -135,8 +135,13 @@ def plot_gradient_flow(
         ax = axes[n - 1]
         for k, (label, records) in enumerate(panels.items()):
             ax.plot([r["step"] for r in records], [r.get("loss", np.nan) for r in records],
-                    color=OKABE_ITO[k % len(OKABE_ITO)], linewidth=2, label=label or "loss")
+                    color=OKABE_ITO[k % len(OKABE_ITO)], linewidth=2, label=label or "loss",
+                    linestyle=("-", "--", "-.", ":")[k % 4], marker="osD^v"[k % 5],
+                    markersize=4)  # two stalled runs can lie on top of each other
         ax.set_xlabel("training step")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("training loss (running epoch mean)")
         ax.set_title("loss", fontsize=11)
         ax.grid(True, alpha=0.3)

@@ -139,6 +139,10 @@ def _panel(ax: Any, key: str, logs: Mapping[str, np.ndarray], epochs: np.ndarray
     ax.set_title(key.replace("_", " "))
     if epochs.size <= 20:
         ax.set_xticks(epochs)
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.grid(True, alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(frameon=False, fontsize=9)

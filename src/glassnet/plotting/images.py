@@ -70,6 +70,7 @@ def plot_image_grid(
     cmap: str = "gray_r",
     title: str | None = None,
     path: str | os.PathLike[str] | None = None,
+    row_titles: Sequence[str] | None = None,
 ) -> Any:
     """Draw the first ``n`` images in a grid, each titled with its label.
 
@@ -96,6 +97,8 @@ def plot_image_grid(
         Figure title.
     path : str or path-like, optional
         Save the figure here (format from the suffix).
+    row_titles : sequence of str, optional
+        One label per row, written left of it (e.g. ``["original", "augmented"]``).
 
     Returns
     -------
@@ -111,6 +114,11 @@ def plot_image_grid(
         raise ValueError(f"`ncols` must be a positive int, got {ncols!r}.")
     ncols = min(int(ncols), n)
     nrows = math.ceil(n / ncols)
+    if row_titles is not None and len(row_titles) != nrows:
+        raise ValueError(
+            f"`row_titles` must hold one title per row ({nrows} rows of {ncols}), got "
+            f"{len(row_titles)}."
+        )
     y = None if labels is None else _as_classes(labels, "labels", n)[0]
     pred, conf = (None, None) if predictions is None else _as_classes(predictions, "predictions", n)
     if predictions is not None and y is None:
@@ -132,8 +140,10 @@ def plot_image_grid(
 
     plt = pyplot()
     captioned = y is not None
+    left = 0.9 if row_titles is not None else 0.0
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(1.25 * ncols + 0.2, (1.25 + 0.3 * captioned) * nrows + 0.3),
+        nrows, ncols,
+        figsize=(1.25 * ncols + 0.2 + left, (1.25 + 0.3 * captioned) * nrows + 0.3),
         squeeze=False,
     )
     for k, ax in enumerate(axes.ravel()):
@@ -166,7 +176,10 @@ def plot_image_grid(
         if pred is None:
             for spine in ax.spines.values():
                 spine.set_edgecolor("#cccccc")
+    for r, text in enumerate(row_titles or ()):
+        axes[r, 0].set_ylabel(text, rotation=0, ha="right", va="center", fontsize=9,
+                              fontweight="bold", labelpad=8)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(title, fontsize=11, wrap=True)
     fig.tight_layout(h_pad=0.4, w_pad=0.3)
     return finish(fig, path)

@@ -93,23 +93,29 @@ def plot_confusion_matrix(
 
 
 def _signed_grid(images: np.ndarray, titles: Sequence[str], path: Any, ncols: int,
-                 suptitle: str) -> Any:
-    """Signed images (e.g. weights) on a diverging map, each scaled to ``[-max|w|, max|w|]``
-    so that white is exactly zero."""
+                 suptitle: str, label: str = "weight") -> Any:
+    """Signed images (e.g. weights) on a diverging map, all on one scale
+    ``[-m, m]`` with ``m`` the 99.5th percentile of ``|w|`` over every panel (white is exactly
+    zero, and the same colour means the same value in every panel), with a colour bar."""
     n = images.shape[0]
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
+    # A percentile rather than the maximum: one outlier weight would wash every panel out.
+    m = float(np.percentile(np.abs(images), 99.5)) or float(np.abs(images).max()) or 1.0
     plt = pyplot()
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 1.55 * nrows + 0.4),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols + 1.0, 1.55 * nrows + 0.5),
                              squeeze=False)
+    im = None
     for i, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if i < n:
-            m = float(np.abs(images[i]).max()) or 1.0
-            ax.imshow(images[i], cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
+            im = ax.imshow(images[i], cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
             ax.set_title(titles[i], fontsize=7.5)
     fig.suptitle(suptitle, fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.92, 1))
+    cax = fig.add_axes((0.93, 0.15, 0.015, 0.7), label="<colorbar>")  # as fig.colorbar names it
+    cbar = fig.colorbar(im, cax=cax, extend="both")
+    cbar.set_label(f"{label} (same scale in every panel)")
     return finish(fig, path)
 
 
@@ -186,8 +192,8 @@ def plot_first_layer_weights(
     Notes
     -----
     Unit ``u`` computes ``z_u = sum_p x_p W[p, u] + b_u``: red pixels (W > 0) raise its
-    input when ink is there, blue ones (W < 0) lower it. Each panel is scaled to its own
-    largest |W|, so white is exactly zero.
+    input when ink is there, blue ones (W < 0) lower it. Every panel shares one scale (the
+    colour bar; white is exactly zero), so units can be compared with each other.
     """
     kernel = np.asarray(kernel, dtype=np.float64)
     h, w = image_shape
@@ -267,11 +273,14 @@ def plot_boundaries(
     ncols: int = 4,
     class_names: Sequence[str] | None = None,
     title: str | None = None,
+    feature_names: Sequence[str] = ("$x_0$", "$x_1$"),
 ) -> Any:
     """Every model's decision regions on the same data, one panel each.
 
     ``predict_fns`` maps a panel title (e.g. ``"SVC (rbf) — 0.97"``) to a function of
     points ``(k, 2)`` as :func:`glassnet.plotting.boundary.plot_decision_boundary` takes.
+    ``feature_names`` label the axes: the x axis of the bottom panel of each column and the
+    y axis of the first panel of each row.
     """
     from glassnet.plotting.boundary import plot_decision_boundary
 
@@ -285,9 +294,13 @@ def plot_boundaries(
     # plot_decision_boundary lays out its whole figure after each panel; with many panels
     # that costs O(n²) text measuring, so lay out once, at the end, instead.
     fig.tight_layout = lambda *args, **kwargs: None
-    for ax, (name, fn) in zip(axes.ravel(), predict_fns.items(), strict=False):
+    for k, (ax, (name, fn)) in enumerate(zip(axes.ravel(), predict_fns.items(), strict=False)):
+        row, col = divmod(k, ncols)
+        bottom = k + ncols >= n  # no panel below this one
         plot_decision_boundary(fn, X, y, ax=ax, title=name, resolution=120,
-                               feature_names=("", ""), class_names=class_names)
+                               feature_names=(feature_names[0] if bottom else "",
+                                              feature_names[1] if col == 0 else ""),
+                               class_names=class_names)
         legend = ax.get_legend()
         if legend is not None:
             legend.remove()
