@@ -307,11 +307,12 @@ class GlassnetProbe:
     def summary(self) -> dict:
         bs, layers, first = self.bs, self.layers, self.first
         steps = -(-len(self.x) // bs)
-        shapes = getattr(self.model, "_shapes", None)
+        graph = self.model._graph  # the graph walker: tensor shapes and what each node reads
+        shapes = graph.shapes or None
         layer_rows = []
         floor_total = 0.0
         for j, layer in enumerate(layers):
-            in_shape = tuple(shapes[j]) if shapes is not None else None
+            in_shape = tuple(shapes[graph.sources[j][0]]) if shapes is not None else None
             needs_dx = bool(getattr(layer, "input_grad_needed", True)) and j != first
             gemms = gemm_shapes(layer, in_shape, bs, needs_dx) if in_shape is not None else []
             floor = sum(time_gemm(a, b, lay) for _, a, b, lay in gemms)

@@ -22,6 +22,11 @@ or ``Activation``), on the training batch of that step:
 - ``dead_fraction`` (ReLU): units that output 0 for every sample of the batch;
 - ``saturated_fraction`` (sigmoid, tanh): outputs within ``saturation`` of the asymptotes.
 
+Outside ``fit``, :meth:`GradientFlow.measure` records one batch's statistics without
+training (the gradient flow of a freshly initialised network, say), through the model's own
+gradient step :meth:`~glassnet.models.model.Model.compute_gradients`. Any model kind works:
+Sequential, functional graphs with merges, residual blocks.
+
 The records live in the callback's :attr:`GradientFlow.records` (plain dicts and floats, so
 ``json.dumps`` writes them), not in ``model.history``: History holds one scalar per epoch,
 these are one vector per layer per recording. Draw them with
@@ -31,11 +36,15 @@ these are one vector per layer per recording. Draw them with
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet.callbacks import Callback
+from glassnet.layers.base import Layer
+
+if TYPE_CHECKING:
+    from glassnet.models.model import Model
 
 _TRACKED = ("relu", "sigmoid", "tanh")
 
@@ -45,8 +54,8 @@ def _norm(arrays: list[np.ndarray]) -> float:
     return math.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in arrays))
 
 
-def _activation_name(layer: Any) -> str | None:
-    name = getattr(getattr(layer, "activation", None), "name", None)
+def _activation_name(layer: Layer) -> str | None:
+    name = layer.activation.name if layer.activation is not None else None
     return name if name in _TRACKED else None
 
 
@@ -65,7 +74,7 @@ def activation_stats(kind: str, a: np.ndarray, saturation: float = 0.05) -> dict
     return {"saturated_fraction": float(np.mean(np.abs(a) > 1 - saturation))}
 
 
-def layer_gradient_stats(layers: list[Any], before: list[list[np.ndarray]] | None = None
+def layer_gradient_stats(layers: list[Layer], before: list[list[np.ndarray]] | None = None
                          ) -> list[dict[str, Any]]:
     """Gradient and weight norms (and update ratios, given the weights ``before``) per layer.
 
@@ -154,7 +163,7 @@ class GradientFlow(Callback):
         self._step = 0
         self._epoch = 0
         self._recording = False
-        self._hooked: list[Any] = []
+        self._hooked: list[Layer] = []
         self._acts: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------- hooks
@@ -162,10 +171,10 @@ class GradientFlow(Callback):
         self._epoch = int(epoch)
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self.every == "epoch":
-            self._recording = batch == 0
-        else:
+        if isinstance(self.every, int):
             self._recording = self._step % self.every == 0
+        else:  # 'epoch'
+            self._recording = batch == 0
         if not self._recording:
             return
         self._with_params = [layer for layer in self.model.layers if layer.params]
@@ -193,6 +202,40 @@ class GradientFlow(Callback):
 
     def on_train_end(self, logs=None):
         self._unhook()  # also when training stopped mid-step
+
+    def measure(self, model: Model, x: Any, y: Any, sample_weight: Any = None
+                ) -> dict[str, Any]:
+        """Record the statistics of one batch without training (no weight changes).
+
+        Runs :meth:`Model.compute_gradients` on ``(x, y)`` and appends a record like those of
+        ``fit`` (``loss`` is this batch's loss; there is no ``update_ratio``, as nothing is
+        updated). Returns the record.
+
+        Parameters
+        ----------
+        model : Model
+            A compiled model of any kind.
+        x, y : array-like
+            One batch of inputs (batch, *input_shape) and its targets.
+        sample_weight : array-like of shape (batch,), optional
+        """
+        self.set_model(model)
+        self._hook_activations()
+        try:
+            step = model.compute_gradients(x, y, sample_weight)
+        finally:
+            self._unhook()
+        with_params = [layer for layer in model.layers if layer.params]
+        index = {id(layer): i for i, layer in enumerate(model.layers)}
+        layers = [{"index": index[id(layer)], **entry}
+                  for layer, entry in zip(with_params, layer_gradient_stats(with_params),
+                                          strict=True)]
+        record = {"step": self._step, "epoch": self._epoch, "batch": 0,
+                  "loss": float(step.loss), "layers": layers,
+                  "activations": [self._acts[name] for name in sorted(
+                      self._acts, key=lambda n: self._acts[n]["index"])]}
+        self.records.append(record)
+        return record
 
     # ------------------------------------------------------------- activation capture
     def _hook_activations(self) -> None:

@@ -13,9 +13,15 @@ in float64. The relative error reported is ``||a - n|| / max(||a|| + ||n||, 1e-1
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+
+from glassnet.layers.base import Layer
+
+if TYPE_CHECKING:
+    from glassnet.losses import Loss
+    from glassnet.models.model import Model
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
@@ -45,7 +51,7 @@ def numeric_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -
     return grad
 
 
-def check_layer(layer: Any, x: np.ndarray, rng: np.random.Generator | None = None,
+def check_layer(layer: Layer, x: np.ndarray, rng: np.random.Generator | None = None,
                 training: bool = False, eps: float = 1e-6) -> dict[str, float]:
     """Relative errors of ``layer``'s backward pass: ``{'x': e, 'kernel': e, ...}``.
 
@@ -57,11 +63,12 @@ def check_layer(layer: Any, x: np.ndarray, rng: np.random.Generator | None = Non
     if not layer.built:
         layer.dtype = np.dtype("float64")
         layer.build(x.shape[1:], rng)
-    noise_state = layer.noise_rng.bit_generator.state if layer.noise_rng is not None else None
+    noise = layer.noise_rng
+    noise_state = noise.bit_generator.state if noise is not None else None
 
     def forward() -> np.ndarray:
-        if noise_state is not None:
-            layer.noise_rng.bit_generator.state = noise_state
+        if noise is not None and noise_state is not None:
+            noise.bit_generator.state = noise_state
         return layer.forward(x, training=training)
 
     upstream = rng.standard_normal(forward().shape)
@@ -70,9 +77,9 @@ def check_layer(layer: Any, x: np.ndarray, rng: np.random.Generator | None = Non
         return float(np.sum(upstream * forward()))
 
     forward()
-    if hasattr(layer, "input_grad_needed"):
-        layer.input_grad_needed = True
+    layer.input_grad_needed = True
     grad_x = layer.backward(upstream)
+    assert grad_x is not None  # input_grad_needed is set
     analytic = {key: g.copy() for key, g in layer.grads.items()}
     errors = {"x": relative_error(grad_x, numeric_gradient(loss, x, eps))}
     for key, p in layer.params.items():
@@ -80,7 +87,7 @@ def check_layer(layer: Any, x: np.ndarray, rng: np.random.Generator | None = Non
     return errors
 
 
-def check_loss(loss: Any, y_true: np.ndarray, y_pred: np.ndarray, eps: float = 1e-6,
+def check_loss(loss: Loss, y_true: np.ndarray, y_pred: np.ndarray, eps: float = 1e-6,
                sample_weight: np.ndarray | None = None) -> float:
     """Relative error of ``loss.gradient`` against central differences, in float64."""
     y_pred = np.array(y_pred, dtype=np.float64)
@@ -89,31 +96,29 @@ def check_loss(loss: Any, y_true: np.ndarray, y_pred: np.ndarray, eps: float = 1
     return relative_error(analytic, numeric)
 
 
-def check_model(model: Any, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> list[dict]:
+def check_model(model: Model, x: np.ndarray, y: np.ndarray, eps: float = 1e-6
+                ) -> list[dict[str, Any]]:
     """Per layer and weight: relative and max absolute error of the full compiled loss
-    (regularisation included) against central differences. The model must be float64."""
+    (regularisation included) against central differences. The model must be float64.
+
+    The analytic gradients come from :meth:`Model.compute_gradients` (inference mode, so
+    dropout does not change the loss between evaluations), the model's one gradient step.
+    """
     if model.dtype != np.float64:
         raise ValueError(
             f"Gradient checks need a float64 model (Sequential(..., dtype='float64')), "
             f"got {model.dtype}."
         )
+    assert model.loss is not None  # compute_gradients checks that the model is compiled
     x = np.asarray(x, dtype=np.float64)
-    model._ensure_built(x)
-    model._prepare_training()
+    model.compute_gradients(x, y, training=False)
     y = model._targets(y, len(x))
+    loss = model.loss
 
     def total_loss() -> float:
         out = model._forward(x, training=False)
-        return model.loss(y, out) + sum(layer.penalty() for layer in model._regularized)
+        return loss(y, out) + sum(layer.penalty() for layer in model._regularized)
 
-    out = model._forward(x, training=False)
-    if model._fused:
-        _, grad = model.loss.value_and_logit_gradient(y, out)
-    else:
-        _, grad = model.loss.value_and_gradient(y, out)
-    model._backward(grad, model._fused)
-    for layer in model._regularized:
-        layer.add_penalty_gradients()
     rows = []
     for layer in model.layers:
         for key, p in layer.params.items():
@@ -127,22 +132,24 @@ def check_model(model: Any, x: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> 
     return rows
 
 
-def check_merge_layer(layer: Any, xs: list[np.ndarray], rng: np.random.Generator | None = None,
+def check_merge_layer(layer: Layer, xs: list[np.ndarray], rng: np.random.Generator | None = None,
                       training: bool = False, eps: float = 1e-6) -> dict[str, float]:
     """:func:`check_layer` for a layer with several inputs (``multi_input``, e.g. ``Add``):
     ``{'x0': e, 'x1': e, ..., '<param>': e}``, one entry per input and per parameter."""
     rng = rng or np.random.default_rng(0)
     xs = [np.array(x, dtype=np.float64) for x in xs]
+    # A multi_input layer takes lists of shapes and arrays, and returns a list of gradients.
+    inputs = cast(Any, xs)
     if not layer.built:
         layer.dtype = np.dtype("float64")
-        layer.build([x.shape[1:] for x in xs], rng)
-    upstream = rng.standard_normal(layer.forward(xs, training=training).shape)
+        layer.build(cast(Any, [x.shape[1:] for x in xs]), rng)
+    upstream = rng.standard_normal(layer.forward(inputs, training=training).shape)
 
     def loss() -> float:
-        return float(np.sum(upstream * layer.forward(xs, training=training)))
+        return float(np.sum(upstream * layer.forward(inputs, training=training)))
 
-    layer.forward(xs, training=training)
-    grads_x = layer.backward(upstream)
+    layer.forward(inputs, training=training)
+    grads_x = cast(list, layer.backward(upstream))
     analytic = {key: g.copy() for key, g in layer.grads.items()}
     errors = {f"x{i}": relative_error(g, numeric_gradient(loss, x, eps))
               for i, (g, x) in enumerate(zip(grads_x, xs, strict=True))}

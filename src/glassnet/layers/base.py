@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from glassnet import activations, initializers, regularizers
+
 if TYPE_CHECKING:
+    from glassnet.activations import ActivationFunction
+    from glassnet.layers.graph import Graph
     from glassnet.layers.input import Node
 
 Shape = tuple[int | None, ...]
@@ -76,17 +80,30 @@ class Layer:
     up the gradients reaching a tensor that feeds several layers (a residual skip).
     """
 
+    # -- the contract: what a model may rely on, declared once here ------------------------------
     #: Layers that draw random numbers while training (Dropout, noise) set this True; the
-    #: model then hands them a generator of their own in ``noise_rng``.
+    #: model then hands them a generator of their own in ``noise_rng`` (unless ``seed`` is set).
     stochastic: bool = False
+    #: A seed of the layer's own for its noise; None lets the model provide the generator.
+    seed: int | None = None
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
     multi_input: bool = False
     #: False while a model runs inference only (``predict``, ``evaluate``): no ``backward``
     #: follows that ``forward``, so a layer may skip keeping what only ``backward`` reads
     #: (the LSTM then reuses one step's buffers instead of storing every step's gates).
     keep_cache: bool = True
-    #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``, absent before.
-    _node: Node | None
+    #: Whether ``backward`` must return ``dL/dx``. The model sets it at build: False when no
+    #: weights lie upstream of this layer (its first weighted layer), so a layer may skip the
+    #: product that computes ``dL/dx`` and return None. Layers that ignore it always return it.
+    input_grad_needed: bool = True
+    #: The activation applied last (``Dense(activation=...)``, ``Activation``), or None. With
+    #: :attr:`has_preactivation_backward` it lets a loss fuse it (softmax + cross-entropy).
+    activation: ActivationFunction | None = None
+    #: The layers this layer runs inside its ``forward`` (Residual's ``f``), as a graph the
+    #: teaching tools and the NaN diagnosis can walk into; None for a plain layer.
+    branch: Graph | None = None
+    #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``.
+    _node: Node | None = None
 
     def __init__(
         self,
@@ -150,15 +167,11 @@ class Layer:
         regularizer: Any = None,
     ) -> np.ndarray:
         """Create trainable ``params[key]`` (and a zero ``grads[key]``) of ``shape``."""
-        from glassnet import initializers
-
         dtype = self.dtype or np.dtype("float32")
         value = initializers.get(initializer)(shape, rng=rng, dtype=dtype)
         self.params[key] = np.ascontiguousarray(value, dtype=dtype)
         self.grads[key] = np.zeros(shape, dtype=dtype)
         if regularizer is not None:
-            from glassnet import regularizers
-
             self.regularizers[key] = regularizers.get(regularizer)
         return self.params[key]
 
@@ -174,10 +187,67 @@ class Layer:
 
     # -- computation --------------------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """``y = f(x)``; caches in ``_cache`` only what :meth:`backward` reads.
+
+        Parameters
+        ----------
+        x : ndarray of shape (batch, *input_shape)
+            A list of such arrays for a ``multi_input`` layer.
+        training : bool, default False
+            Training behaviour (dropout active, batch statistics) when True.
+
+        Returns
+        -------
+        y : ndarray of shape (batch, *output_shape(input_shape))
+        """
         raise NotImplementedError
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        """Write ``dL/dparams`` into ``grads`` and return ``dL/dx``.
+
+        Parameters
+        ----------
+        grad_y : ndarray of the shape of the last ``forward``'s ``y``
+
+        Returns
+        -------
+        grad_x : ndarray of the shape of the last ``forward``'s ``x``, or None
+            None only when :attr:`input_grad_needed` is False. A ``multi_input`` layer
+            returns a list, one gradient per input.
+        """
         raise NotImplementedError
+
+    def backward_preactivation(self, grad_z: np.ndarray) -> np.ndarray | None:
+        """:meth:`backward` from ``dL/dz``, the gradient before the final :attr:`activation`.
+
+        A loss that fuses the activation (softmax + cross-entropy: ``dL/dz = p - y``) calls
+        this instead of :meth:`backward`. Layers that end with an activation override it.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} '{self.name}' has no backward from its pre-activation."
+        )
+
+    def preactivation(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """``z``: what :meth:`forward` computes before its final :attr:`activation`.
+
+        For the teaching tools and the NaN diagnosis (not the hot path): ``forward`` runs
+        once more with a linear activation, and the cache of the last ``forward`` is kept, so
+        a following ``backward`` is unaffected. Without an activation, ``z`` is ``y``.
+        """
+        act, cache = self.activation, self._cache
+        if act is None:
+            return self.forward(x, training)
+        self.activation = activations.get("linear")
+        try:
+            return self.forward(x, training)
+        finally:
+            self.activation, self._cache = act, cache
+
+    @property
+    def has_preactivation_backward(self) -> bool:
+        """True when the layer overrides :meth:`backward_preactivation` (Dense, Conv2D,
+        Activation): a loss may then hand it ``dL/dz`` directly."""
+        return type(self).backward_preactivation is not Layer.backward_preactivation
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         """Forward pass on an array, or a graph node on symbolic tensors.
@@ -198,7 +268,7 @@ class Layer:
             return call_symbolic(self, x)
         if recording(x):  # on a traced array or while a tape records: join the tape
             return call_traced(self, x, training)
-        if getattr(self, "multi_input", False):
+        if self.multi_input:
             if not isinstance(x, (list, tuple)):
                 raise TypeError(
                     f"{type(self).__name__} merges several arrays: call it on a list, got a "

@@ -20,6 +20,8 @@ import itertools
 from collections.abc import Sequence
 from typing import Any, cast
 
+import numpy as np
+
 from glassnet.layers.base import Layer, Shape
 
 _node_ids = itertools.count()
@@ -35,10 +37,10 @@ class InputLayer(Layer):
             raise ValueError("InputLayer needs `shape`, the shape of one sample, e.g. (784,).")
         super().__init__(**base)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return x
 
-    def backward(self, grad_y):
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
         return grad_y
 
 
@@ -132,7 +134,7 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
         nodes here) or the input shapes do not fit the layer (``output_shape`` says why).
     """
     who = f"{type(layer).__name__}" + (f" '{layer.name}'" if layer.name else "")
-    multi = getattr(layer, "multi_input", False)
+    multi = layer.multi_input
     if isinstance(inputs, (list, tuple)):
         if not all(isinstance(t, SymbolicTensor) for t in inputs):
             kinds = ", ".join(type(t).__name__ for t in inputs)
@@ -152,7 +154,7 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
             f"{who} merges several tensors: call it on a list, e.g. {type(layer).__name__}()"
             f"([a, b]), got a single {type(inputs).__name__}."
         )
-    if getattr(layer, "_node", None) is not None:
+    if layer._node is not None:
         raise ValueError(
             f"{who} is already used in a graph; glassnet does not share a layer (and its "
             "weights) between several calls. Create a new layer for each call."

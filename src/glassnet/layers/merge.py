@@ -9,7 +9,7 @@ They have no parameters. The residual connection of a ResNet is ``Add()([x, f(x)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -72,7 +72,8 @@ class _Merge(Layer):
     def build(self, input_shape, rng):
         self.output_shape(input_shape)  # validates
         super().build(input_shape, rng)
-        self.built_input_shape = tuple(tuple(s) for s in input_shape)
+        # a list of shapes for a merge layer (see Layer's multi-input notes)
+        self.built_input_shape = cast(Any, tuple(tuple(s) for s in input_shape))
 
     def forward(self, xs, training=False):
         if not isinstance(xs, (list, tuple)):
@@ -241,7 +242,7 @@ class Concatenate(_Merge):
                     f"{self.axis}, got {_batched(first)} and {_batched(other)}."
                 )
         sizes = [s[k] for s in shapes]
-        joined = None if any(d is None for d in sizes) else int(sum(sizes))
+        joined = None if any(d is None for d in sizes) else sum(int(d) for d in sizes if d)
         return first[:k] + (joined,) + first[k + 1:]
 
     def _merge(self, xs):

@@ -85,6 +85,8 @@ class RecurrentLayer(Layer):
 
     #: Number of gate blocks ``k`` in the kernels; set by each cell.
     gates: int = 1
+    #: The cell's output activation (always set; Layer's is optional).
+    activation: activations.ActivationFunction
 
     # Set in __init__ through setattr: identifiers as given (names, instances, dicts, callables).
     kernel_initializer: Any

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.layers.base import Layer, deserialize_layer, serialize_layer
+from glassnet.layers.base import Layer, Shape, deserialize_layer, serialize_layer
+from glassnet.layers.graph import Graph
 
 
 class _Linked(dict):
@@ -63,25 +64,21 @@ class Residual(Layer):
                 f"Residual `layers` must be a non-empty list of layers, got {layers!r}."
             )
         for layer in layers:
-            if not isinstance(layer, Layer) or getattr(layer, "multi_input", False):
+            if not isinstance(layer, Layer) or layer.multi_input:
                 raise TypeError(
                     "Residual `layers` must be single-input layers (Dense, Activation ...), "
                     f"got {type(layer).__name__}."
                 )
         self.block = list(layers)
+        self.branch: Graph = Graph.chain(self.block)  # the same walker as every model
         self.stochastic = any(layer.stochastic for layer in self.block)
-        self.input_grad_needed = True
         self._shared_rng: np.random.Generator | None = None
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
         super().build(input_shape, rng)
-        shape = tuple(input_shape)
-        for layer in self.block:
-            if layer.dtype is None:
-                layer.dtype = self.dtype
-            layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
-            layer.build(shape, rng)
-            shape = tuple(layer.output_shape(shape))
+        assert self.dtype is not None  # set by Layer.build
+        # The skip needs the branch's dL/dx: the branch is built with its input gradient on.
+        shape = self.branch.build(input_shape, rng, self.dtype, input_grad=True)[-1]
         if shape != tuple(input_shape):
             raise ValueError(
                 f"Residual '{self.name}' needs its branch to keep the shape for the skip "
@@ -93,36 +90,31 @@ class Residual(Layer):
         self.regularizers = {f"{i}/{k}": reg for i, layer in enumerate(self.block)
                              for k, reg in layer.regularizers.items()}
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.noise_rng is not None and self.noise_rng is not self._shared_rng:
             # The model hands this layer a dropout stream; the branch's unseeded layers share it.
             for layer in self.block:
-                if layer.stochastic and getattr(layer, "seed", None) is None:
+                if layer.stochastic and layer.seed is None:
                     layer.noise_rng = self.noise_rng
             self._shared_rng = self.noise_rng
-        f = x
-        for layer in self.block:
-            f = layer.forward(f, training=training)
-        return x + f  # (batch, ...) + (batch, ...)
+        return x + self.branch.forward(x, training)  # (batch, ...) + (batch, ...)
 
-    def backward(self, grad_y):
-        g = grad_y
-        for layer in reversed(self.block):
-            g = layer.backward(g)
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        g = self.branch.backward(grad_y)
         if not self.input_grad_needed:
             return None
         return grad_y + g  # the skip's dL/dy plus the branch's dL/dx
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["layers"] = [serialize_layer(layer) for layer in self.block]
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Residual:
         config = dict(config)
         block = [deserialize_layer(c) for c in config.pop("layers")]
         if config.get("input_shape") is not None:

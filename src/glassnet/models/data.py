@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.losses import Loss
 
 
 def is_batch_stream(x: Any) -> bool:
@@ -38,6 +41,29 @@ def as_inputs(x: Any, dtype: np.dtype, name: str = "x", finite: bool = True) -> 
     if finite:
         check_finite(arr, name)
     return arr
+
+
+def as_targets(y: Any, n: int, loss: Loss, out_shape: tuple[int | None, ...],
+               dtype: np.dtype, name: str = "y") -> np.ndarray:
+    """``y`` checked against the number of samples ``n`` and the model's output shape
+    ``out_shape`` (n, ...), converted as ``loss`` takes it (one-hot/float, or integer labels).
+
+    Raises
+    ------
+    ValueError
+        For a wrong number of samples, targets the loss cannot take, or NaN/inf.
+    """
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 0 or y_arr.shape[0] != n:
+        raise ValueError(
+            f"`x` and `{name}` must have the same number of samples: `x` has {n}, "
+            f"`{name}` has shape {y_arr.shape}."
+        )
+    y_arr = loss.prepare_targets(y_arr, out_shape)
+    if y_arr.dtype.kind in "biuf" and y_arr.dtype.kind != "i" or y_arr.dtype == bool:
+        y_arr = np.ascontiguousarray(y_arr, dtype=dtype)
+        check_finite(y_arr, name)
+    return y_arr
 
 
 def check_finite(arr: np.ndarray, name: str, batch_index: int | None = None) -> None:

@@ -10,16 +10,9 @@
 
 The graph is what the symbolic tensors recorded (:mod:`glassnet.layers.input`): each
 :class:`~glassnet.layers.input.Node` knows its layer and the tensors it consumed. The model
-orders the nodes topologically (by creation number) and then runs:
-
-- forward: node by node, each layer reading its inputs' arrays;
-- backward: in reverse order, each layer receiving ``dL/d(output)`` and returning
-  ``dL/d(input)`` for each input. A tensor that feeds several layers (the skip of a residual
-  block) receives several gradients, which are **added** — the chain rule for a variable used
-  twice: ``y = g(x, f(x))`` gives ``dL/dx = dL/dy * (dg/dx + dg/df * df/dx)``.
-
-Backward skips every node with no weights upstream of it (nothing there needs a gradient),
-as Sequential stops at its first trainable layer.
+orders the nodes topologically (by creation number) and hands them to the one graph walker,
+:class:`glassnet.layers.graph.Graph`, which builds, runs forward and runs backward every
+model kind (a :class:`~glassnet.models.Sequential` is this class with a chain of nodes).
 """
 
 from __future__ import annotations
@@ -28,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.layers.base import Layer, _snake
+from glassnet.layers.base import Layer, Shape, deserialize_layer, serialize_layer
+from glassnet.layers.graph import Graph, unique_name
 from glassnet.layers.input import InputLayer, Node, SymbolicTensor, input_tensor, is_symbolic
 from glassnet.models.model import Model as BaseModel
+from glassnet.models.summary import _fmt_shape
 
 
 def _single(tensors: Any, what: str) -> SymbolicTensor:
@@ -124,29 +119,24 @@ class Model(BaseModel):
             )
         self._nodes = _graph_nodes(self._input, self._output)
         self._name_layers()
-        self._shapes: dict[SymbolicTensor, tuple] = {}
-        self._needs_grad: dict[SymbolicTensor, bool] = {}
-        # After node i runs, the arrays of these tensors are no longer read by anyone.
-        last_use: dict[SymbolicTensor, int] = {}
-        for i, node in enumerate(self._nodes):
-            for t in node.inputs:
-                last_use[t] = i
-        self._free_after: list[list[SymbolicTensor]] = [[] for _ in self._nodes]
-        for t, i in last_use.items():
-            if t is not self._output:
-                self._free_after[i].append(t)
+        # Tensor numbers for the walker: 0 is the data, k + 1 the output of node k; the
+        # InputLayer's node (the identity) reads the data.
+        self._slot: dict[SymbolicTensor, int] = {}
+        sources = []
+        for k, node in enumerate(self._nodes):
+            sources.append([self._slot[t] for t in node.inputs] or [0])
+            self._slot[node.output] = k + 1
+        self._graph = Graph([node.layer for node in self._nodes], sources)
 
     def _name_layers(self) -> None:
-        """Name unnamed layers ``<type>_<k>`` (as Sequential does); names must be unique."""
+        """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
+        :func:`~glassnet.layers.graph.unique_name`); names must be unique."""
         names: set[str] = set()
+        given = {node.layer.name for node in self._nodes if node.layer.name is not None}
         for node in self._nodes:
             layer = node.layer
             if layer.name is None:
-                prefix = _snake(type(layer).__name__)
-                k = 1
-                while f"{prefix}_{k}" in names:
-                    k += 1
-                layer.name = f"{prefix}_{k}"
+                layer.name = unique_name(layer, names | given)
             if layer.name in names:
                 raise ValueError(
                     f"Layer names must be unique; {layer.name!r} is used twice in the graph."
@@ -167,8 +157,10 @@ class Model(BaseModel):
     def outputs(self) -> list[SymbolicTensor]:
         return [self._output]
 
-    def _shape_of(self, tensor: SymbolicTensor) -> tuple:
-        return self._shapes.get(tensor, tensor.sample_shape)
+    def _shape_of(self, tensor: SymbolicTensor) -> Shape:
+        if self.built:
+            return self._graph.shapes[self._slot[tensor]]
+        return tensor.sample_shape
 
     @property
     def input_shape(self) -> tuple[int | None, ...]:
@@ -183,67 +175,14 @@ class Model(BaseModel):
         return [(None,) + tuple(self._shape_of(node.output)) for node in self._nodes]
 
     # ------------------------------------------------------------- Model interface
-    def _build_layers(self, input_shape, rng):
+    def _build_layers(self, input_shape: Shape | None, rng: np.random.Generator) -> None:
         declared = tuple(self._input.sample_shape)
         if input_shape is not None and tuple(input_shape) != declared:
             raise ValueError(
                 f"Model '{self.name}' was declared for inputs of shape {(None,) + declared}, "
                 f"but received data of shape {(None,) + tuple(input_shape)}."
             )
-        self._shapes = {}
-        self._needs_grad = {}
-        for node in self._nodes:
-            layer = node.layer
-            if layer.dtype is None:
-                layer.dtype = self.dtype
-            layer.params, layer.grads, layer.state = {}, {}, {}
-            layer.regularizers = {}
-            if not node.inputs:  # the InputLayer
-                layer.build(declared, rng)
-                self._shapes[node.output] = declared
-                self._needs_grad[node.output] = False
-                continue
-            shapes = [self._shapes[t] for t in node.inputs]
-            arg = shapes if getattr(layer, "multi_input", False) else shapes[0]
-            layer.build(arg, rng)
-            self._shapes[node.output] = tuple(layer.output_shape(arg))
-            # A tensor needs dL/dt only if some weights lie upstream of it.
-            upstream = [self._needs_grad[t] for t in node.inputs]
-            self._needs_grad[node.output] = bool(layer.params) or any(upstream)
-            if hasattr(layer, "input_grad_needed"):
-                layer.input_grad_needed = any(upstream)
-
-    def _forward(self, x, training):
-        values: dict[SymbolicTensor, np.ndarray] = {self._input: x}
-        for i, node in enumerate(self._nodes):
-            if node.inputs:
-                ins = [values[t] for t in node.inputs]
-                layer = node.layer
-                arg = ins if getattr(layer, "multi_input", False) else ins[0]
-                values[node.output] = layer.forward(arg, training=training)
-            for t in self._free_after[i]:
-                del values[t]
-        return values[self._output]
-
-    def _backward(self, grad, fused):
-        pending: dict[SymbolicTensor, np.ndarray] = {self._output: grad}
-        out_node = self._output.node
-        for node in reversed(self._nodes):
-            if not self._needs_grad[node.output]:
-                continue  # no weights at or before this node (the InputLayer included)
-            g = pending.pop(node.output)
-            layer = node.layer
-            if fused and node is out_node:
-                gx = layer.backward_preactivation(g)  # the loss gave dL/dz directly
-            else:
-                gx = layer.backward(g)
-            grads = gx if getattr(layer, "multi_input", False) else [gx]
-            for t, gt in zip(node.inputs, grads, strict=True):
-                if gt is None or not self._needs_grad[t]:
-                    continue
-                prev = pending.get(t)
-                # Sum of the gradients from every consumer; never in place (they may alias).
-                pending[t] = gt if prev is None else prev + gt
+        self._graph.build(declared, rng, self.dtype)
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         if is_symbolic(x):
@@ -265,8 +204,6 @@ class Model(BaseModel):
     # ------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The graph by layer names: each layer's config and the layers feeding it."""
-        from glassnet.layers.base import serialize_layer
-
         return {
             "name": self.name,
             "seed": self.seed,
@@ -283,8 +220,6 @@ class Model(BaseModel):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Model:
         """Rebuild the graph from :meth:`get_config` (layers listed after their inputs)."""
-        from glassnet.layers.base import deserialize_layer
-
         tensors: dict[str | None, SymbolicTensor] = {}  # by layer name (None if a config omits it)
         for entry in config["layers"]:
             layer = deserialize_layer(entry)
@@ -301,7 +236,7 @@ class Model(BaseModel):
                     "before it in the config."
                 )
             ins = [tensors[n] for n in inbound]
-            tensors[layer.name] = layer(ins if getattr(layer, "multi_input", False) else ins[0])
+            tensors[layer.name] = layer(ins if layer.multi_input else ins[0])
         try:
             inputs = [tensors[n] for n in config["input_layers"]]
             outputs = [tensors[n] for n in config["output_layers"]]
@@ -313,8 +248,6 @@ class Model(BaseModel):
 
 def summary_text(model: Model, line_length: int = 98) -> str:
     """The functional summary with a "Connected to" column (``name[node][tensor]``)."""
-    from glassnet.models.summary import _fmt_shape
-
     stops = [int(line_length * f) for f in (0.33, 0.55, 0.67)] + [line_length]
     widths = [stops[0]] + [b - a for a, b in zip(stops, stops[1:], strict=False)]
 

@@ -1,16 +1,24 @@
-"""Model: compile, fit, evaluate and predict for any stack or graph of layers.
+"""Model: compile, fit, evaluate and predict for any graph of layers.
 
-A subclass says how data flows (``Sequential``: a list; a functional ``Model``: a graph) by
-implementing ``_build_layers``, ``_forward`` and ``_backward``. Everything else — the training
-loop, callbacks, metrics, weights, saving — is shared here.
+Every model runs on one graph walker (:class:`glassnet.layers.graph.Graph`): a subclass says
+how its layers are wired by implementing ``_build_layers`` (``Sequential``: a chain; the
+functional ``Model``: any graph), which builds ``self._graph``. Everything else — the one
+gradient step, the training loop, callbacks, metrics, weights, saving — is shared here.
 
-One training step, for a batch ``x`` (batch, ...) with targets ``y``::
+One gradient step (:meth:`Model.compute_gradients`), for a batch ``x`` (batch, ...) with
+targets ``y``::
 
     y_pred = forward(x, training=True)
     L, dL/dy_pred = loss(y, y_pred)           (or dL/dz, fused through softmax/sigmoid)
     backward(dL/dy_pred)                      every layer writes its grads in place
-    grads += d penalty / d params             regularisers
+    L += penalty; grads += d penalty/d params regularisers
+
+and training adds, only when ``L`` and every gradient are finite::
+
     optimizer.step([theta], [grad])           one flat vector (see parameters.py)
+
+A NaN or inf stops before the update, so the weights stay as they were and
+:mod:`glassnet.models.diagnose` can replay the batch to find the operation at fault.
 """
 
 from __future__ import annotations
@@ -26,8 +34,14 @@ from glassnet import metrics as metrics_mod
 from glassnet import optimizers as optimizers_mod
 from glassnet import utils
 from glassnet.layers.base import Layer
-from glassnet.models import data
+from glassnet.layers.graph import Graph, GraphObserver
+from glassnet.models import data, step, teaching
+from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.parameters import FlatParameters
+from glassnet.models.step import Gradients
+from glassnet.models.summary import summary_text
+from glassnet.models.threads import blas_threads
+from glassnet.models.training import run_evaluate, run_fit
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
@@ -70,6 +84,7 @@ class Model:
         self.history: Any = None
         self._flat: FlatParameters | None = None
         self._fused = False
+        self._regularized: list[Layer] = []
         #: BLAS threads for this model's products: 'auto' (by step size), an int, or None.
         self.blas_threads: int | str | None = "auto"
 
@@ -83,21 +98,33 @@ class Model:
                 self._prepare_training()
 
     # ---------------------------------------------------------------- subclass interface
+    #: The layers wired as a graph; ``_build_layers`` creates and builds it.
+    _graph: Graph
+
     @property
     def layers(self) -> list[Layer]:
         raise NotImplementedError
 
     def _build_layers(self, input_shape: tuple[int | None, ...] | None, rng: np.random.Generator) -> None:
+        """Set ``self._graph`` and build it (every layer's weights) for ``input_shape``."""
         raise NotImplementedError
 
-    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        raise NotImplementedError
+    def _forward(self, x: np.ndarray, training: bool,
+                 observer: GraphObserver | None = None) -> np.ndarray:
+        """The output for a batch ``x`` (batch, *input_shape), through the graph walker."""
+        return self._graph.forward(x, training, observer)
 
-    def _backward(self, grad: np.ndarray, fused: bool) -> None:
-        raise NotImplementedError
+    def _backward(self, grad: np.ndarray, fused: bool,
+                  observer: GraphObserver | None = None) -> None:
+        """Backpropagate ``dL/dy_pred`` (``dL/dz`` of the output layer when ``fused``)."""
+        self._graph.backward(grad, fused, observer)
 
     @property
     def input_shape(self) -> tuple[int | None, ...]:
+        raise NotImplementedError
+
+    def layer_output_shapes(self) -> list[tuple[int | None, ...]]:
+        """``(None, ...)`` output shape of every layer, in :attr:`layers` order."""
         raise NotImplementedError
 
     @property
@@ -114,7 +141,7 @@ class Model:
         noise = self._noise_seed.spawn(max(1, sum(layer.stochastic for layer in self.layers)))
         stochastic = [layer for layer in self.layers if layer.stochastic]
         for layer, seq in zip(stochastic, noise, strict=False):
-            if getattr(layer, "seed", None) is None:
+            if layer.seed is None:
                 layer.noise_rng = np.random.default_rng(seq)
         self._flat = FlatParameters(self.layers, self.dtype)
         self.built = True
@@ -159,65 +186,92 @@ class Model:
 
     def _fused_output(self) -> bool:
         """True when the last layer's activation is the one the loss cancels (softmax + CE)."""
-        last = self.layers[-1] if self.layers else None
-        act = getattr(last, "activation", None)
-        return (
-            self.loss is not None
-            and not self.loss.from_logits
-            and act is not None
-            and getattr(act, "name", None) == self.loss.fused_activation
-            and hasattr(last, "backward_preactivation")
-        )
+        if not self.layers or self.loss is None or self.loss.from_logits:
+            return False
+        last = self.layers[-1]
+        return (last.activation is not None and last.has_preactivation_backward
+                and last.activation.name == self.loss.fused_activation)
 
     # ---------------------------------------------------------------- one step
     def _targets(self, y: Any, n: int, name: str = "y") -> np.ndarray:
         """Targets checked against the loss and the output shape, as arrays."""
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 0 or y_arr.shape[0] != n:
-            raise ValueError(
-                f"`x` and `{name}` must have the same number of samples: `x` has {n}, "
-                f"`{name}` has shape {y_arr.shape}."
-            )
-        out_shape = (n,) + tuple(self.output_shape[1:])
         assert self.loss is not None  # compiled: every caller checks first
-        y_arr = self.loss.prepare_targets(y_arr, out_shape)
-        if y_arr.dtype.kind in "biuf" and y_arr.dtype.kind != "i" or y_arr.dtype == bool:
-            y_arr = np.ascontiguousarray(y_arr, dtype=self.dtype)
-            data.check_finite(y_arr, name)
-        return y_arr
+        return data.as_targets(y, n, self.loss, (n,) + tuple(self.output_shape[1:]),
+                               self.dtype, name)
+
+    def compute_gradients(self, x: Any, y: Any, sample_weight: Any = None,
+                          training: bool = True) -> Gradients:
+        """Loss, output and every weight's gradient for one batch; no weight changes.
+
+        The one gradient step (:mod:`glassnet.models.step`) that ``fit``,
+        ``train_on_batch``, ``check_gradients``, ``explain_step``, the NaN diagnosis and
+        :class:`~glassnet.diagnostics.GradientFlow` all run: forward, the loss and its
+        gradient, backward, regularisation.
+
+        Parameters
+        ----------
+        x : array-like of shape (batch, *input_shape)
+        y : array-like of targets, as ``fit`` takes them
+        sample_weight : array-like of shape (batch,), optional
+        training : bool, default True
+            Training behaviour (dropout, batch statistics) as in ``fit``; False gives the
+            deterministic gradient of the inference-mode loss (``check_gradients``).
+
+        Returns
+        -------
+        Gradients
+            ``(loss, y_pred, grads)``: ``grads[i]`` is ``dL/dW`` of ``trainable_weights[i]``
+            (the layers' own arrays, which the next step overwrites).
+        """
+        xb, yb, wb = step.checked_batch(self, x, y, sample_weight, "compute_gradients")
+        loss, out = self._compute_gradients(xb, yb, wb, training)
+        return Gradients(loss, out, self._grad_views())
+
+    def _compute_gradients(self, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None,
+                           training: bool = True, observer: GraphObserver | None = None
+                           ) -> tuple[float, np.ndarray]:
+        """:meth:`compute_gradients` on a checked batch: ``(loss, y_pred)``."""
+        return step.gradient_step(self, xb, yb, wb, training, observer)
 
     def _train_step(self, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None) -> tuple[float, np.ndarray]:
-        out = self._forward(xb, training=True)
-        assert self.loss is not None and self.optimizer is not None  # compiled: callers check first
-        if self._fused:
-            loss, grad = self.loss.value_and_logit_gradient(yb, out, wb)
-        else:
-            loss, grad = self.loss.value_and_gradient(yb, out, wb)
-        self._backward(grad, self._fused)
-        if self._regularized:
-            for layer in self._regularized:
-                loss += layer.penalty()
-                layer.add_penalty_gradients()
-        self.optimizer.step(self._opt_params, self._opt_grads)
-        return loss, out
+        """One gradient step and its update; nothing is updated when a value is not finite."""
+        return step.train_step(self, xb, yb, wb)
 
-    def train_on_batch(self, x, y, sample_weight=None) -> float:
-        """One gradient step on one batch; returns the batch loss (Keras's method)."""
-        self._check_compiled("train_on_batch")
-        x = data.as_inputs(x, self.dtype)
-        self._ensure_built(x)
-        self._prepare_training()
-        y = self._targets(y, len(x))
-        w = data.as_sample_weight(sample_weight, None, y, len(x))
-        loss, _ = self._train_step(x, y, w)
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+        """One gradient step on one batch; returns the batch loss (Keras's method).
+
+        Raises
+        ------
+        NonFiniteLossError
+            When the loss or a gradient is NaN or inf; the weights are left unchanged.
+        """
+        xb, yb, wb = step.checked_batch(self, x, y, sample_weight, "train_on_batch")
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss, _ = self._train_step(xb, yb, wb)
+        except NonFiniteStep as exc:
+            raise non_finite_error(self, xb, yb, wb, exc.loss) from None
         return loss
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """Every trainable weight array (trainable layers' ``params``, in layer order)."""
+        if self._flat is None:
+            return []
+        return [layer.params[key] for layer, key, _ in self._flat.slots]
+
+    def _grad_views(self) -> list[np.ndarray]:
+        """The gradients of :attr:`trainable_weights`, in the same order."""
+        if self._flat is None:
+            return []
+        return [layer.grads[key] for layer, key, _ in self._flat.slots]
 
     def _prepare_training(self) -> None:
         self._fused = self._fused_output()
         self._regularized = [layer for layer in self.layers if layer.regularizers]
         flat = self._flat
         assert flat is not None  # built before training
-        if getattr(self.optimizer, "clipnorm", None):
+        if self.optimizer is not None and self.optimizer.clipnorm:
             # Keras clips each weight's gradient norm separately: hand over per-weight views.
             self._opt_params = [flat.theta[part] for _, _, part in flat.slots]
             self._opt_grads = [flat.grad[part] for _, _, part in flat.slots]
@@ -249,8 +303,6 @@ class Model:
         ``(x, y)`` / ``(x, y, sample_weight)`` batches (then give ``steps_per_epoch`` when it
         never ends). A second call with ``initial_epoch=k`` continues the same History.
         """
-        from glassnet.models.training import run_fit
-
         self._check_compiled("fit")
         return run_fit(
             self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
@@ -272,8 +324,6 @@ class Model:
         self._ensure_built(x)
         self._check_input_shape(x)
         bs = _batch_size(batch_size, default=256)
-        from glassnet.models.threads import blas_threads
-
         with blas_threads(self, bs):
             return self._predict_batches(x, bs)
 
@@ -312,8 +362,6 @@ class Model:
                  verbose: int | str = "auto", sample_weight: Any = None, steps: int | None = None,
                  return_dict: bool = False, callbacks: Any = None):
         """Loss (and metrics) on ``(x, y)`` in inference mode, as Keras returns them."""
-        from glassnet.models.training import run_evaluate
-
         self._check_compiled("evaluate")
         logs = run_evaluate(self, x, y, batch_size, sample_weight, steps, verbose)
         if return_dict:
@@ -377,8 +425,6 @@ class Model:
     # ---------------------------------------------------------------- reporting & files
     def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
         """Print Keras's table: layer (type), output shape, param # and the three totals."""
-        from glassnet.models.summary import summary_text
-
         if not self.built:
             try:
                 self.build()
@@ -395,15 +441,12 @@ class Model:
                         print_fn: Any = print) -> list[dict[str, Any]]:
         """Check every weight's gradient against central differences (float64 copy); prints a
         per-layer table (max absolute / relative error, pass/fail) and returns its rows."""
-        from glassnet.models.teaching import check_gradients
+        return teaching.check_gradients(self, x, y, tolerance=tolerance, print_fn=print_fn)
 
-        return check_gradients(self, x, y, tolerance=tolerance, print_fn=print_fn)
-
-    def explain_step(self, x: Any, y: Any, learning_rate: float | None = None) -> list[Any]:
+    def explain_step(self, x: Any, y: Any, learning_rate: float | None = None
+                     ) -> list[teaching.LayerStep]:
         """One gradient-descent step laid open per layer: z, a, delta, dW, db and the update."""
-        from glassnet.models.teaching import explain_step
-
-        return explain_step(self, x, y, learning_rate)
+        return teaching.explain_step(self, x, y, learning_rate)
 
     def save(self, filepath: Any) -> None:
         """Architecture, weights, optimizer state and history in one file, written atomically."""
@@ -423,6 +466,11 @@ class Model:
         load_weights(self, filepath)
 
     def get_config(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Model:
+        """The model :meth:`get_config` describes (weights freshly initialised)."""
         raise NotImplementedError
 
 

@@ -1,17 +1,27 @@
-"""Sequential: a plain stack of layers, each feeding the next (Keras's ``Sequential``)."""
+"""Sequential: a plain stack of layers, each feeding the next (Keras's ``Sequential``).
+
+As in Keras, a Sequential model *is* a functional :class:`~glassnet.models.Model` whose
+graph is a chain of nodes: it is built, run forward and run backward by the same graph walker
+(:class:`glassnet.layers.graph.Graph`); only how it is assembled (``add``/``pop``), its
+summary and its config differ.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from glassnet.layers.base import Layer, _snake
-from glassnet.layers.input import InputLayer
-from glassnet.models.model import Model
+import numpy as np
+
+from glassnet.layers.base import Layer, Shape, deserialize_layer, serialize_layer
+from glassnet.layers.graph import Graph, unique_name
+from glassnet.layers.input import InputLayer, SymbolicTensor
+from glassnet.models.functional import Model
+from glassnet.models.model import Model as BaseModel
 
 
 class Sequential(Model):
-    """A linear stack of layers.
+    """A linear stack of layers (a functional ``Model`` whose graph is a chain).
 
     Parameters
     ----------
@@ -31,10 +41,11 @@ class Sequential(Model):
 
     def __init__(self, layers: Sequence[Layer] | None = None, name: str | None = None,
                  seed: int | None = None, dtype: str = "float32") -> None:
-        super().__init__(name=name, seed=seed, dtype=dtype)
+        # The functional constructor takes symbolic tensors; a Sequential grows by add().
+        BaseModel.__init__(self, name=name, seed=seed, dtype=dtype)
         self._layers: list[Layer] = []
-        self._input_shape: tuple[int, ...] | None = None
-        self._first_trainable = 0
+        self._input_shape: Shape | None = None
+        self._graph = Graph.chain([])
         for layer in layers or []:
             self.add(layer)
 
@@ -48,8 +59,6 @@ class Sequential(Model):
         The first entry may be ``Input(shape=...)`` (a symbolic tensor) or an ``InputLayer``:
         it only declares the input shape.
         """
-        from glassnet.layers.input import SymbolicTensor
-
         if isinstance(layer, SymbolicTensor):
             if not layer.is_input:
                 raise TypeError(
@@ -67,16 +76,14 @@ class Sequential(Model):
                 raise ValueError("An Input can only be the first entry of a Sequential model.")
             self._input_shape = layer.input_shape
             return
-        if layer.name is None:
-            prefix = _snake(type(layer).__name__)
-            k = 1 + sum(1 for existing in self._layers
-                        if (existing.name or "").rsplit("_", 1)[0] == prefix)
-            layer.name = f"{prefix}_{k}"
-        if any(existing.name == layer.name for existing in self._layers):
+        taken = {existing.name for existing in self._layers if existing.name is not None}
+        layer.name = unique_name(layer, taken)
+        if layer.name in taken:
             raise ValueError(f"Layer names must be unique; {layer.name!r} is already in the model.")
         if not self._layers and layer.input_shape is not None:
             self._input_shape = layer.input_shape
         self._layers.append(layer)
+        self._graph = Graph.chain(self._layers)
         if self.built:  # adding after build: weights are made again on the next build
             self.built = False
 
@@ -84,10 +91,12 @@ class Sequential(Model):
         if not self._layers:
             raise ValueError("There are no layers to pop.")
         self.built = False
-        return self._layers.pop()
+        layer = self._layers.pop()
+        self._graph = Graph.chain(self._layers)
+        return layer
 
     # ------------------------------------------------------------- Model interface
-    def _build_layers(self, input_shape, rng):
+    def _build_layers(self, input_shape: Shape | None, rng: np.random.Generator) -> None:
         if input_shape is None:
             input_shape = self._input_shape
         if input_shape is None:
@@ -104,54 +113,36 @@ class Sequential(Model):
                 f"{(None,) + tuple(input_shape)}."
             )
         self._input_shape = tuple(input_shape)
-        shape = self._input_shape
-        self._shapes = [shape]
-        for layer in self._layers:
-            if layer.dtype is None:
-                layer.dtype = self.dtype
-            layer.params, layer.grads, layer.state = {}, {}, {}
-            layer.regularizers = {}
-            layer.build(shape, rng)
-            shape = tuple(layer.output_shape(shape))
-            self._shapes.append(shape)
-        # Backward stops at the first layer with weights: nothing before it needs gradients.
-        self._first_trainable = next(
-            (i for i, layer in enumerate(self._layers) if layer.params), len(self._layers))
-        for i, layer in enumerate(self._layers):
-            if hasattr(layer, "input_grad_needed"):
-                layer.input_grad_needed = i != self._first_trainable
-
-    def _forward(self, x, training):
-        for layer in self._layers:
-            x = layer.forward(x, training=training)
-        return x
-
-    def _backward(self, grad, fused):
-        layers = self._layers
-        end = len(layers)
-        if fused:
-            end -= 1
-            grad = layers[end].backward_preactivation(grad)
-        for i in range(end - 1, self._first_trainable - 1, -1):
-            grad = layers[i].backward(grad)
+        self._graph.build(self._input_shape, rng, self.dtype)
 
     @property
-    def input_shape(self):
+    def inputs(self) -> list[SymbolicTensor]:
+        raise AttributeError(
+            f"Sequential model '{self.name}' has no symbolic inputs; build a functional "
+            "Model(inputs, outputs) to work with tensors."
+        )
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        raise AttributeError(
+            f"Sequential model '{self.name}' has no symbolic outputs; build a functional "
+            "Model(inputs, outputs) to work with tensors."
+        )
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...]:
         if self._input_shape is None:
             raise AttributeError(f"Model '{self.name}' has no input shape yet (not built).")
         return (None,) + tuple(self._input_shape)
 
     @property
-    def output_shape(self):
-        if not self.built:
-            shape = self.input_shape[1:]
-            for layer in self._layers:
-                shape = tuple(layer.output_shape(shape))
-            return (None,) + shape
-        return (None,) + tuple(self._shapes[-1])
+    def output_shape(self) -> tuple[int | None, ...]:
+        return self.layer_output_shapes()[-1] if self._layers else self.input_shape
 
     def layer_output_shapes(self) -> list[tuple[int | None, ...]]:
         """``(None, ...)`` output shape of every layer (from the input shape, no data)."""
+        if self.built:
+            return [(None,) + tuple(shape) for shape in self._graph.shapes[1:]]
         shape = self.input_shape[1:]
         out = []
         for layer in self._layers:
@@ -159,9 +150,12 @@ class Sequential(Model):
             out.append((None,) + shape)
         return out
 
-    def get_config(self) -> dict[str, Any]:
-        from glassnet.layers.base import serialize_layer
+    # ------------------------------------------------------------- reporting & config
+    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
+        """Print Keras's table: layer (type), output shape, param # and the three totals."""
+        return BaseModel.summary(self, print_fn, line_length)
 
+    def get_config(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "seed": self.seed,
@@ -172,8 +166,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Sequential:
-        from glassnet.layers.base import deserialize_layer
-
         model = cls(name=config.get("name"), seed=config.get("seed"),
                     dtype=config.get("dtype", "float32"))
         if config.get("input_shape") is not None:
@@ -181,5 +173,3 @@ class Sequential(Model):
         for layer_config in config["layers"]:
             model.add(deserialize_layer(layer_config))
         return model
-
-

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from glassnet.models.model import Model
 
 
 def _fmt_shape(shape: Any) -> str:
@@ -10,7 +13,7 @@ def _fmt_shape(shape: Any) -> str:
     return f"({dims},)" if len(shape) == 1 else f"({dims})"
 
 
-def summary_text(model: Any, line_length: int = 65) -> str:
+def summary_text(model: Model, line_length: int = 65) -> str:
     """The summary as text (the workshop's model: ``Total params: 24,790``)."""
     widths = [int(line_length * f) for f in (0.45, 0.80, 1.0)]
     widths = [widths[0], widths[1] - widths[0], line_length - widths[1]]
@@ -21,8 +24,9 @@ def summary_text(model: Any, line_length: int = 65) -> str:
             line += (" " + cell).ljust(width)
         return line.rstrip()
 
+    shapes: list[tuple[int | None, ...] | None]
     try:
-        shapes = model.layer_output_shapes()
+        shapes = list(model.layer_output_shapes())
     except (AttributeError, ValueError):
         shapes = [None] * len(model.layers)
     lines = [f'Model: "{model.name}"', "_" * line_length,

@@ -7,19 +7,26 @@ prints a table in the ``summary()`` layout.
 ``model.explain_step(x, y)`` performs one plain gradient-descent step on a float64 copy and
 returns, per layer, what the workshop derives by hand: the pre-activation ``z``, the activation
 ``a``, the back-propagated ``delta = dL/dz``, ``dW``, ``db`` and the update ``-lr * dW``.
+
+Both run the model's own gradient step (:meth:`Model.compute_gradients`) on any model kind:
+Sequential, or a functional graph with merges and residual blocks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet import gradcheck
+from glassnet.layers.base import Layer
+
+if TYPE_CHECKING:
+    from glassnet.models.model import Model
 
 
-def float64_copy(model: Any) -> Any:
+def float64_copy(model: Model) -> Model:
     """The same architecture, weights and loss, in float64 (for exact finite differences)."""
     config = dict(model.get_config())
     config["dtype"] = "float64"
@@ -32,7 +39,7 @@ def float64_copy(model: Any) -> Any:
     return twin
 
 
-def check_gradients(model: Any, x: Any, y: Any, tolerance: float = 1e-6, eps: float = 1e-6,
+def check_gradients(model: Model, x: Any, y: Any, tolerance: float = 1e-6, eps: float = 1e-6,
                     print_fn: Any = print) -> list[dict[str, Any]]:
     """Per layer and weight: max absolute and relative error, and pass/fail.
 
@@ -87,56 +94,66 @@ class LayerStep:
         return self.grads.get("bias")
 
 
-def explain_step(model: Any, x: Any, y: Any, learning_rate: float | None = None) -> list[LayerStep]:
+class _StepRecorder:
+    """A graph observer filling one :class:`LayerStep` per node of the walked graph."""
+
+    def __init__(self, steps: list[LayerStep]) -> None:
+        self.steps = steps
+
+    def on_forward(self, k: int, layer: Layer, x: Any, y: np.ndarray) -> None:
+        step = self.steps[k]
+        step.a = y.copy()
+        if _has_activation(layer):
+            # Recomputed: Dense writes f(z) over z when f' needs only a (ReLU, sigmoid ...).
+            step.z = layer.preactivation(x, training=False)
+
+    def on_backward(self, k: int, layer: Layer, grad_y: np.ndarray, grad_x: Any,
+                    preactivation: bool) -> None:
+        step = self.steps[k]
+        if preactivation:  # softmax/sigmoid + cross-entropy: dL/dz = p - y (scaled by 1/m)
+            step.delta = grad_y.copy()
+        elif _has_activation(layer):
+            assert layer.activation is not None and step.z is not None and step.a is not None
+            step.delta = layer.activation.backward(step.z, step.a, grad_y)
+
+
+def _has_activation(layer: Layer) -> bool:
+    """Layers that end with an activation ``a = f(z)`` and can show ``z`` (Dense, Conv2D,
+    Activation): the contract's :attr:`Layer.has_preactivation_backward`."""
+    return layer.activation is not None and layer.has_preactivation_backward
+
+
+def explain_step(model: Model, x: Any, y: Any, learning_rate: float | None = None
+                 ) -> list[LayerStep]:
     """One plain gradient-descent step on a float64 copy, laid open layer by layer.
 
     For a Dense layer: ``z = a_prev W + b``, ``a = f(z)``, ``delta = dL/dz``,
-    ``dW = a_prev.T delta``, ``db = sum(delta)``, update ``-lr * dW``. The model itself is
-    not changed. Sequential models only.
+    ``dW = a_prev.T delta``, ``db = sum(delta)``, update ``-lr * dW``. Every model kind
+    works (a functional graph gives one entry per layer of ``model.layers``, merges
+    included); ``z`` and ``delta`` are shown for layers that end with an activation, ``a``
+    (the output) for every layer. The model itself is not changed.
     """
     model._check_compiled("explain_step")
-    if not hasattr(model, "_layers"):
-        raise TypeError("explain_step supports Sequential models.")
+    assert model.optimizer is not None  # compiled
     lr = float(model.optimizer.learning_rate if learning_rate is None else learning_rate)
     model._ensure_built(np.asarray(x, dtype=model.dtype))
     twin = float64_copy(model)
     x = np.asarray(x, dtype=np.float64)
     twin._prepare_training()
     y = twin._targets(y, len(x))
-    out = twin._forward(x, training=False)
-    steps = [LayerStep(layer.name, type(layer).__name__) for layer in twin.layers]
+    steps = [LayerStep(str(layer.name), type(layer).__name__) for layer in twin.layers]
+    recorder = _StepRecorder(_by_node(twin, steps))
+    twin._compute_gradients(x, y, None, training=False, observer=recorder)
     for step, layer in zip(steps, twin.layers, strict=True):
-        cache = layer._cache
-        if type(layer).__name__ == "Dense":
-            # Recomputed: the layer writes f(z) over z when f' needs only a (ReLU, sigmoid ...).
-            step.z, step.a = _dense_preactivation(layer, cache[0]), cache[2]
-        elif type(layer).__name__ == "Activation":
-            step.z, step.a = cache
-    if twin._fused:
-        _, grad = twin.loss.value_and_logit_gradient(y, out)
-    else:
-        _, grad = twin.loss.value_and_gradient(y, out)
-    layers = twin.layers
-    end = len(layers)
-    if twin._fused:
-        end -= 1
-        steps[end].delta = grad  # softmax/sigmoid + cross-entropy: dL/dz = p - y (scaled by 1/m)
-        grad = layers[end].backward_preactivation(grad)
-    for i in range(end - 1, -1, -1):
-        layer = layers[i]
-        if type(layer).__name__ == "Dense":
-            steps[i].delta = layer.activation.backward(steps[i].z, steps[i].a, grad)
-        if hasattr(layer, "input_grad_needed"):
-            layer.input_grad_needed = True
-        grad = layer.backward(grad)
-        if type(layer).__name__ == "Activation":
-            steps[i].delta = grad
-    for layer in twin._regularized:
-        layer.add_penalty_gradients()
-    for step, layer in zip(steps, layers, strict=True):
         step.grads = {k: g.copy() for k, g in layer.grads.items()}
         step.updates = {k: -lr * g for k, g in step.grads.items()}
     return steps
+
+
+def _by_node(model: Model, steps: list[LayerStep]) -> list[LayerStep]:
+    """``steps`` (one per ``model.layers`` entry) in the order of the walker's nodes."""
+    index = {id(layer): i for i, layer in enumerate(model.layers)}
+    return [steps[index[id(layer)]] for layer in model._graph.layers]
 
 
 def format_step(steps: list[LayerStep], precision: int = 4) -> str:
@@ -157,9 +174,3 @@ def format_step(steps: list[LayerStep], precision: int = 4) -> str:
 
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
-
-
-def _dense_preactivation(layer, x: np.ndarray) -> np.ndarray:
-    """``z = x W + b`` of a Dense layer for its cached input ``x`` (batch, in)."""
-    z = x @ layer.params["kernel"]
-    return z + layer.params["bias"] if layer.use_bias else z

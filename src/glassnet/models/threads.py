@@ -10,9 +10,12 @@ applied with threadpoolctl (the ``speed`` extra); without it, BLAS keeps its own
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.models.model import Model
 
 #: When no single layer's products reach this many floating-point operations per training
 #: step, use one BLAS thread. (Per layer, not summed: a 32-layer net of width 64 is many small
@@ -20,17 +23,17 @@ import numpy as np
 SMALL_STEP_FLOPS = 3e7
 
 
-def layer_flops(model: Any, batch_size: int) -> list[float]:
+def layer_flops(model: Model, batch_size: int) -> list[float]:
     """Rough multiply-adds x 2 for forward + backward (x 3) of each layer with a kernel.
 
     A kernel's last axis is its output width; ``kernel.size / out`` inputs feed each output
     value, and the layer's output shape says how many output values a sample has.
     """
     flops = []
-    shapes = model.layer_output_shapes() if hasattr(model, "layer_output_shapes") else None
+    shapes = model.layer_output_shapes()
     for i, layer in enumerate(model.layers):
         kernel = layer.params.get("kernel")
-        if kernel is None or shapes is None:
+        if kernel is None:
             continue
         outputs = float(np.prod([d for d in shapes[i][1:] if d is not None]))
         fan_in = kernel.size / kernel.shape[-1]
@@ -38,17 +41,17 @@ def layer_flops(model: Any, batch_size: int) -> list[float]:
     return flops
 
 
-def step_flops(model: Any, batch_size: int) -> float:
+def step_flops(model: Model, batch_size: int) -> float:
     """Rough floating-point operations of one training step (all layers with a kernel)."""
     return float(sum(layer_flops(model, batch_size)))
 
 
-def blas_threads(model: Any, batch_size: int) -> contextlib.AbstractContextManager:
+def blas_threads(model: Model, batch_size: int) -> contextlib.AbstractContextManager:
     """A context in which BLAS uses the thread count that suits this model's step size.
 
     ``model.blas_threads`` may be ``'auto'`` (default), an int, or None (leave BLAS alone).
     """
-    setting = getattr(model, "blas_threads", "auto")
+    setting = model.blas_threads
     if setting is None:
         return contextlib.nullcontext()
     try:

@@ -12,12 +12,22 @@ the data instead of 191 MB. Batch-level callbacks run only when some callback as
 from __future__ import annotations
 
 import math
-from typing import Any
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from glassnet import callbacks as cbks
 from glassnet.models import data
+from glassnet.models.diagnose import NonFiniteStep, non_finite_error
+from glassnet.models.threads import blas_threads
+
+if TYPE_CHECKING:
+    from glassnet.models.model import Model
+
+#: One batch: inputs, targets and sample weights (None when not given).
+Batch = tuple[Any, Any, Any]
 
 
 def _verbosity(verbose: Any) -> int:
@@ -34,7 +44,8 @@ def _positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
-def _split_validation(x, y, w, fraction):
+def _split_validation(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, fraction: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Batch]:
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"`validation_split` must be in [0, 1), got {fraction!r}.")
     n_val = int(math.floor(len(x) * fraction))
@@ -68,13 +79,17 @@ class _Running:
         return {prefix + k: s / c for k, s in zip(self.names, self.sums, strict=True)}
 
 
-def _metric_sums(model, yb, out) -> list[float]:
+def _metric_sums(model: Model, yb: np.ndarray, out: np.ndarray) -> list[float]:
     return [float(np.add.reduce(fn(yb, out), axis=None)) for fn in model._metric_fns]
 
 
-def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split,
-            validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-            steps_per_epoch, validation_batch_size, validation_freq):
+def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int,
+            verbose: int | str, callbacks: Sequence[cbks.Callback] | None,
+            validation_split: float, validation_data: Any, shuffle: bool,
+            class_weight: dict | None, sample_weight: Any, initial_epoch: int,
+            steps_per_epoch: int | None, validation_batch_size: int | None,
+            validation_freq: int) -> cbks.History:
+    """The loop behind :meth:`Model.fit` (arguments as documented there)."""
     verbose = _verbosity(verbose)
     epochs = _positive_int(epochs, "epochs")
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
@@ -120,7 +135,7 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
 
     history = model.history if (initial_epoch > 0 and isinstance(model.history, cbks.History)) \
         else cbks.History()
-    history.continue_from(initial_epoch)
+    history.continue_from(int(initial_epoch))
     cb_list = list(callbacks or [])
     if verbose:
         cb_list.append(cbks.ProgbarLogger(verbose))
@@ -131,8 +146,6 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
     model.history = history
     model.stop_training = False
 
-    from glassnet.models.threads import blas_threads
-
     cb.on_train_begin()
     logs: dict[str, float] = {}
     threads = blas_threads(model, batch_size)
@@ -142,10 +155,12 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
             running = _Running(model.metric_names)
+            out: np.ndarray | None = None
             if stream:
                 epoch_batches = _stream_epoch(pending, batches, steps)
                 pending = []
             else:
+                assert steps is not None  # arrays: always known
                 epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, gather)
             # A diverging step overflows; the loss check reports it with a diagnosis.
             with np.errstate(over="ignore", invalid="ignore"):
@@ -159,11 +174,18 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                             raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
                                              f"{exc}") from None
                     cb.on_train_batch_begin(step)
-                    loss, out = model._train_step(xb, yb, wb)
-                    if not math.isfinite(loss) and not terminate_on_nan:
-                        from glassnet.models.diagnose import non_finite_error
-
-                        raise non_finite_error(model, xb, yb, epoch, step, loss)
+                    try:
+                        loss, out = model._train_step(xb, yb, wb)
+                    except NonFiniteStep as bad:  # checked before the update: nothing changed
+                        if not terminate_on_nan:
+                            raise non_finite_error(model, xb, yb, wb, bad.loss, epoch,
+                                                   step) from None
+                        # TerminateOnNaN stops quietly; the logs show the non-finite step.
+                        model.stop_training = True
+                        running.add(len(xb), math.nan, [])
+                        if cb.wants_batch_logs:
+                            cb.on_train_batch_end(step, running.logs())
+                        break
                     running.add(len(xb), loss, _metric_sums(model, yb, out))
                     if cb.wants_batch_logs:
                         cb.on_train_batch_end(step, running.logs())
@@ -175,8 +197,9 @@ def run_fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_s
                 layer._cache = None
             logs = running.logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(run_evaluate(model, *val[:2], validation_batch_size or batch_size,
-                                         val[2], None, 0, prefix="val_"))
+                xv, yv, wv = val
+                logs.update(run_evaluate(model, xv, yv, validation_batch_size or batch_size,
+                                         wv, None, 0, prefix="val_"))
             cb.on_epoch_end(epoch, logs)
             if model.stop_training:
                 break
@@ -212,7 +235,8 @@ class _BatchGather:
                 for a, buf in zip(self.arrays, self.buffers, strict=True)]
 
 
-def _array_epoch(model, x, y, w, batch_size, steps, gather):
+def _array_epoch(model: Model, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+                 batch_size: int, steps: int, gather: _BatchGather | None) -> Iterator[Batch]:
     if gather is None:  # shuffle=False: the data in order, as views
         for step in range(steps):
             i = step * batch_size
@@ -221,10 +245,12 @@ def _array_epoch(model, x, y, w, batch_size, steps, gather):
     perm = model._shuffle_rng.permutation(len(x))
     for step in range(steps):
         i = step * batch_size
-        yield gather.batch(perm[i:i + batch_size])
+        xb, yb, wb = gather.batch(perm[i:i + batch_size])
+        yield xb, yb, wb
 
 
-def _stream_epoch(pending, batches, steps):
+def _stream_epoch(pending: list[Any], batches: Iterator[Any], steps: int | None
+                  ) -> Iterator[Batch]:
     produced = 0
     for batch in pending:
         yield data.unpack_batch(batch)
@@ -238,7 +264,7 @@ def _stream_epoch(pending, batches, steps):
             return
 
 
-def _prepare_validation(model, validation_data):
+def _prepare_validation(model: Model, validation_data: Any) -> Batch | None:
     if validation_data is None:
         return None
     if data.is_batch_stream(validation_data):
@@ -255,7 +281,8 @@ def _prepare_validation(model, validation_data):
     return xv, yv, wv
 
 
-def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=""):
+def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_weight: Any,
+                 steps: int | None, verbose: int | str, prefix: str = "") -> dict[str, float]:
     """Mean loss and metrics over ``(x, y)`` in inference mode (no dropout, moving stats)."""
     verbose = _verbosity(verbose)
     if data.is_batch_stream(x):
@@ -279,6 +306,7 @@ def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=
                 yield x[i:i + bs], y[i:i + bs], None if w is None else w[i:i + bs]
     running = _Running(model.metric_names)
     penalty = sum(layer.penalty() for layer in model.layers if layer.regularizers)
+    assert model.loss is not None  # compiled: evaluate checks first
     with model._inference_only():
         for xb, yb, wb in source():
             out = model._forward(xb, training=False)
@@ -286,7 +314,5 @@ def run_evaluate(model, x, y, batch_size, sample_weight, steps, verbose, prefix=
             running.add(len(xb), loss, _metric_sums(model, yb, out))
     logs = running.logs(prefix)
     if verbose:
-        import sys
-
         sys.stdout.write(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()) + "\n")
     return logs
