@@ -439,3 +439,28 @@ def test_custom_and_lambda_layers_in_a_functional_model(rng):
     for row in check_model(model, x, y):
         assert row["relative_error"] < 1e-6, row
     assert model.output_shape == (None, 1)
+
+
+def test_keras_style_model_subclass_trains():
+    """``class M(glassnet.models.Model)`` with ``call`` (Keras's third way) trains."""
+    from glassnet.layers import Dense
+    from glassnet.models import Model
+
+    class TwoLayer(Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = Dense(8, activation="tanh")
+            self.out = Dense(1)
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]])).astype("float32")
+    model = TwoLayer()
+    assert isinstance(model, Model)
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.02), loss="mse")
+    history = model.fit(x, y, epochs=40, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+    assert model.predict(x).shape == (64, 1)

@@ -107,6 +107,16 @@ class Model(BaseModel):
 
     default_name = "functional"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that defines ``call`` is Keras's third way of building a model: it runs
+        as a :class:`glassnet.models.subclassed.SubclassedModel` (layers as attributes, the
+        backward pass from the tape)."""
+        super().__init_subclass__(**kwargs)
+        if "call" in cls.__dict__:
+            from glassnet.models.subclassed import adopt
+
+            adopt(cls)
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  seed: int | None = None, dtype: str = "float32") -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)

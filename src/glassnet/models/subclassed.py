@@ -109,7 +109,9 @@ class SubclassedModel(Model):
             out = self._call(probe, False)
         self._out_shape = tuple(np.shape(value_of(out)))[1:]
 
-    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+    def _forward(self, x: np.ndarray, training: bool, observer: Any = None) -> np.ndarray:
+        # ``observer`` (the graph walker's per-layer hook) has no graph to watch here: ``call``
+        # is free Python, so the teaching tools see this model as one step.
         layers = self.layers
         if not any(layer.keep_cache for layer in layers) and layers:
             return np.asarray(value_of(self._call(x, training)))  # inference: no tape
@@ -118,7 +120,7 @@ class SubclassedModel(Model):
         self._trace = (tape, out)
         return np.asarray(value_of(out))
 
-    def _backward(self, grad: np.ndarray, fused: bool) -> None:
+    def _backward(self, grad: np.ndarray, fused: bool, observer: Any = None) -> None:
         """The tape's backward pass from ``dL/dy_pred``: built-in layers fill their ``grads``
         through their own backward; the weights read by ops get theirs from the tape."""
         if self._trace is None:
