@@ -102,3 +102,68 @@ def test_callbacks_must_be_callbacks(problem):
     x, y = problem
     with pytest.raises(TypeError, match="`callbacks` must hold Callback instances, got function"):
         model_for().fit(x, y, callbacks=[lambda: None], verbose=0)
+
+
+# -- every hook, LambdaCallback, CallbackList --------------------------------------------------
+def test_every_keras_hook_exists_and_the_list_passes_dicts():
+    from glassnet.callbacks import HOOKS, CallbackList, LambdaCallback
+
+    seen = []
+    hooks = {h: (lambda *a, h=h, logs=None: seen.append((h, a[-1] if logs is None else logs)))
+             for h in HOOKS}
+    cbl = CallbackList([LambdaCallback(**hooks), Callback()])
+    for h in HOOKS:
+        args = (0,) if ("batch" in h or "epoch" in h) else ()
+        getattr(cbl, h)(*args)  # logs left out
+    assert [h for h, _ in seen] == list(HOOKS)
+    assert all(logs == {} for _, logs in seen)
+
+
+def test_list_sorts_logs_and_makes_floats_and_keras2_batch_names_work():
+    from glassnet.callbacks import CallbackList
+
+    class Old(Callback):  # a Keras 2 callback: on_batch_end only
+        def __init__(self):
+            super().__init__()
+            self.got = []
+
+        def on_batch_end(self, batch, logs=None):
+            self.got.append((batch, logs))
+
+    old = Old()
+    cbl = CallbackList([old])
+    assert cbl.wants_batch_logs
+    cbl.on_train_batch_end(3, {"loss": np.float32(0.5), "accuracy": 1})
+    assert old.got == [(3, {"accuracy": 1.0, "loss": 0.5})]
+    assert list(old.got[0][1]) == ["accuracy", "loss"]
+    assert type(old.got[0][1]["loss"]) is float
+
+
+def test_lambda_callback_rejects_unknown_hooks_and_non_callables():
+    from glassnet.callbacks import LambdaCallback
+
+    with pytest.raises(TypeError, match=r"unknown hooks \['on_epoch_finish'\]"):
+        LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match="`on_epoch_end` of LambdaCallback must be callable"):
+        LambdaCallback(on_epoch_end=3)
+
+
+def test_lambda_callback_in_fit_sees_each_epoch(problem):
+    from glassnet.callbacks import LambdaCallback
+
+    x, y = problem
+    losses = []
+    model_for().fit(x, y, epochs=3, verbose=0,
+                    callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: losses.append(logs["loss"]))])
+    assert len(losses) == 3 and losses[2] < losses[0]
+
+
+def test_csv_logger_columns_in_keras_order(problem, tmp_path):
+    """Keras's order: epoch, the sorted keys, then val_ keys (NA) when no validation ran."""
+    x, y = problem
+    path = tmp_path / "log.csv"
+    model_for().fit(x, y, epochs=2, verbose=0, callbacks=[CSVLogger(path)])
+    rows = list(csv.reader(path.open()))
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert [r[0] for r in rows[1:]] == ["0", "1"]
+    assert rows[1][3:] == ["NA", "NA"]

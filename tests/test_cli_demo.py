@@ -68,7 +68,7 @@ def _check_report(out: Path, stdout: str, classes: int) -> dict:
 
     with open(out / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    assert list(rows[0]) == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]  # Keras order
     assert [int(r["epoch"]) for r in rows] == list(range(1, metrics["epochs"] + 1))
     assert all(0.0 <= float(r["val_accuracy"]) <= 1.0 for r in rows)
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])  # it learnt

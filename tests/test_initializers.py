@@ -21,7 +21,7 @@ from glassnet.initializers import (
 )
 
 NAMES = sorted(initializers._REGISTRY)
-DETERMINISTIC = {"zeros", "ones", "constant"}
+DETERMINISTIC = {"zeros", "ones", "constant", "identity"}
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,7 @@ DETERMINISTIC = {"zeros", "ones", "constant"}
         for name in NAMES
         for shape in [(3, 4), (2, 3, 4, 5), (7,)]
         if not (name == "orthogonal" and len(shape) < 2)  # needs 2 axes (tested below)
+        and not (name == "identity" and len(shape) != 2)  # a matrix only
     ],
 )
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -157,7 +158,7 @@ def test_get_accepts_names_class_names_instances_and_callables():
 def test_get_errors():
     with pytest.raises(
         ValueError,
-        match=r"Unknown initializer 'glorot'. Valid initializers: "
+        match=r"Unknown initializer 'glorot'. Valid: "
         r"constant, .*glorot_normal, glorot_uniform, he_normal",
     ):
         initializers.get("glorot")
@@ -177,9 +178,40 @@ def test_call_errors():
         init((2, -1), rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="Orthogonal needs a shape of at least 2 axes"):
         Orthogonal()((5,), rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="`mode` of VarianceScaling must be one of fan_in, "):
+    with pytest.raises(ValueError, match="`mode` of VarianceScaling must be one of 'fan_in', "):
         VarianceScaling(mode="fan_sum")
     with pytest.raises(ValueError, match="`distribution` of VarianceScaling must be one of"):
         VarianceScaling(distribution="cauchy")
     with pytest.raises(ValueError, match=r"`stddev` of RandomNormal must be a number in \[0"):
         RandomNormal(stddev=-1.0)
+
+
+# -- standalone use, as Keras --------------------------------------------------------------
+def test_standalone_call_without_a_generator():
+    np.testing.assert_array_equal(initializers.Ones()(shape=(2, 2)), np.ones((2, 2), "float32"))
+    assert initializers.Ones()(shape=(2, 2)).dtype == np.float32
+    assert initializers.Zeros()((3,), dtype="float64").dtype == np.float64
+    np.testing.assert_array_equal(initializers.Identity(2.0)((2, 3)), [[2, 0, 0], [0, 2, 0]])
+
+
+def test_a_seeded_initializer_repeats_its_values_and_an_unseeded_one_does_not():
+    a = initializers.GlorotUniform(seed=42)(shape=(3, 4))
+    b = initializers.GlorotUniform(seed=42)(shape=(3, 4))
+    init = initializers.GlorotUniform(seed=42)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(init((3, 4)), init((3, 4)))
+    assert not np.array_equal(a, initializers.GlorotUniform(seed=43)(shape=(3, 4)))
+    free = initializers.RandomNormal()
+    assert not np.array_equal(free((50,)), free((50,)))
+    limit = np.sqrt(6 / 7)
+    assert np.all(np.abs(a) <= limit) and a.dtype == np.float32
+
+
+def test_a_seed_wins_over_the_layer_generator_and_is_in_the_config():
+    init = initializers.HeNormal(seed=5)
+    np.testing.assert_array_equal(init((4, 4), rng=np.random.default_rng(1)),
+                                  init((4, 4), rng=np.random.default_rng(2)))
+    assert init.get_config() == {"seed": 5}
+    assert initializers.deserialize(initializers.serialize(init)).seed == 5
+    with pytest.raises(ValueError, match="`seed` of RandomUniform must be an integer in"):
+        initializers.RandomUniform(seed=-1)

@@ -134,5 +134,67 @@ def test_unknown_loss_lists_valid_ones():
 
 
 def test_from_logits_rejected_where_meaningless():
-    with pytest.raises(TypeError, match="MeanSquaredError does not take `from_logits`"):
+    with pytest.raises(TypeError, match="unexpected keyword argument .from_logits."):
         losses.MeanSquaredError(from_logits=True)
+
+
+# -- Keras's reductions, function forms and integer targets --------------------------------
+@pytest.mark.parametrize("reduction, scale", [("sum_over_batch_size", 1.0), ("sum", 5.0),
+                                              ("none", 1.0)])
+def test_reduction_scales_value_and_gradient_for_training(reduction, scale, rng):
+    y, p = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    mean_loss = losses.MeanSquaredError()
+    loss = losses.MeanSquaredError(reduction=reduction)
+    v0, g0 = mean_loss.value_and_gradient(y, p.copy())
+    v, g = loss.value_and_gradient(y, p.copy())
+    assert v == pytest.approx(scale * v0)
+    np.testing.assert_allclose(g, scale * g0)
+    if reduction != "none":  # "none" trains on the mean; its call gives values, not a number
+        assert check_loss(loss, y, p) < 1e-6
+
+
+def test_call_reduces_as_keras():
+    y, p = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[1.0, 1.0], [1.0, 3.0]])
+    per_sample = np.array([1.0, 2.0])  # mean over the last axis
+    np.testing.assert_allclose(losses.mean_squared_error(y, p), per_sample)
+    assert losses.MeanSquaredError()(y, p) == pytest.approx(1.5)
+    assert losses.MeanSquaredError(reduction="sum")(y, p) == pytest.approx(3.0)
+    np.testing.assert_allclose(losses.MeanSquaredError(reduction=None)(y, p), per_sample)
+    w = np.array([1.0, 3.0])
+    assert losses.MeanSquaredError()(y, p, sample_weight=w) == pytest.approx(7.0 / 2)
+    assert losses.MeanSquaredError(reduction="mean_with_sample_weight")(y, p, sample_weight=w) \
+        == pytest.approx(7.0 / 4)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "huber", "binary_crossentropy", "log_cosh",
+                                  "poisson", "hinge"])
+def test_integer_targets_give_gradients_in_the_prediction_dtype(name, rng):
+    loss = losses.get(name)
+    y = rng.integers(0, 2, (4, 1))
+    p = rng.uniform(0.1, 0.9, (4, 1)).astype(np.float32)
+    y_prepared = loss.prepare_targets(y, p.shape)
+    assert y_prepared.dtype.kind == "f"
+    value, grad = loss.value_and_gradient(y_prepared, p)
+    assert grad.dtype == np.float32 and np.isfinite(value)
+
+
+@pytest.mark.parametrize("name", ["mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+                                  "log_cosh", "hinge", "squared_hinge", "poisson",
+                                  "kl_divergence", "categorical_hinge", "cosine_similarity"])
+@pytest.mark.parametrize("shape", [(5, 3), (2, 4, 3)], ids=["2d", "sequence"])
+def test_new_losses_gradients_match_central_differences(name, shape, rng):
+    y = rng.uniform(0.2, 2.0, shape)
+    p = rng.uniform(0.3, 2.5, shape)
+    if name in ("hinge", "categorical_hinge"):
+        y = np.eye(3)[rng.integers(0, 3, shape[:-1])]
+    if name == "kl_divergence":
+        y, p = y / y.sum(-1, keepdims=True) * 0.9, p / p.sum(-1, keepdims=True) * 0.9
+    assert check_loss(losses.get(name), y, p) < 1e-6
+
+
+def test_label_smoothing_moves_targets_as_keras():
+    y, z = np.array([[1.0, 0.0]]), np.array([[2.0, -1.0]])
+    smooth = losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)
+    plain = losses.CategoricalCrossentropy(from_logits=True)
+    assert smooth(y, z) == pytest.approx(plain(np.array([[0.9, 0.1]]), z))
+    assert check_loss(smooth, y, z) < 1e-6

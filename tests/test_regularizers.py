@@ -63,7 +63,7 @@ def test_get():
 
 
 def test_get_errors():
-    with pytest.raises(ValueError, match="Unknown regularizer 'l3'. Valid regularizers: l1, l1_l2, l2"):
+    with pytest.raises(ValueError, match="Unknown regularizer 'l3'. Valid: l1, l1_l2, l2"):
         regularizers.get("l3")
     with pytest.raises(TypeError, match="Could not interpret regularizer identifier 0.01"):
         regularizers.get(0.01)
@@ -88,3 +88,27 @@ def test_layer_uses_initializer_and_regularizer_by_name(rng):
     assert layer.penalty() == pytest.approx(0.01 * float(np.sum(w.astype(np.float64) ** 2)))
     layer.add_penalty_gradients()
     np.testing.assert_allclose(layer.grads["kernel"], 0.02 * w, rtol=1e-6)
+
+
+def test_lowercase_functions_are_keras_spellings():
+    w = np.array([[1.0, -2.0], [0.5, 0.0]])
+    assert regularizers.l1(0.1)(w) == pytest.approx(0.1 * 3.5)
+    assert regularizers.l2(0.1)(w) == pytest.approx(0.1 * 5.25)
+    assert regularizers.l1_l2(l1=0.1, l2=0.2)(w) == pytest.approx(0.35 + 1.05)
+    assert regularizers.l1_l2().get_config() == {"l1": 0.0, "l2": 0.0}  # Keras 3's defaults
+    assert isinstance(regularizers.l2(), regularizers.L2)
+
+
+def test_activity_penalty_is_per_batch_and_its_gradient_matches_differences(rng):
+    reg = regularizers.l1_l2(l1=0.03, l2=0.2)
+    a = rng.standard_normal((4, 3))
+    value, grad = reg.activity(a)
+    assert value == pytest.approx(reg(a) / 4)
+    eps = 1e-6
+    numeric = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        up, down = a.copy(), a.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        numeric[idx] = (reg.activity(up)[0] - reg.activity(down)[0]) / (2 * eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)

@@ -49,6 +49,16 @@ from glassnet.optimizers import (
             CosineDecay(1.0, 100, alpha=0.1, warmup_steps=10),
             {0: 0.0, 5: 0.5, 10: 1.0, 60: 0.55, 110: 0.1, 1000: 0.1},
         ),
+        # Keras's warm-up: 0.2 -> 1.0 over 10 steps, then the cosine from 1.0
+        (
+            CosineDecay(0.2, 100, alpha=0.1, warmup_steps=10, warmup_target=1.0),
+            {0: 0.2, 5: 0.6, 10: 1.0, 60: 0.55},
+        ),
+        # 0.1 / (1 + 0.5 t / 5): t=10 -> 0.05
+        (schedules.InverseTimeDecay(0.1, 5, 0.5), {0: 0.1, 10: 0.05}),
+        # (0.1 - 0.0) (1 - t/20)^2 + 0: t=10 -> 0.025; after 20 it stays at the end rate
+        (schedules.PolynomialDecay(0.1, 20, end_learning_rate=0.0, power=2.0),
+         {0: 0.1, 10: 0.025, 20: 0.0, 40: 0.0}),
     ],
     ids=repr,
 )
@@ -63,6 +73,9 @@ ALL = [
     StepDecay(0.1, 5, 0.5),
     PiecewiseConstantDecay([3, 7], [0.3, 0.2, 0.1]),
     CosineDecay(0.1, 20, alpha=0.05, warmup_steps=4),
+    CosineDecay(0.01, 20, warmup_steps=4, warmup_target=0.1),
+    schedules.InverseTimeDecay(0.1, 5, 0.5, staircase=True),
+    schedules.PolynomialDecay(0.1, 20, end_learning_rate=0.01, power=0.5, cycle=True),
 ]
 
 
@@ -149,8 +162,9 @@ def test_invalid_arguments(make, error, match):
 
 
 def test_get_errors_list_the_valid_names():
-    with pytest.raises(ValueError, match="Valid learning-rate schedules: cosine_decay, "):
-        schedules.get({"class_name": "PolynomialDecay", "config": {}})
+    with pytest.raises(ValueError,
+                       match="Unknown learning-rate schedule 'SGDRDecay'. Valid: cosine_decay, "):
+        schedules.get({"class_name": "SGDRDecay", "config": {}})
     with pytest.raises(ValueError, match="needs a 'class_name' key"):
         schedules.get({"config": {}})
     with pytest.raises(TypeError, match="Could not interpret learning-rate schedule"):

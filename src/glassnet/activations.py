@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _registry, _validate
+
 
 class ActivationFunction:
     """Base: ``forward(z) -> a`` and ``backward(z, a, grad_a) -> grad_z``."""
@@ -162,9 +164,7 @@ class LeakyReLU(ActivationFunction):
     name = "leaky_relu"
 
     def __init__(self, alpha: float = 0.2) -> None:
-        if not alpha >= 0:
-            raise ValueError(f"`alpha` must be >= 0, got {alpha!r}.")
-        self.alpha = float(alpha)
+        self.alpha = _validate.check_float("LeakyReLU", "alpha", alpha, min=0.0)
 
     def forward(self, z):
         return np.where(z > 0, z, z * self.alpha)
@@ -331,17 +331,9 @@ def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
     if isinstance(identifier, ActivationFunction):
         return identifier
     if isinstance(identifier, dict):
-        cls = _REGISTRY.get(str(identifier.get("class_name", "")).lower())
-        if cls is None:
-            raise ValueError(f"Unknown activation config {identifier!r}; valid: {names()}.")
-        return cls(**identifier.get("config", {}))
+        return _registry.deserialize("activation", _REGISTRY, identifier, _ALIASES)
     if isinstance(identifier, str):
-        key = _ALIASES.get(identifier.lower(), identifier.lower())
-        if key not in _REGISTRY:
-            raise ValueError(
-                f"Unknown activation {identifier!r}. Valid activations: {', '.join(names())}."
-            )
-        return _REGISTRY[key]()
+        return _registry.lookup("activation", _REGISTRY, identifier, _ALIASES)()
     raise TypeError(
         f"`activation` must be a name, an ActivationFunction or None, "
         f"got {type(identifier).__name__}."

@@ -1,25 +1,41 @@
-"""Callbacks: code that runs at the edges of training, as in Keras.
+"""Callbacks: code that runs at the edges of training, evaluation and prediction, as in Keras.
 
-Hooks: ``on_train_begin/end(logs)``, ``on_epoch_begin/end(epoch, logs)``,
-``on_train_batch_begin/end(batch, logs)``. ``self.model`` is set before training; setting
-``model.stop_training = True`` ends training after the current step. The loop calls batch
-hooks only on callbacks that override them, so an epoch-level callback costs nothing per step.
+Hooks (every one defined on :class:`Callback`, doing nothing): ``on_train_begin/end(logs)``,
+``on_epoch_begin/end(epoch, logs)``, ``on_train_batch_begin/end(batch, logs)``,
+``on_test_begin/end(logs)``, ``on_test_batch_begin/end(batch, logs)``,
+``on_predict_begin/end(logs)``, ``on_predict_batch_begin/end(batch, logs)``. ``logs`` is
+always a dict. ``self.model`` is set before training; setting ``model.stop_training = True``
+ends training after the current step. :class:`CallbackList` calls batch hooks only on
+callbacks that override them, so an epoch-level callback costs nothing per step.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
+from glassnet.progress import EpochProgress
+
+Logs = dict[str, Any]
+
+#: Every hook, as Keras names them.
+HOOKS = (
+    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+    "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+    "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+    "on_predict_batch_begin", "on_predict_batch_end",
+)
+_BATCH_HOOKS = tuple(h for h in HOOKS if "batch" in h)
+
 
 class Callback:
-    """Base class; override the hooks you need."""
+    """Base class; override the hooks you need (each receives ``logs``, a dict)."""
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -31,60 +47,215 @@ class Callback:
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
 
-    def on_train_begin(self, logs=None): ...
-    def on_train_end(self, logs=None): ...
-    def on_epoch_begin(self, epoch, logs=None): ...
-    def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    def on_train_begin(self, logs: Logs | None = None) -> None: ...
+    def on_train_end(self, logs: Logs | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_test_begin(self, logs: Logs | None = None) -> None: ...
+    def on_test_end(self, logs: Logs | None = None) -> None: ...
+    def on_predict_begin(self, logs: Logs | None = None) -> None: ...
+    def on_predict_end(self, logs: Logs | None = None) -> None: ...
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        """Keras 2's ``on_batch_begin`` is the training batch hook's old name: it is called."""
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
 
 
 def _overrides(cb: Callback, hook: str) -> bool:
-    return getattr(type(cb), hook) is not getattr(Callback, hook)
+    """True when ``cb`` does something on ``hook`` (a method of its class or an attribute)."""
+    if hook in vars(cb):
+        return True
+    if getattr(type(cb), hook) is not getattr(Callback, hook):
+        return True
+    alias = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+    return hook in alias and _overrides(cb, alias[hook])
+
+
+def _plain_logs(logs: Logs | None) -> Logs:
+    """Keras's ``pythonify_logs``: a new dict, keys sorted, values as Python floats."""
+    out: Logs = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            out.update(_plain_logs(value))
+            continue
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError):
+            out[key] = value
+    return out
 
 
 class CallbackList:
-    """Dispatches each hook to the callbacks that define it."""
+    """Dispatches each hook to the callbacks that define it, with ``logs`` always a dict.
 
-    def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
+    Parameters
+    ----------
+    callbacks : list of Callback, optional
+    model : Model, optional
+        Given to every callback (``set_model``).
+    params : dict, optional
+        ``{"epochs", "steps", "verbose", ...}``, given to every callback (``set_params``).
+    add_history, add_progbar : bool
+        Append a :class:`History` / prepend a :class:`ProgbarLogger`, as Keras's option.
+    """
+
+    def __init__(self, callbacks: list[Callback] | None = None, model: Any = None,
+                 params: dict[str, Any] | None = None, *, add_history: bool = False,
+                 add_progbar: bool = False) -> None:
+        callbacks = list(callbacks or [])
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
                     f"`callbacks` must hold Callback instances, got {type(cb).__name__}."
                 )
-            cb.set_model(model)
-            cb.set_params(params)
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in callbacks):
+            callbacks.insert(0, ProgbarLogger())
+        if add_history and not any(isinstance(cb, History) for cb in callbacks):
+            callbacks.append(History())
         self.callbacks = callbacks
-        self._batch_begin = [cb for cb in callbacks if _overrides(cb, "on_train_batch_begin")]
-        self._batch_end = [cb for cb in callbacks if _overrides(cb, "on_train_batch_end")]
+        self.model = model
+        self.params = dict(params or {})
+        for cb in callbacks:
+            if model is not None:
+                cb.set_model(model)
+            cb.set_params(self.params)
+        self._wanting = {h: [cb for cb in callbacks if _overrides(cb, h)] for h in _BATCH_HOOKS}
+
+    def append(self, callback: Callback) -> None:
+        self.callbacks.append(callback)
+        callback.set_model(self.model)
+        callback.set_params(self.params)
+        for hook, wanting in self._wanting.items():
+            if _overrides(callback, hook):
+                wanting.append(callback)
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+        for cb in self.callbacks:
+            cb.set_params(params)
 
     @property
     def wants_batch_logs(self) -> bool:
-        return bool(self._batch_end)
+        """Whether some callback reads the running logs after each training batch."""
+        return bool(self._wanting["on_train_batch_end"])
 
-    def on_train_begin(self, logs=None):
-        for cb in self.callbacks:
-            cb.on_train_begin(logs)
+    def wants(self, hook: str) -> bool:
+        """Whether some callback overrides the batch hook ``hook`` (the loop may skip it)."""
+        return bool(self._wanting.get(hook, self.callbacks))
 
-    def on_train_end(self, logs=None):
-        for cb in self.callbacks:
-            cb.on_train_end(logs)
+    def _call(self, hook: str, *args: Any, logs: Logs | None = None) -> None:
+        targets = self._wanting.get(hook, self.callbacks)
+        if not targets:  # the common case for batch hooks: nothing to format
+            return
+        logs = _plain_logs(logs)
+        if hook in _BATCH_HOOKS:  # as Keras: batch hooks get `logs=` by keyword
+            for cb in targets:
+                getattr(cb, hook)(*args, logs=logs)
+        else:
+            for cb in targets:
+                getattr(cb, hook)(*args, logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
-        for cb in self.callbacks:
-            cb.on_epoch_begin(epoch, logs)
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._call("on_train_begin", logs=logs)
 
-    def on_epoch_end(self, epoch, logs=None):
-        for cb in self.callbacks:
-            cb.on_epoch_end(epoch, logs)
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        self._call("on_train_end", logs=logs)
 
-    def on_train_batch_begin(self, batch, logs=None):
-        for cb in self._batch_begin:
-            cb.on_train_batch_begin(batch, logs)
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        self._call("on_epoch_begin", epoch, logs=logs)
 
-    def on_train_batch_end(self, batch, logs=None):
-        for cb in self._batch_end:
-            cb.on_train_batch_end(batch, logs)
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self._call("on_epoch_end", epoch, logs=logs)
+
+    def on_test_begin(self, logs: Logs | None = None) -> None:
+        self._call("on_test_begin", logs=logs)
+
+    def on_test_end(self, logs: Logs | None = None) -> None:
+        self._call("on_test_end", logs=logs)
+
+    def on_predict_begin(self, logs: Logs | None = None) -> None:
+        self._call("on_predict_begin", logs=logs)
+
+    def on_predict_end(self, logs: Logs | None = None) -> None:
+        self._call("on_predict_end", logs=logs)
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_train_batch_begin", batch, logs=logs)
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_train_batch_end", batch, logs=logs)
+
+    def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_test_batch_begin", batch, logs=logs)
+
+    def on_test_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_test_batch_end", batch, logs=logs)
+
+    def on_predict_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_predict_batch_begin", batch, logs=logs)
+
+    def on_predict_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self._call("on_predict_batch_end", batch, logs=logs)
+
+    # Keras 2's names of the training batch hooks.
+    on_batch_begin = on_train_batch_begin
+    on_batch_end = on_train_batch_end
+
+
+class LambdaCallback(Callback):
+    """A callback built from functions, as Keras's ``LambdaCallback``.
+
+    Parameters
+    ----------
+    on_epoch_begin, on_epoch_end : callable ``(epoch, logs)``, optional
+    on_train_begin, on_train_end : callable ``(logs)``, optional
+    on_train_batch_begin, on_train_batch_end : callable ``(batch, logs)``, optional
+    **hooks : callable
+        Any other hook by its name (``on_test_begin=...``, ``on_predict_batch_end=...``).
+
+    Examples
+    --------
+    >>> print_epoch = LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch, logs["loss"]))
+    """
+
+    def __init__(self, on_epoch_begin: Callable[..., Any] | None = None,
+                 on_epoch_end: Callable[..., Any] | None = None,
+                 on_train_begin: Callable[..., Any] | None = None,
+                 on_train_end: Callable[..., Any] | None = None,
+                 on_train_batch_begin: Callable[..., Any] | None = None,
+                 on_train_batch_end: Callable[..., Any] | None = None,
+                 **hooks: Callable[..., Any]) -> None:
+        super().__init__()
+        unknown = sorted(set(hooks) - set(HOOKS) - {"on_batch_begin", "on_batch_end"})
+        if unknown:
+            raise TypeError(
+                f"LambdaCallback got unknown hooks {unknown}; valid: {', '.join(HOOKS)}."
+            )
+        given = dict(hooks, on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end)
+        for hook, fn in given.items():
+            if fn is None:
+                continue
+            if not callable(fn):
+                raise TypeError(f"`{hook}` of LambdaCallback must be callable, got {fn!r}.")
+            setattr(self, hook, fn)
 
 
 class History(Callback):
@@ -123,59 +294,9 @@ class History(Callback):
         return h
 
 
-def _format_logs(logs: dict[str, float]) -> str:
-    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-
-
-class ProgbarLogger(Callback):
-    """Keras's ``verbose=1`` bar per epoch (steps, ETA, running loss/metrics) with tqdm;
-    ``verbose=2`` prints one line per epoch. Without tqdm, ``verbose=1`` acts as 2."""
-
-    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
-        super().__init__()
-        self.verbose = verbose
-        self.stream = stream
-        self._bar = None
-        self._t0 = 0.0
-
-    def _out(self):
-        return self.stream if self.stream is not None else sys.stdout
-
-    def on_epoch_begin(self, epoch, logs=None):
-        epochs = self.params.get("epochs", "?")
-        self._t0 = time.perf_counter()
-        steps = self.params.get("steps")
-        if self.verbose == 1:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                self.verbose = 2
-            else:
-                self._bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}",
-                                 unit="step", file=self._out(), leave=True,
-                                 dynamic_ncols=True, mininterval=0.2)
-                return
-        self._out().write(f"Epoch {epoch + 1}/{epochs}\n")
-
-    def on_train_batch_end(self, batch, logs=None):
-        bar = self._bar
-        if bar is None:
-            return
-        bar.update(1)
-        # Formatting the running logs costs more than a small step: do it when tqdm redraws.
-        if bar.n == bar.total or time.perf_counter() - bar.last_print_t >= bar.mininterval:
-            bar.set_postfix_str(_format_logs(logs or {}), refresh=False)
-
-    def on_epoch_end(self, epoch, logs=None):
-        elapsed = time.perf_counter() - self._t0
-        if self._bar is not None:
-            self._bar.set_postfix_str(_format_logs(logs or {}), refresh=True)
-            self._bar.close()
-            self._bar = None
-        elif self.verbose == 2:
-            steps = self.params.get("steps") or "?"
-            self._out().write(f"{steps}/{steps} - {elapsed:.1f}s - {_format_logs(logs or {})}\n")
-        self._out().flush()
+class ProgbarLogger(EpochProgress, Callback):
+    """Keras's progress output: ``verbose=1`` a bar per epoch (a widget in Jupyter, a text bar
+    in a terminal, one clean line per epoch in a log file), ``verbose=2`` one line per epoch."""
 
 
 class EarlyStopping(Callback):
@@ -186,7 +307,7 @@ class EarlyStopping(Callback):
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         super().__init__()
         self.monitor = monitor
-        self.patience = int(patience)
+        self.patience = _validate.check_int("EarlyStopping", "patience", patience, min=0)
         self.verbose = verbose
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
@@ -292,8 +413,8 @@ class ReduceLROnPlateau(Callback):
                  verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
                  cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__()
-        if not 0 < factor < 1:
-            raise ValueError(f"ReduceLROnPlateau `factor` must be in (0, 1), got {factor!r}.")
+        factor = _validate.check_float("ReduceLROnPlateau", "factor", factor, min=0.0, max=1.0,
+                                       min_open=True, max_open=True)
         self.monitor, self.factor, self.patience = monitor, factor, patience
         self.mode = _resolve_mode(mode, monitor)
         self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
@@ -327,36 +448,70 @@ class ReduceLROnPlateau(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one CSV row per epoch (``epoch`` then the log keys), flushed each epoch."""
+    """Stream one CSV row per epoch, as Keras writes it.
+
+    Columns: ``epoch`` (0-based), then the first epoch's log keys sorted; when those hold no
+    ``val_`` key, a ``val_<key>`` column for each is added (written ``NA``). Rows are flushed
+    each epoch; with ``append=True`` the header is written only into an empty file.
+
+    Parameters
+    ----------
+    filename : str or Path
+    separator : str, default ","
+    append : bool, default False
+    """
 
     def __init__(self, filename: str | Path, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename = Path(filename)
-        self.separator = separator
+        self.sep = separator
         self.append = append
-        self._file = None
-        self._writer = None
+        self.keys: list[str] | None = None
+        self.append_header = True
+        self.csv_file: Any = None
+        self.writer: Any = None
+
+    @property
+    def separator(self) -> str:
+        return self.sep
 
     def on_train_begin(self, logs=None):
-        exists = self.filename.exists() and self.filename.stat().st_size > 0
-        self._has_header = self.append and exists
-        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        if self.append and self.filename.exists():
+            with open(self.filename) as f:
+                self.append_header = not f.readline()
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self.writer = None
+        self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        if self._writer is None:
-            self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *logs],
-                                          delimiter=self.separator, extrasaction="ignore")
-            if not self._has_header:
-                self._writer.writeheader()
-        self._writer.writerow({"epoch": epoch, **logs})
-        self._file.flush()
+        if self.keys is None:
+            self.keys = sorted(logs)
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys += [f"val_{k}" for k in self.keys]
+        if self.writer is None:
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys],
+                                         delimiter=self.sep)
+            if self.append_header:
+                self.writer.writeheader()
+        self.writer.writerow({"epoch": epoch, **{k: _csv_value(logs.get(k, "NA")) for k in self.keys}})
+        self.csv_file.flush()
 
     def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-        self._file = None
-        self._writer = None
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value: Any) -> Any:
+    """Keras's cell format: strings as they are, sequences as ``"[a, b]"``, numbers as numbers."""
+    if isinstance(value, str) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value
 
 
 class TerminateOnNaN(Callback):
@@ -369,8 +524,7 @@ class TerminateOnNaN(Callback):
 
 
 def _resolve_mode(mode: str, monitor: str) -> str:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"`mode` must be 'auto', 'min' or 'max', got {mode!r}.")
+    _validate.check_choice("callback", "mode", mode, ("auto", "min", "max"))
     if mode != "auto":
         return mode
     return "max" if "acc" in monitor or monitor.endswith("auc") else "min"
@@ -388,8 +542,7 @@ class GradientCheck(Callback):
 
     def __init__(self, x, y, every: int = 1, tolerance: float = 1e-6) -> None:
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
-            raise ValueError(f"`every` must be a positive integer, got {every!r}.")
+        every = _validate.check_int("GradientCheck", "every", every, min=1)
         self.x, self.y, self.every, self.tolerance = x, y, every, tolerance
         self.records: list[dict[str, Any]] = []
 

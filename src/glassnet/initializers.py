@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-from glassnet import _config
+from glassnet import _registry, _validate
 
 #: The standard deviation of a standard normal truncated to [-2, 2]; dividing by it makes a
 #: truncated normal have the variance asked for (Keras's constant).
@@ -44,36 +44,52 @@ def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
 
 
 class Initializer:
-    """Base class: ``__call__(shape, *, rng, dtype)`` validates, :meth:`_sample` draws."""
+    """Base class: ``__call__(shape, dtype=None, *, rng=None)`` validates, :meth:`_sample` draws.
+
+    Standalone, as Keras's: ``GlorotUniform(seed=42)(shape=(3, 4))`` gives the same array on
+    every call (a seeded initializer restarts its generator each time), an unseeded one a new
+    draw. Layers pass their own generator as ``rng`` (a seed, when given, wins).
+    """
+
+    #: The seed of a random initializer (None: fresh randomness, or the caller's ``rng``).
+    seed: int | None = None
 
     def __call__(
-        self, shape: Sequence[int] | int, *, rng: np.random.Generator, dtype: DTypeLike = "float32"
+        self,
+        shape: Sequence[int] | int,
+        dtype: DTypeLike | None = None,
+        *,
+        rng: np.random.Generator | None = None,
     ) -> np.ndarray:
-        """A new array of ``shape`` and floating ``dtype`` drawn from ``rng``.
+        """A new array of ``shape`` and floating ``dtype``.
 
         Parameters
         ----------
         shape : tuple of int
             Shape of the weight, e.g. ``(in_features, units)`` or ``(kh, kw, in, out)``.
-        rng : np.random.Generator
-            Source of randomness (required even by the constant initializers, so every
-            initializer is called the same way).
         dtype : dtype-like, default "float32"
             A floating dtype.
+        rng : np.random.Generator, optional
+            Source of randomness; by default the initializer's ``seed`` (or fresh entropy).
         """
         owner = type(self).__name__
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
             raise ValueError(f"`shape` of {owner} must be non-negative ints, got {shape!r}.")
-        if not isinstance(rng, np.random.Generator):
+        if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"`rng` of {owner} must be a np.random.Generator (np.random.default_rng(seed)), "
                 f"got {type(rng).__name__}."
             )
-        dtype = np.dtype(dtype)
+        if self.seed is not None or rng is None:
+            rng = np.random.default_rng(self.seed)
+        dtype = np.dtype("float32" if dtype is None else dtype)
         if dtype.kind != "f":
             raise TypeError(f"`dtype` of {owner} must be a floating dtype, got {dtype}.")
         return self._sample(tuple(int(d) for d in shape), rng, dtype)
+
+    def _set_seed(self, seed: int | None) -> None:
+        self.seed = None if seed is None else _validate.check_int(type(self).__name__, "seed", seed, min=0)
 
     def _sample(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: np.dtype):
         raise NotImplementedError
@@ -122,7 +138,7 @@ class Constant(Initializer):
     """Every entry equal to ``value``."""
 
     def __init__(self, value: float = 0.0) -> None:
-        self.value = _config.check_number(type(self).__name__, "value", value)
+        self.value = _validate.check_float(type(self).__name__, "value", value)
 
     def _sample(self, shape, rng, dtype):
         return np.full(shape, self.value, dtype=dtype)
@@ -155,15 +171,16 @@ class Ones(Constant):
 class RandomNormal(Initializer):
     """``N(mean, stddev^2)`` entries."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05) -> None:
-        self.mean = _config.check_number(type(self).__name__, "mean", mean)
-        self.stddev = _config.check_number(type(self).__name__, "stddev", stddev, low=0.0)
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        self.mean = _validate.check_float(type(self).__name__, "mean", mean)
+        self.stddev = _validate.check_float(type(self).__name__, "stddev", stddev, min=0.0)
+        self._set_seed(seed)
 
     def _sample(self, shape, rng, dtype):
         return _normal(rng, shape, dtype, self.mean, self.stddev, truncated=False)
 
     def get_config(self) -> dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev}
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class TruncatedNormal(RandomNormal):
@@ -176,15 +193,16 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(Initializer):
     """``U[minval, maxval)`` entries."""
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05) -> None:
-        self.minval = _config.check_number(type(self).__name__, "minval", minval)
-        self.maxval = _config.check_number(type(self).__name__, "maxval", maxval, low=minval)
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
+        self.minval = _validate.check_float(type(self).__name__, "minval", minval)
+        self.maxval = _validate.check_float(type(self).__name__, "maxval", maxval, min=minval)
+        self._set_seed(seed)
 
     def _sample(self, shape, rng, dtype):
         return _uniform(rng, shape, dtype, self.minval, self.maxval)
 
     def get_config(self) -> dict[str, Any]:
-        return {"minval": self.minval, "maxval": self.maxval}
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 # -- variance scaling (Glorot / He / LeCun) ------------------------------------------------
@@ -215,18 +233,15 @@ class VarianceScaling(Initializer):
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 
     def __init__(
-        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal"
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+        seed: int | None = None,
     ) -> None:
         owner = type(self).__name__
-        self.scale = _config.check_number(owner, "scale", scale, low=0.0, low_open=True)
-        for arg, value, valid in (
-            ("mode", mode, self.MODES),
-            ("distribution", distribution, self.DISTRIBUTIONS),
-        ):
-            if value not in valid:
-                raise ValueError(f"`{arg}` of {owner} must be one of {', '.join(valid)}, got {value!r}.")
-        self.mode = mode
+        self.scale = _validate.check_float(owner, "scale", scale, min=0.0, min_open=True)
+        self.mode = _validate.check_choice(owner, "mode", mode, self.MODES)
+        _validate.check_choice(owner, "distribution", distribution, self.DISTRIBUTIONS)
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
+        self._set_seed(seed)
 
     def _sample(self, shape, rng, dtype):
         fan_in, fan_out = compute_fans(shape)
@@ -239,7 +254,8 @@ class VarianceScaling(Initializer):
         return _normal(rng, shape, dtype, 0.0, std / _TRUNCATED_STD if truncated else std, truncated)
 
     def get_config(self) -> dict[str, Any]:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed}
 
 
 class _NamedVarianceScaling(VarianceScaling):
@@ -247,11 +263,11 @@ class _NamedVarianceScaling(VarianceScaling):
 
     _args: ClassVar[tuple[float, str, str]]
 
-    def __init__(self) -> None:
-        super().__init__(*self._args)
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(*self._args, seed=seed)
 
     def get_config(self) -> dict[str, Any]:
-        return {}
+        return {"seed": self.seed}
 
 
 class GlorotUniform(_NamedVarianceScaling):
@@ -309,8 +325,9 @@ class Orthogonal(Initializer):
     ``Q * sign(diag(R))`` is then Haar-distributed (uniform over orthogonal matrices).
     """
 
-    def __init__(self, gain: float = 1.0) -> None:
-        self.gain = _config.check_number(type(self).__name__, "gain", gain)
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        self.gain = _validate.check_float(type(self).__name__, "gain", gain)
+        self._set_seed(seed)
 
     def _sample(self, shape, rng, dtype):
         if len(shape) < 2:
@@ -322,6 +339,21 @@ class Orthogonal(Initializer):
         if rows < cols:
             q = q.T
         return (self.gain * q).reshape(shape).astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain, "seed": self.seed}
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (2-D shapes only), as Keras's ``Identity``."""
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = _validate.check_float(type(self).__name__, "gain", gain)
+
+    def _sample(self, shape, rng, dtype):
+        if len(shape) != 2:
+            raise ValueError(f"Identity needs a 2-D shape, got {shape}.")
+        return (self.gain * np.eye(*shape)).astype(dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
@@ -344,6 +376,7 @@ _REGISTRY: dict[str, type[Initializer]] = {
     "lecun_uniform": LecunUniform,
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 
 InitializerLike = Initializer | str | dict[str, Any] | Callable[..., np.ndarray]
@@ -367,14 +400,14 @@ def get(identifier: InitializerLike) -> Initializer | Callable[..., np.ndarray]:
     TypeError
         For any other kind of identifier.
     """
-    return _config.resolve("initializer", _REGISTRY, Initializer, identifier, allow_callable=True)
+    return _registry.resolve("initializer", _REGISTRY, Initializer, identifier, allow_callable=True)
 
 
 def serialize(initializer: Initializer) -> dict[str, Any]:
     """``{"class_name": ..., "config": {...}}``, as Keras writes it."""
-    return _config.serialize(initializer)
+    return _registry.serialize(initializer)
 
 
 def deserialize(config: dict[str, Any]) -> Initializer:
     """Rebuild an initializer from :func:`serialize`'s output."""
-    return _config.deserialize("initializer", _REGISTRY, config)
+    return _registry.deserialize("initializer", _REGISTRY, config)

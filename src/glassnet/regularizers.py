@@ -1,7 +1,12 @@
-"""Weight penalties: ``reg(w) -> float`` added to the loss, ``reg.gradient(w)`` to the grads.
+"""Penalties: ``reg(w) -> float`` added to the loss, ``reg.gradient(w)`` to the gradients.
 
-A layer created with ``kernel_regularizer="l2"`` adds ``reg(W)`` to the training loss and
-``reg.gradient(W)`` to ``dL/dW`` after its backward pass (see ``Layer.penalty``).
+As in Keras: ``regularizers.l2(0.01)`` (or ``L2(0.01)``), ``l1``, ``l1_l2(l1=..., l2=...)``.
+
+- A weight regularizer (``kernel_regularizer="l2"``) adds ``reg(W)`` to the training loss and
+  ``reg.gradient(W)`` to ``dL/dW`` after the layer's backward pass (see ``Layer.penalty``).
+- An activity regularizer (``activity_regularizer=l1(0.01)``) penalises a layer's output
+  ``a`` of a batch of ``n`` samples: Keras adds ``reg(a) / n`` to the loss, so the backward
+  pass adds ``reg.gradient(a) / n`` to ``dL/da`` (:meth:`Regularizer.activity`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _config
+from glassnet import _registry, _validate
 
 
 class Regularizer:
@@ -25,6 +30,27 @@ class Regularizer:
     def get_config(self) -> dict[str, Any]:
         """What rebuilds the regularizer: ``type(r).from_config(r.get_config())``."""
         raise NotImplementedError
+
+    def activity(self, outputs: np.ndarray) -> tuple[float, np.ndarray]:
+        """Keras's activity penalty of a layer's outputs and its gradient.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (batch, ...)
+            The layer's output ``a`` for a batch.
+
+        Returns
+        -------
+        penalty : float
+            ``reg(a) / batch`` (Keras divides by the batch size).
+        grad : ndarray of the shape of ``outputs``
+            ``reg.gradient(a) / batch``, to add to ``dL/da`` in the backward pass.
+        """
+        outputs = np.asarray(outputs)
+        n = outputs.shape[0] if outputs.ndim else 1
+        grad = self.gradient(outputs)
+        grad *= 1.0 / n
+        return self(outputs) / n, grad
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Regularizer:
@@ -56,8 +82,8 @@ class L1L2(Regularizer):
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         owner = type(self).__name__
-        self.l1 = _config.check_number(owner, "l1", l1, low=0.0)
-        self.l2 = _config.check_number(owner, "l2", l2, low=0.0)
+        self.l1 = _validate.check_float(owner, "l1", l1, min=0.0)
+        self.l2 = _validate.check_float(owner, "l2", l2, min=0.0)
 
     def __call__(self, w: np.ndarray) -> float:
         """The penalty ``R(w)`` for ``w`` of any shape."""
@@ -101,6 +127,11 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+# Keras's lower-case spellings: ``regularizers.l2(0.01)`` is ``L2(0.01)``.
+l1 = L1
+l2 = L2
+l1_l2 = L1L2
+
 _REGISTRY: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 
 
@@ -120,16 +151,16 @@ def get(identifier: Regularizer | str | dict[str, Any] | None) -> Regularizer | 
     """
     if identifier is None:
         return None
-    if isinstance(identifier, str) and _config.lookup("regularizer", _REGISTRY, identifier) is L1L2:
+    if isinstance(identifier, str) and _registry.lookup("regularizer", _REGISTRY, identifier) is L1L2:
         return L1L2(l1=0.01, l2=0.01)
-    return _config.resolve("regularizer", _REGISTRY, Regularizer, identifier)
+    return _registry.resolve("regularizer", _REGISTRY, Regularizer, identifier)
 
 
 def serialize(regularizer: Regularizer) -> dict[str, Any]:
     """``{"class_name": ..., "config": {...}}``, as Keras writes it."""
-    return _config.serialize(regularizer)
+    return _registry.serialize(regularizer)
 
 
 def deserialize(config: dict[str, Any]) -> Regularizer:
     """Rebuild a regularizer from :func:`serialize`'s output."""
-    return _config.deserialize("regularizer", _REGISTRY, config)
+    return _registry.deserialize("regularizer", _REGISTRY, config)

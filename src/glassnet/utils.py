@@ -1,10 +1,13 @@
-"""Small user-facing helpers: seeding and label encoding."""
+"""Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed`` and
+``keras.utils.to_categorical``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from glassnet.preprocessing import to_categorical
+from glassnet import _validate, preprocessing
 
 __all__ = ["next_model_seed", "set_random_seed", "to_categorical"]
 
@@ -17,8 +20,7 @@ def set_random_seed(seed: int) -> None:
     Models created after this call without their own ``seed`` draw theirs, in order, from
     this seed; NumPy's legacy global generator is seeded too for user code that uses it.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"`seed` must be a non-negative integer, got {seed!r}.")
+    seed = _validate.check_int("set_random_seed", "seed", seed, min=0)
     _GLOBAL_SEED[:] = [np.random.SeedSequence(int(seed))]
     np.random.seed(int(seed) % 2**32)  # noqa: NPY002 - Keras seeds the global generator too
 
@@ -28,3 +30,22 @@ def next_model_seed() -> np.random.SeedSequence:
     if _GLOBAL_SEED:
         return _GLOBAL_SEED[0].spawn(1)[0]
     return np.random.SeedSequence()
+
+
+def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+    """One-hot encode integer class labels, as ``keras.utils.to_categorical`` (float64).
+
+    Parameters
+    ----------
+    x : array-like of int, shape (n,) or (n, 1)
+        Labels in ``[0, num_classes)``.
+    num_classes : int, optional
+        Number of classes; by default ``max(x) + 1``.
+
+    Returns
+    -------
+    ndarray of shape (n, num_classes), float64
+        ``out[i, x[i]] = 1``, zeros elsewhere (Keras returns float64; models cast targets to
+        their own dtype).
+    """
+    return preprocessing.to_categorical(x, num_classes, dtype="float64")

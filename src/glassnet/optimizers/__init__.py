@@ -5,14 +5,17 @@
 >>> opt.step(params, grads)           # updates each params[i] in place from grads[i]
 """
 
-from glassnet.optimizers.adaptive import Adagrad, Adam, AdamW, RMSprop
+from glassnet.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from glassnet.optimizers.adaptive import Adagrad, RMSprop
 from glassnet.optimizers.base import Optimizer
 from glassnet.optimizers.registry import deserialize, get, serialize
 from glassnet.optimizers.schedules import (
     CosineDecay,
     ExponentialDecay,
+    InverseTimeDecay,
     LearningRateSchedule,
     PiecewiseConstantDecay,
+    PolynomialDecay,
     StepDecay,
 )
 from glassnet.optimizers.sgd import SGD
@@ -22,11 +25,15 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "CosineDecay",
     "ExponentialDecay",
+    "InverseTimeDecay",
     "LearningRateSchedule",
+    "Nadam",
     "Optimizer",
     "PiecewiseConstantDecay",
+    "PolynomialDecay",
     "RMSprop",
     "StepDecay",
     "deserialize",

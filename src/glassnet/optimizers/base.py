@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _config
+from glassnet import _validate
 from glassnet.optimizers import schedules
 from glassnet.optimizers.schedules import LearningRateSchedule
 
@@ -31,10 +31,13 @@ LearningRate = float | LearningRateSchedule
 class Optimizer:
     """Base class of every optimizer: updates parameter arrays in place from their gradients.
 
+    Every optimizer takes these options through ``**base``; a subclass adds only its own.
+
     Parameters
     ----------
-    learning_rate : float or LearningRateSchedule
-        Step size ``lr >= 0``, or a schedule evaluated at :attr:`iterations`.
+    learning_rate : float or LearningRateSchedule, optional
+        Step size ``lr >= 0``, or a schedule evaluated at :attr:`iterations`; ``None`` gives
+        the optimizer's Keras default (:attr:`default_learning_rate`).
     clipnorm : float, optional
         Rescale each gradient array whose L2 norm exceeds ``clipnorm`` to that norm.
     clipvalue : float, optional
@@ -42,7 +45,12 @@ class Optimizer:
     global_clipnorm : float, optional
         Rescale all gradients together when their joint L2 norm exceeds ``global_clipnorm``.
     name : str, optional
-        Defaults to the lower-case class name (``"sgd"``, ``"adamw"``).
+        Defaults to the lower-case class name (``"sgd"``, ``"adamw"``, ``"rmsprop"``).
+    lr : float or LearningRateSchedule, optional
+        Keras 2 alias of ``learning_rate``; passing both is an error.
+    weight_decay : float, optional
+        Decoupled weight decay ``lambda``: before each update ``p <- p - lr lambda p``
+        (Keras's rule for every optimizer; AdamW defaults it to 0.004).
 
     Attributes
     ----------
@@ -61,31 +69,45 @@ class Optimizer:
 
     #: Names of the per-parameter state arrays of this optimizer (may depend on options).
     slot_names: tuple[str, ...] = ()
+    #: Keras's default learning rate of this optimizer (used when none is given).
+    default_learning_rate: float = 0.001
 
     def __init__(
         self,
-        learning_rate: LearningRate,
+        learning_rate: LearningRate | None = None,
         *,
+        lr: LearningRate | None = None,
+        weight_decay: float | None = None,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
     ) -> None:
         owner = type(self).__name__
-        self.learning_rate = learning_rate
+        if learning_rate is not None and lr is not None:
+            raise ValueError(
+                f"{owner} got both `learning_rate`={learning_rate!r} and its alias "
+                f"`lr`={lr!r}; pass only one."
+            )
+        chosen = learning_rate if learning_rate is not None else lr
+        self.learning_rate = self.default_learning_rate if chosen is None else chosen
+        self.weight_decay = (
+            None if weight_decay is None
+            else _validate.check_number(owner, "weight_decay", weight_decay, low=0.0)
+        )
         self.clipnorm, self.clipvalue, self.global_clipnorm = (
-            None if v is None else _config.check_number(owner, k, v, low=0.0, low_open=True)
+            None if v is None else _validate.check_number(owner, k, v, low=0.0, low_open=True)
             for k, v in (
                 ("clipnorm", clipnorm),
                 ("clipvalue", clipvalue),
                 ("global_clipnorm", global_clipnorm),
             )
         )
-        chosen = [k for k in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self, k)]
-        if len(chosen) > 1:
+        clips = [k for k in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self, k)]
+        if len(clips) > 1:
             raise ValueError(
                 f"{owner} accepts at most one of `clipnorm`, `clipvalue`, `global_clipnorm`, "
-                f"got {', '.join(f'{k}={getattr(self, k)}' for k in chosen)}."
+                f"got {', '.join(f'{k}={getattr(self, k)}' for k in clips)}."
             )
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"`name` of {owner} must be a non-empty string, got {name!r}.")
@@ -97,19 +119,6 @@ class Optimizer:
         self._clip_buffers: list[np.ndarray] = []  # clipped gradients, when clipping
 
     # -- learning rate ---------------------------------------------------------------------
-    @staticmethod
-    def _pick_learning_rate(
-        owner: str, learning_rate: LearningRate | None, lr: LearningRate | None, default: float
-    ) -> LearningRate:
-        """Keras 2's ``lr=`` alias of ``learning_rate=``; ``None`` means the default."""
-        if learning_rate is not None and lr is not None:
-            raise ValueError(
-                f"{owner} got both `learning_rate`={learning_rate!r} and its alias "
-                f"`lr`={lr!r}; pass only one."
-            )
-        chosen = learning_rate if learning_rate is not None else lr
-        return default if chosen is None else chosen
-
     @property
     def learning_rate(self) -> float:
         """The current learning rate: the schedule's value at :attr:`iterations`, if any."""
@@ -123,7 +132,7 @@ class Optimizer:
         if isinstance(value, LearningRateSchedule):
             self._learning_rate: LearningRate = value
         else:
-            self._learning_rate = _config.check_number(type(self).__name__, "learning_rate", value, low=0.0)
+            self._learning_rate = _validate.check_number(type(self).__name__, "learning_rate", value, low=0.0)
 
     @property
     def lr(self) -> float:
@@ -156,6 +165,10 @@ class Optimizer:
         grads = self._clip(grads)
         assert self._slots is not None  # built by _check
         t = self.iterations + 1  # this update's number, for bias corrections
+        if self.weight_decay:  # decoupled decay, before the rule, as Keras: p <- p - lr wd p
+            shrink = 1.0 - lr * self.weight_decay
+            for p in params:
+                p *= shrink
         for p, g, slots, buf in zip(params, grads, self._slots, self._scratch, strict=True):
             self._update(p, g, slots, buf, lr, t)
         self.iterations = t
@@ -286,6 +299,7 @@ class Optimizer:
         return {
             "name": self.name,
             "learning_rate": lr,
+            "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
@@ -319,7 +333,7 @@ class Optimizer:
         iterations = state.pop("iterations")
         if isinstance(iterations, np.ndarray) and iterations.ndim == 0:  # as np.load gives it
             iterations = iterations.item()
-        iterations = _config.check_number(owner, "iterations", iterations, low=0, integer=True)
+        iterations = _validate.check_number(owner, "iterations", iterations, low=0, integer=True)
         pattern = re.compile(rf"^({'|'.join(map(re.escape, self.slot_names))})_(\d+)$")
         parsed: dict[int, dict[str, np.ndarray]] = {}
         for key, value in state.items():
@@ -343,3 +357,4 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} learning_rate={self._learning_rate!r}>"
+

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from glassnet import _config
-from glassnet.optimizers.adaptive import Adagrad, Adam, AdamW, RMSprop
+from glassnet import _registry
+from glassnet.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from glassnet.optimizers.adaptive import Adagrad, RMSprop
 from glassnet.optimizers.base import Optimizer
 from glassnet.optimizers.sgd import SGD
 
@@ -15,6 +16,8 @@ _REGISTRY: dict[str, type[Optimizer]] = {
     "adagrad": Adagrad,
     "adam": Adam,
     "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": Nadam,
 }
 
 
@@ -25,7 +28,8 @@ def get(identifier: Optimizer | str | dict[str, Any] | type[Optimizer]) -> Optim
     ----------
     identifier : Optimizer, str or dict
         An instance (returned as it is); a name, case-insensitive (``"sgd"``, ``"rmsprop"``,
-        ``"adagrad"``, ``"adam"``, ``"adamw"``, or the class name), giving the defaults; or
+        ``"adagrad"``, ``"adam"``, ``"adamw"``, ``"adamax"``, ``"nadam"``, or the class
+        name), giving the defaults; or
         ``{"class_name": "Adam", "config": {...}}`` as :func:`serialize` writes it.
 
     Raises
@@ -35,14 +39,14 @@ def get(identifier: Optimizer | str | dict[str, Any] | type[Optimizer]) -> Optim
     TypeError
         For any other kind of identifier.
     """
-    return _config.resolve("optimizer", _REGISTRY, Optimizer, identifier)
+    return _registry.resolve("optimizer", _REGISTRY, Optimizer, identifier)
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
     """``{"class_name": "Adam", "config": optimizer.get_config()}``."""
-    return _config.serialize(optimizer)
+    return _registry.serialize(optimizer)
 
 
 def deserialize(config: dict[str, Any]) -> Optimizer:
     """Rebuild an optimizer from :func:`serialize`'s output."""
-    return _config.deserialize("optimizer", _REGISTRY, config)
+    return _registry.deserialize("optimizer", _REGISTRY, config)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from glassnet import _config
+from glassnet import _registry, _validate
 
 
 class LearningRateSchedule:
@@ -35,7 +35,7 @@ class LearningRateSchedule:
 
 
 def _check_lr(owner: str, value: Any) -> float:
-    return _config.check_number(owner, "initial_learning_rate", value, low=0.0)
+    return _validate.check_number(owner, "initial_learning_rate", value, low=0.0)
 
 
 class ExponentialDecay(LearningRateSchedule):
@@ -64,11 +64,13 @@ class ExponentialDecay(LearningRateSchedule):
         decay_steps: float,
         decay_rate: float,
         staircase: bool = False,
+        name: str | None = None,
     ) -> None:
+        self.name = name
         owner = type(self).__name__
         self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
-        self.decay_steps = _config.check_number(owner, "decay_steps", decay_steps, low=0.0, low_open=True)
-        self.decay_rate = _config.check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
+        self.decay_steps = _validate.check_number(owner, "decay_steps", decay_steps, low=0.0, low_open=True)
+        self.decay_rate = _validate.check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
         self.staircase = bool(staircase)
 
     def __call__(self, step: int) -> float:
@@ -106,8 +108,8 @@ class StepDecay(ExponentialDecay):
     """
 
     def __init__(self, initial_learning_rate: float, step_size: int, gamma: float = 0.1) -> None:
-        step_size = _config.check_number("StepDecay", "step_size", step_size, low=1, integer=True)
-        gamma = _config.check_number("StepDecay", "gamma", gamma, low=0.0, low_open=True)
+        step_size = _validate.check_number("StepDecay", "step_size", step_size, low=1, integer=True)
+        gamma = _validate.check_number("StepDecay", "gamma", gamma, low=0.0, low_open=True)
         super().__init__(initial_learning_rate, step_size, gamma, staircase=True)
 
     def get_config(self) -> dict[str, Any]:
@@ -134,10 +136,12 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     .. math:: \\eta_t = v_i, \\quad i = \\#\\{j : b_j < t\\}
     """
 
-    def __init__(self, boundaries: Sequence[int], values: Sequence[float]) -> None:
+    def __init__(self, boundaries: Sequence[int], values: Sequence[float],
+                 name: str | None = None) -> None:
+        self.name = name
         owner = type(self).__name__
-        self.boundaries = [_config.check_number(owner, "boundaries", b, integer=True) for b in boundaries]
-        self.values = [_config.check_number(owner, "values", v, low=0.0) for v in values]
+        self.boundaries = [_validate.check_number(owner, "boundaries", b, integer=True) for b in boundaries]
+        self.values = [_validate.check_number(owner, "values", v, low=0.0) for v in values]
         if len(self.values) != len(self.boundaries) + 1:
             raise ValueError(
                 f"{owner} needs len(values) == len(boundaries) + 1, got {len(self.boundaries)} "
@@ -177,9 +181,11 @@ class CosineDecay(LearningRateSchedule):
         \\eta_t = \\eta_0 \\left[(1 - \\alpha) \\tfrac12
         \\left(1 + \\cos \\frac{\\pi \\min(t - W, T)}{T}\\right) + \\alpha\\right] \\quad (t \\ge W)
 
-    Keras 3 warms up from ``initial_learning_rate`` to a separate ``warmup_target``; here the
-    warm-up starts at 0 and ends at ``initial_learning_rate`` (Keras with
-    ``initial_learning_rate=0, warmup_target=lr0``).
+    With ``warmup_target`` (Keras 3's form) the warm-up goes linearly from
+    ``initial_learning_rate`` to ``warmup_target``, and the cosine part decays from
+    ``warmup_target``. Without it, the warm-up starts at 0 and ends at
+    ``initial_learning_rate`` (Keras with ``initial_learning_rate=0, warmup_target=lr0``;
+    Keras itself ignores ``warmup_steps`` when ``warmup_target`` is None).
     """
 
     def __init__(
@@ -188,16 +194,25 @@ class CosineDecay(LearningRateSchedule):
         decay_steps: int,
         alpha: float = 0.0,
         warmup_steps: int = 0,
+        *,
+        warmup_target: float | None = None,
+        name: str | None = None,
     ) -> None:
         owner = type(self).__name__
         self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
-        self.decay_steps = _config.check_number(owner, "decay_steps", decay_steps, low=1, integer=True)
-        self.alpha = _config.check_number(owner, "alpha", alpha, low=0.0, high=1.0)
-        self.warmup_steps = _config.check_number(owner, "warmup_steps", warmup_steps, low=0, integer=True)
+        self.decay_steps = _validate.check_number(owner, "decay_steps", decay_steps, low=1, integer=True)
+        self.alpha = _validate.check_number(owner, "alpha", alpha, low=0.0, high=1.0)
+        self.warmup_steps = _validate.check_number(owner, "warmup_steps", warmup_steps, low=0, integer=True)
+        self.warmup_target = None if warmup_target is None else _check_lr(owner, warmup_target)
+        self.name = name
 
     def __call__(self, step: int) -> float:
         lr0, warmup = self.initial_learning_rate, self.warmup_steps
-        if step < warmup:
+        if self.warmup_target is not None:  # Keras 3: lr0 -> warmup_target, then decay from it
+            if step < warmup:
+                return lr0 + (self.warmup_target - lr0) * step / warmup
+            lr0 = self.warmup_target
+        elif step < warmup:
             return lr0 * step / warmup  # linear ramp 0 -> lr0
         progress = min(step - warmup, self.decay_steps) / self.decay_steps  # in [0, 1]
         cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # 1 -> 0
@@ -209,7 +224,87 @@ class CosineDecay(LearningRateSchedule):
             "decay_steps": self.decay_steps,
             "alpha": self.alpha,
             "warmup_steps": self.warmup_steps,
+            **({} if self.warmup_target is None else {"warmup_target": self.warmup_target}),
         }
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """``lr0 / (1 + decay_rate * step / decay_steps)``, as Keras's ``InverseTimeDecay``.
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+    decay_steps : float
+        ``> 0``.
+    decay_rate : float
+        ``>= 0``.
+    staircase : bool, default False
+        Use ``floor(step / decay_steps)``.
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
+                 staircase: bool = False, name: str | None = None) -> None:
+        owner = type(self).__name__
+        self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
+        self.decay_steps = _validate.check_float(owner, "decay_steps", decay_steps, min=0.0, min_open=True)
+        self.decay_rate = _validate.check_float(owner, "decay_rate", decay_rate, min=0.0)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        ratio = step / self.decay_steps
+        if self.staircase:
+            ratio = math.floor(ratio)
+        return self.initial_learning_rate / (1.0 + self.decay_rate * ratio)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase}
+
+
+class PolynomialDecay(LearningRateSchedule):
+    """From ``lr0`` to ``end_learning_rate`` along ``(1 - step / decay_steps) ** power``.
+
+    Parameters
+    ----------
+    initial_learning_rate : float
+    decay_steps : int
+        ``>= 1``; the rate stays at ``end_learning_rate`` afterwards (unless ``cycle``).
+    end_learning_rate : float, default 0.0001
+    power : float, default 1.0
+    cycle : bool, default False
+        Restart the decay with ``decay_steps`` stretched to the next multiple above ``step``.
+
+    Notes
+    -----
+    Keras's formula: ``(lr0 - end) (1 - min(t, T) / T)^p + end``.
+    """
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int,
+                 end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
+                 name: str | None = None) -> None:
+        owner = type(self).__name__
+        self.initial_learning_rate = _check_lr(owner, initial_learning_rate)
+        self.decay_steps = _validate.check_int(owner, "decay_steps", decay_steps, min=1)
+        self.end_learning_rate = _check_lr(owner, end_learning_rate)
+        self.power = _validate.check_float(owner, "power", power)
+        self.cycle = bool(cycle)
+        self.name = name
+
+    def __call__(self, step: int) -> float:
+        steps = float(self.decay_steps)
+        if self.cycle:
+            steps *= max(1.0, math.ceil(step / steps))
+        else:
+            step = min(step, self.decay_steps)
+        fraction = 1.0 - step / steps
+        end = self.end_learning_rate
+        return (self.initial_learning_rate - end) * fraction**self.power + end
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "end_learning_rate": self.end_learning_rate, "power": self.power,
+                "cycle": self.cycle}
 
 
 _REGISTRY: dict[str, type[LearningRateSchedule]] = {
@@ -217,17 +312,19 @@ _REGISTRY: dict[str, type[LearningRateSchedule]] = {
     "step_decay": StepDecay,
     "piecewise_constant_decay": PiecewiseConstantDecay,
     "cosine_decay": CosineDecay,
+    "inverse_time_decay": InverseTimeDecay,
+    "polynomial_decay": PolynomialDecay,
 }
 
 
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
     """``{"class_name": ..., "config": {...}}``, as Keras writes it."""
-    return _config.serialize(schedule)
+    return _registry.serialize(schedule)
 
 
 def deserialize(config: dict[str, Any]) -> LearningRateSchedule:
     """Rebuild a schedule from :func:`serialize`'s output."""
-    return _config.deserialize("learning-rate schedule", _REGISTRY, config)
+    return _registry.deserialize("learning-rate schedule", _REGISTRY, config)
 
 
 def get(identifier: LearningRateSchedule | dict[str, Any]) -> LearningRateSchedule:
@@ -238,4 +335,4 @@ def get(identifier: LearningRateSchedule | dict[str, Any]) -> LearningRateSchedu
     ValueError
         For an unknown ``class_name``, listing the valid ones.
     """
-    return _config.resolve("learning-rate schedule", _REGISTRY, LearningRateSchedule, identifier)
+    return _registry.resolve("learning-rate schedule", _REGISTRY, LearningRateSchedule, identifier)

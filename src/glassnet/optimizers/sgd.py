@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _config
+from glassnet import _validate
 from glassnet.optimizers.base import LearningRate, Optimizer
 
 
@@ -21,10 +21,9 @@ class SGD(Optimizer):
         Velocity decay ``mu`` in ``[0, 1]``; 0 is plain gradient descent.
     nesterov : bool, default False
         Use Nesterov momentum.
-    lr : float or LearningRateSchedule, optional
-        Keras 2 alias of ``learning_rate``; passing both is an error.
-    clipnorm, clipvalue, global_clipnorm, name
-        See :class:`~glassnet.optimizers.Optimizer`.
+    **base
+        ``lr``, ``weight_decay``, ``clipnorm``, ``clipvalue``, ``global_clipnorm``, ``name``:
+        see :class:`~glassnet.optimizers.Optimizer`.
 
     Notes
     -----
@@ -41,26 +40,12 @@ class SGD(Optimizer):
     changes (a schedule): here the velocity remembers past rates.
     """
 
-    def __init__(
-        self,
-        learning_rate: LearningRate | None = None,
-        momentum: float = 0.0,
-        nesterov: bool = False,
-        *,
-        lr: LearningRate | None = None,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        global_clipnorm: float | None = None,
-        name: str | None = None,
-    ) -> None:
-        super().__init__(
-            self._pick_learning_rate("SGD", learning_rate, lr, default=0.01),
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            name=name,
-        )
-        self.momentum = _config.check_number("SGD", "momentum", momentum, low=0.0, high=1.0)
+    default_learning_rate = 0.01
+
+    def __init__(self, learning_rate: LearningRate | None = None, momentum: float = 0.0,
+                 nesterov: bool = False, **base: Any) -> None:
+        super().__init__(learning_rate, **base)
+        self.momentum = _validate.check_float("SGD", "momentum", momentum, min=0.0, max=1.0)
         self.nesterov = bool(nesterov)
 
     @property

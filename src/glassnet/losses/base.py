@@ -1,0 +1,268 @@
+"""The `Loss` base: Keras's reductions and call signature over per-sample values and gradients.
+
+A loss maps ``y_true`` and ``y_pred`` of shape ``(batch, ..., d)`` to Keras's unreduced values
+of shape ``(batch, ...)`` (the last axis reduced: :meth:`Loss.call`), then to one number by
+its ``reduction``. The training loop asks for ``(value, dL/dy_pred)`` together
+(:meth:`Loss.value_and_gradient`) and works with one value per sample (``_values``: the mean
+over every axis but the batch axis), so ``sum_over_batch_size`` is the batch mean.
+
+Fused output layers
+-------------------
+Softmax followed by categorical cross-entropy has the Jacobian product
+``dL/dz = p * sum(y) - y``, which is ``p - y`` for labels that sum to one: no ``log(0)``, no
+division by a saturated probability. Likewise sigmoid + binary cross-entropy gives ``p - y``.
+A model whose last activation matches :attr:`Loss.fused_activation` asks the loss for
+:meth:`Loss.value_and_logit_gradient` and starts the backward pass *before* that activation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet import _validate
+
+EPSILON = 1e-7  # Keras's epsilon: clip for probabilities, floor for divisors.
+
+#: Keras's reductions. "mean" is "sum_over_batch_size"; None is "none".
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
+def per_sample_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over every axis but the first: (batch, ...) -> (batch,)."""
+    return values.reshape(values.shape[0], -1).mean(axis=1)
+
+
+def positions(y_pred: np.ndarray) -> int:
+    """Class distributions per sample: ``T`` for ``(batch, T, classes)``, 1 for ``(batch, C)``."""
+    return y_pred[0].size // y_pred.shape[-1] if y_pred.ndim > 1 else 1
+
+
+def format_shape(shape: Any) -> str:
+    """Format a shape as Keras prints it: ``(None, 10)``, ``(32,)``."""
+    dims = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({dims},)" if len(shape) == 1 else f"({dims})"
+
+
+class Loss:
+    """Base class of every loss.
+
+    Parameters
+    ----------
+    reduction : {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None}
+        How :meth:`__call__` reduces the values of shape ``(batch, ...)``: their mean (the
+        default; with ``sample_weight``, the weighted sum divided by their count), their sum,
+        the weighted sum divided by the sum of the weights, or not at all.
+    name : str, optional
+        Defaults to the snake-case loss name (``"mean_squared_error"``).
+    dtype : str, optional
+        Kept for Keras's signature: values are computed in the predictions' float dtype.
+
+    Notes
+    -----
+    A subclass defines ``call(y_true, y_pred)`` (Keras's unreduced values), ``_values``
+    (one value per sample, shape ``(batch,)``) and ``_grads`` (``d values / d y_pred``
+    per sample). Targets reach them already shaped like ``y_pred`` (:meth:`prepare_targets`)
+    and, except integer class labels, of ``y_pred``'s float dtype.
+    """
+
+    name = "loss"
+    #: Name of the output activation whose Jacobian this loss cancels (see module notes).
+    fused_activation: str | None = None
+    #: True when targets are integer class labels (kept integer; never cast to float).
+    integer_labels = False
+    from_logits = False
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 dtype: Any = None) -> None:
+        self.dtype = dtype
+        self.reduction = _validate.check_choice(type(self).__name__, "reduction", reduction, REDUCTIONS)
+        if name is not None:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"`name` of {type(self).__name__} must be a non-empty string, got {name!r}.")
+            self.name = name
+
+    # -- subclass hooks: y_true already shaped like y_pred -----------------------------------
+    def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Keras's unreduced values, shape ``y_pred.shape[:-1]`` (``(batch,)`` for 2-D)."""
+        raise NotImplementedError
+
+    def _values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """One value per sample, shape (batch,): the mean of :meth:`call` over its other axes."""
+        values = self.call(y_true, y_pred)
+        return values if values.ndim == 1 else per_sample_mean(values)
+
+    def _grads(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """``d _values[i] / d y_pred[i]`` for every sample, shape of ``y_pred``."""
+        raise NotImplementedError
+
+    def _logit_grads(self, y_true: np.ndarray, p: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fused_values(self, y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        """Per-sample loss of probabilities straight from the fused activation."""
+        return self._values(y_true, probs)
+
+    def _value_and_logit_gradient(self, y_true, probs, sample_weight):
+        return (
+            _reduce(self._fused_values(y_true, probs), sample_weight),
+            _scale(self._logit_grads(y_true, probs), sample_weight),
+        )
+
+    # -- targets -----------------------------------------------------------------------------
+    def prepare_targets(self, y_true: Any, y_pred_shape: tuple[int | None, ...]) -> np.ndarray:
+        """Check that ``y_true`` fits predictions of ``y_pred_shape``; return it reshaped.
+
+        ``(batch,)`` targets for a ``(batch, 1)`` output are accepted, as Keras does. Integer
+        and boolean targets come back as float64 (the model casts them to its own dtype).
+        """
+        y_true = np.asarray(y_true)
+        if y_true.dtype.kind in "biu":
+            y_true = y_true.astype(np.float64)
+        if y_true.shape == tuple(y_pred_shape):
+            return y_true
+        if y_true.ndim == len(y_pred_shape) - 1 and y_pred_shape[-1] == 1:
+            if y_true.shape == tuple(y_pred_shape[:-1]):
+                return y_true[..., None]
+        raise ValueError(
+            f"Loss '{self.name}' needs targets shaped like the model's output "
+            f"{format_shape(y_pred_shape)}, got `y` of shape {format_shape(y_true.shape)}."
+            + self._shape_hint(y_true, y_pred_shape)
+        )
+
+    def _shape_hint(self, y_true: np.ndarray, y_pred_shape: tuple[int | None, ...]) -> str:
+        return ""
+
+    def _like_pred(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """Float targets in the predictions' dtype, so gradients keep that dtype."""
+        if self.integer_labels or y_true.dtype == y_pred.dtype:
+            return y_true
+        return y_true.astype(y_pred.dtype)
+
+    # -- public ------------------------------------------------------------------------------
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """The reduced loss (a float), or the values of shape ``(batch, ...)`` for "none".
+
+        Parameters
+        ----------
+        y_true : array-like of shape (batch, ..., d), or integer labels (batch, ...)
+        y_pred : array-like of shape (batch, ..., d)
+        sample_weight : array-like of shape (batch,) or broadcastable to the values, optional
+        """
+        return reduce_values(unreduced(self, y_true, y_pred), sample_weight, self.reduction)
+
+    def gradient(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
+        """``dL/dy_pred`` of the reduced loss, shape of ``y_pred``."""
+        y_pred = np.asarray(y_pred)
+        y_true = self.prepare_targets(y_true, y_pred.shape)
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def value_and_gradient(self, y_true: np.ndarray, y_pred: np.ndarray,
+                           sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """``(loss, dL/dy_pred)`` in one call (targets prepared by :meth:`prepare_targets`)."""
+        y_true = self._like_pred(y_true, y_pred)
+        value = _reduce(self._values(y_true, y_pred), sample_weight)
+        grad = _scale(self._grads(y_true, y_pred), sample_weight)
+        return self._rescaled(value, grad, y_pred, sample_weight)
+
+    def value_and_logit_gradient(self, y_true: np.ndarray, probs: np.ndarray,
+                                 sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """``(loss, dL/dz)`` where ``probs = fused_activation(z)`` (see module notes)."""
+        y_true = self._like_pred(y_true, probs)
+        value, grad = self._value_and_logit_gradient(y_true, probs, sample_weight)
+        return self._rescaled(value, grad, probs, sample_weight)
+
+    def _rescaled(self, value: float, grad: np.ndarray, y_pred: np.ndarray,
+                  sample_weight: np.ndarray | None) -> tuple[float, np.ndarray]:
+        """From the batch mean (computed above) to this loss's reduction.
+
+        Keras's sum runs over the ``batch * T`` unreduced values (``T`` positions per
+        sample); "mean_with_sample_weight" divides by the sum of the weights instead of
+        the batch size. "none" trains on the mean, as "sum_over_batch_size".
+        """
+        if self.reduction == "sum":
+            factor = float(len(y_pred) * positions(y_pred))
+        elif self.reduction == "mean_with_sample_weight" and sample_weight is not None:
+            factor = len(y_pred) / float(np.sum(sample_weight))
+        else:
+            return value, grad
+        grad *= factor
+        return value * factor, grad
+
+    # -- config ------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.get_config()})"
+
+
+def unreduced(loss: Loss, y_true: Any, y_pred: Any) -> np.ndarray:
+    """``loss.call`` on checked arrays: Keras's unreduced values, shape ``y_pred.shape[:-1]``.
+
+    Non-float predictions become float32 (Keras's floatx); float targets take the
+    predictions' dtype.
+    """
+    y_pred = np.asarray(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = y_pred.astype(np.float32)
+    y_true = loss._like_pred(loss.prepare_targets(y_true, y_pred.shape), y_pred)
+    return loss.call(y_true, y_pred)
+
+
+def _reduce(values: np.ndarray, sample_weight) -> float:
+    """Batch mean of per-sample values (weighted: the weighted sum over the batch size)."""
+    if sample_weight is None:
+        return float(np.add.reduce(values, axis=None)) / values.shape[0]
+    return float(np.dot(values, sample_weight) / values.shape[0])
+
+
+def _scale(grads: np.ndarray, sample_weight) -> np.ndarray:
+    """Per-sample gradients -> gradient of the (weighted) batch mean, in place."""
+    n = grads.shape[0]
+    if sample_weight is None:
+        grads *= 1.0 / n
+        return grads
+    w = np.asarray(sample_weight, dtype=grads.dtype).reshape((n,) + (1,) * (grads.ndim - 1))
+    grads *= w / n
+    return grads
+
+
+def reduce_values(values: np.ndarray, sample_weight: Any = None,
+                  reduction: str | None = "sum_over_batch_size") -> Any:
+    """Keras's ``reduce_weighted_values``: weight, then reduce the unreduced values.
+
+    Parameters
+    ----------
+    values : ndarray of shape (batch, ...)
+    sample_weight : array-like, optional
+        Shape ``(batch,)`` (expanded to the values' rank) or the values' shape.
+    reduction : str or None
+        See :class:`Loss`.
+
+    Returns
+    -------
+    float, or the weighted values (an ndarray) for "none"/None.
+    """
+    values = np.asarray(values)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=values.dtype)
+        while w.ndim > values.ndim and w.shape[-1] == 1:
+            w = w[..., 0]
+        w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+        values = values * w
+    if reduction is None or reduction == "none" or values.ndim == 0 or values.size == 0:
+        return values
+    total = float(np.sum(values, dtype=np.float64))
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = float(np.sum(sample_weight))
+    else:
+        divisor = float(values.size)
+    return total / divisor if divisor else 0.0
