@@ -67,7 +67,8 @@ def gradients(params, acts, y):
 
 
 class Adam:
-    """Adam as its formula reads (Kingma & Ba, with Keras's epsilon)."""
+    """Adam as Keras 3 writes it: the bias corrections folded into the step size,
+    ``lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)``, then ``p -= lr_t * m / (sqrt(v) + eps)``."""
 
     def __init__(self, params, lr, eps, b1=0.9, b2=0.999):
         import numpy as np
@@ -84,8 +85,8 @@ class Adam:
         for p, g, m, v in zip(params, grads, self.m, self.v, strict=True):
             m[:] = b1 * m + (1 - b1) * g
             v[:] = b2 * v + (1 - b2) * g * g
-            m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            lr_t = self.lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            p -= lr_t * m / (np.sqrt(v) + self.eps)
 
 
 def train(args, wl):
