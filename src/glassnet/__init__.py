@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 #: Submodules reachable as attributes, as in Keras (``keras.layers``, ``keras.utils`` ...).
 _SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "regularizers", "utils", "scratch", "preprocessing",
+    "models", "ops", "optimizers", "regularizers", "saving", "utils", "scratch", "preprocessing",
 )
 #: Top-level names and the submodule that defines them (``keras.Sequential`` ...).
 _NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
@@ -42,9 +42,11 @@ if TYPE_CHECKING:  # the eager view, for type checkers and IDEs
         losses,
         metrics,
         models,
+        ops,
         optimizers,
         preprocessing,
         regularizers,
+        saving,
         scratch,
         utils,
     )
