@@ -403,8 +403,9 @@ def get(identifier: InitializerLike) -> Initializer | Callable[..., np.ndarray]:
     return _registry.resolve("initializer", _REGISTRY, Initializer, identifier, allow_callable=True)
 
 
-def serialize(initializer: Initializer) -> dict[str, Any]:
-    """``{"class_name": ..., "config": {...}}``, as Keras writes it."""
+def serialize(initializer: Initializer | Callable[..., np.ndarray]) -> dict[str, Any]:
+    """``{"class_name": ..., "config": {...}}``, as Keras writes it (a plain function, which
+    :func:`get` accepts, raises a ValueError: its code cannot be saved)."""
     return _registry.serialize(initializer)
 
 

@@ -11,7 +11,7 @@ As in Keras: ``regularizers.l2(0.01)`` (or ``L2(0.01)``), ``l1``, ``l1_l2(l1=...
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -133,6 +133,14 @@ l2 = L2
 l1_l2 = L1L2
 
 _REGISTRY: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2}
+
+
+@overload
+def get(identifier: None) -> None: ...
+
+
+@overload
+def get(identifier: Regularizer | str | dict[str, Any]) -> Regularizer: ...
 
 
 def get(identifier: Regularizer | str | dict[str, Any] | None) -> Regularizer | None:

@@ -17,7 +17,7 @@ class Activation(Layer):
 
     def __init__(self, activation: Any, **base: Any) -> None:
         super().__init__(**base)
-        self.activation = activations.get(activation)
+        self.activation: activations.ActivationFunction = activations.get(activation)
 
     def forward(self, x, training=False):
         a = self.activation.forward(x)

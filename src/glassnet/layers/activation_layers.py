@@ -7,12 +7,20 @@ a learned slope, an axis). Each layer here writes its derivative beside its forw
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from glassnet import activations, initializers
 from glassnet.layers.base import Layer
+
+
+@overload
+def _number(owner: str, arg: str, value: Any) -> float: ...
+
+
+@overload
+def _number(owner: str, arg: str, value: Any, allow_none: bool) -> float | None: ...
 
 
 def _number(owner: str, arg: str, value: Any, allow_none: bool = False) -> float | None:
@@ -178,7 +186,7 @@ class PReLU(Layer):
             )
         return tuple(int(d) for d in shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         self.add_param("alpha", self._alpha_shape(tuple(input_shape)), self.alpha_initializer,
                        rng, self.alpha_regularizer)

@@ -14,7 +14,7 @@ in :func:`attend_backward`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -185,10 +185,10 @@ class Attention(Layer):
         shapes = self._shapes(input_shape)
         return (shapes[0][0], shapes[1][-1])
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._shapes(input_shape)
         super().build(input_shape, rng)
-        self.built_input_shape = tuple(tuple(s) for s in input_shape)
+        self.built_input_shape = cast(Any, tuple(tuple(s) for s in input_shape))  # shapes
         scalars = (["scale"] if self.use_scale else []) + (
             ["concat_score_weight"] if self.score_mode == "concat" else [])
         for key in scalars:

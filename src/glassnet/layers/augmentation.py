@@ -63,7 +63,7 @@ class RandomAugmentation(Layer):
         self.augmenter = augmenter
         self.seed = seed
 
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None) -> None:
         if len(input_shape) not in (2, 3):
             raise ValueError(
                 f"RandomAugmentation '{self.name}' needs images of shape (h, w) or (h, w, c) "

@@ -84,7 +84,7 @@ class Conv2D(Layer):
         self.strides = win.int_pair(strides, "Conv2D", "strides")
         self.padding = win.check_padding(padding, "Conv2D")
         self.dilation_rate = win.int_pair(dilation_rate, "Conv2D", "dilation_rate")
-        self.activation = activations.get(activation)
+        self.activation: activations.ActivationFunction = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
@@ -123,7 +123,7 @@ class Conv2D(Layer):
         return (win.output_length(h, eh, sh, self.padding),
                 win.output_length(w, ew, sw, self.padding), self.filters)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self._check_input_shape(input_shape)
         if input_shape[-1] is None:

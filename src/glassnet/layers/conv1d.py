@@ -95,7 +95,7 @@ class Conv1D(Layer):
         self.strides = positive_int(strides, "Conv1D", "strides")
         self.dilation_rate = positive_int(dilation_rate, "Conv1D", "dilation_rate")
         self.padding = padding.lower()
-        self.activation = activations.get(activation)
+        self.activation: activations.ActivationFunction = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
@@ -129,7 +129,7 @@ class Conv1D(Layer):
             return ((steps - k_eff) // self.strides + 1, self.filters)
         return (-(-steps // self.strides), self.filters)  # ceil(steps / strides)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self.output_shape(input_shape)
         if input_shape[-1] is None:

@@ -117,7 +117,7 @@ class Conv2DTranspose(Layer):
                 f"{owner} `output_padding` must be smaller than `strides` along each axis, got "
                 f"output_padding={self.output_padding} and strides={self.strides}."
             )
-        self.activation = activations.get(activation)
+        self.activation: activations.ActivationFunction = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
@@ -148,7 +148,7 @@ class Conv2DTranspose(Layer):
         (_, oh), (_, ow) = self._geometry(h or 1, w or 1)
         return (None if h is None else oh, None if w is None else ow, self.filters)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self.output_shape(input_shape)
         if input_shape[-1] is None:

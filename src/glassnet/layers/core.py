@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,7 +27,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = seed
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if self.seed is not None or self.noise_rng is None:
             self.noise_rng = np.random.default_rng(self.seed)
@@ -37,7 +37,7 @@ class Dropout(Layer):
             self._cache = None
             return x
         keep = 1.0 - self.rate
-        mask = self.noise_rng.random(x.shape, dtype=np.float32) < keep
+        mask = cast(np.random.Generator, self.noise_rng).random(x.shape, dtype=np.float32) < keep
         scale = np.where(mask, np.asarray(1.0 / keep, x.dtype), np.asarray(0, x.dtype))
         self._cache = scale
         return x * scale
@@ -100,7 +100,7 @@ class Reshape(Layer):
             )
         return self.target_shape
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._out = self.output_shape(input_shape)
         super().build(input_shape, rng)
 

@@ -106,7 +106,7 @@ class Normalization(Layer):
             shape[self._keep[-i]] = stat.shape[-i]
         return stat.reshape(shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self._keep = self._kept_axes(input_shape)
         super().build(input_shape, rng)

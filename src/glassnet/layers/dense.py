@@ -53,7 +53,7 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense `units` must be a positive integer, got {units!r}.")
         self.units = int(units)
-        self.activation = activations.get(activation)
+        self.activation: activations.ActivationFunction = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
@@ -62,7 +62,7 @@ class Dense(Layer):
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         if len(input_shape) < 1 or input_shape[-1] is None:
             raise ValueError(
                 f"Dense '{self.name}' needs inputs with a known last axis, got {input_shape}."

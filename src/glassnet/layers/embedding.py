@@ -93,7 +93,7 @@ class Embedding(Layer):
         """``LSTM 'lstm_1'`` for messages (just ``LSTM`` before a model has named it)."""
         return f"{type(self).__name__} '{self.name}'" if self.name else type(self).__name__
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         if self.input_length is not None and input_shape and input_shape[0] not in (
                 None, self.input_length):

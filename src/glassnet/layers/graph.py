@@ -112,7 +112,7 @@ class Graph:
         return [values[s] for s in src] if layer.multi_input else values[src[0]]
 
     # ------------------------------------------------------------------ build
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: np.dtype,
+    def build(self, input_shape: Shape, rng: np.random.Generator | None, dtype: np.dtype,
               input_grad: bool = False) -> list[Shape]:
         """(Re)create every layer's weights for one-sample inputs of ``input_shape``.
 

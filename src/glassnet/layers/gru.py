@@ -196,10 +196,10 @@ class GRU(RecurrentLayer):
         else:
             g, dh = None, np.array(grad_y.T, dtype=self.dtype, order="C")  # a copy: written below
         dxp = np.empty_like(zp)  # (T, 3u, n): dL/d(x_t W + b_i)
-        drp = np.empty_like(zp) if reset_after else None  # dL/d(h_{t-1} U + b_r)
+        drp: Any = np.empty_like(zp) if reset_after else None  # dL/d(h_{t-1} U + b_r)
         da = np.empty((2 * u, n), dtype=self.dtype)  # dL/d[z, r] of one step
         work = np.empty((u, n), dtype=self.dtype)
-        drh = None if reset_after else np.empty((u, n), dtype=self.dtype)
+        drh: Any = None if reset_after else np.empty((u, n), dtype=self.dtype)
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]

@@ -69,7 +69,7 @@ class _Merge(Layer):
                 )
         return first
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self.output_shape(input_shape)  # validates
         super().build(input_shape, rng)
         # a list of shapes for a merge layer (see Layer's multi-input notes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -188,10 +188,10 @@ class MultiHeadAttention(Layer):
         q = self._shapes(input_shape)[0]
         return (q[0], self.output_dim or q[-1])
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         shapes = self._shapes(input_shape)
         super().build(input_shape, rng)
-        self.built_input_shape = tuple(shapes)
+        self.built_input_shape = cast(Any, tuple(shapes))  # one shape per input
         q, v = shapes[0], shapes[1]
         k = shapes[2] if len(shapes) == 3 else v
         h = self.num_heads

@@ -6,7 +6,7 @@ noise stream, or its own ``seed``) and is the identity when not training.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class GaussianNoise(Layer):
         self.stddev = float(stddev)
         self.seed = seed
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if self.seed is not None or self.noise_rng is None:
             self.noise_rng = np.random.default_rng(self.seed)
@@ -88,7 +88,7 @@ class _SpatialDropout(Dropout):
         self._check(tuple(input_shape))
         return tuple(input_shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 
@@ -100,7 +100,7 @@ class _SpatialDropout(Dropout):
             self._check(x.shape[1:])
         keep = 1.0 - self.rate
         noise_shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (x.shape[-1],)
-        mask = self.noise_rng.random(noise_shape, dtype=np.float32) < keep
+        mask = cast(np.random.Generator, self.noise_rng).random(noise_shape, dtype=np.float32) < keep
         scale = np.where(mask, np.asarray(1.0 / keep, x.dtype), np.asarray(0, x.dtype))
         self._cache = scale  # (batch, 1, ..., channels), broadcast in both passes
         return x * scale

@@ -140,7 +140,7 @@ class BatchNormalization(Layer):
         self._feature_axis(tuple(input_shape))
         return tuple(input_shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         from glassnet import initializers
 
         self._axis = self._feature_axis(tuple(input_shape))
@@ -175,10 +175,10 @@ class BatchNormalization(Layer):
     # what it needs from the cached x, mean and 1/std), y is one affine map of x, and the
     # per-feature vectors are tiled along each sample's row (see _channels).
     def forward(self, x, training=False):
-        if x.ndim != len(self.built_input_shape) + 1:
+        if x.ndim != len(cast(tuple, self.built_input_shape)) + 1:
             raise ValueError(
                 f"BatchNormalization '{self.name}' was built for inputs of shape "
-                f"{(None,) + self.built_input_shape}, got an array of shape {x.shape}."
+                f"{(None,) + cast(tuple, self.built_input_shape)}, got an array of shape {x.shape}."
             )
         xr = self._to_rows(x)  # (n, L), L = (pixels) * c; a view of x when the axis is last
         c = self.state["moving_mean"].size
@@ -326,7 +326,7 @@ class LayerNormalization(Layer):
         self._norm_axes(tuple(input_shape))
         return tuple(input_shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._axes = self._norm_axes(tuple(input_shape))
         super().build(input_shape, rng)
         shape = tuple(int(input_shape[a - 1]) for a in self._axes)
@@ -353,10 +353,10 @@ class LayerNormalization(Layer):
         return np.moveaxis(a2.reshape(moved), last, self._axes)
 
     def forward(self, x, training=False):
-        if x.ndim != len(self.built_input_shape) + 1:
+        if x.ndim != len(cast(tuple, self.built_input_shape)) + 1:
             raise ValueError(
                 f"LayerNormalization '{self.name}' was built for inputs of shape "
-                f"{(None,) + self.built_input_shape}, got an array of shape {x.shape}."
+                f"{(None,) + cast(tuple, self.built_input_shape)}, got an array of shape {x.shape}."
             )
         x2 = self._to_rows(x)  # (r, d)
         d = x2.shape[1]

@@ -69,7 +69,7 @@ class ZeroPadding2D(Layer):
         (t, b), (l, r) = self.padding
         return (None if h is None else h + t + b, None if w is None else w + l + r, c)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 

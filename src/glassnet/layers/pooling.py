@@ -60,7 +60,7 @@ class _Pooling2D(Layer):
             )
         return oh, ow, c
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self.output_shape(input_shape)
         super().build(input_shape, rng)
 
@@ -236,7 +236,7 @@ class _GlobalPooling2D(Layer):
         c = input_shape[-1]
         return (1, 1, c) if self.keepdims else (c,)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         _check_image(self, tuple(input_shape))
         super().build(input_shape, rng)
 

@@ -7,7 +7,7 @@ tie rule of max pooling and TensorFlow's 'same' padding are shared, not rewritte
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class _Pooling1D(Layer):
             )
         return (out, c)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self.output_shape(input_shape)
         super().build(input_shape, rng)
 
@@ -65,7 +65,7 @@ class _Pooling1D(Layer):
         return self._pool.forward(x[:, None], training=training)[:, 0]  # (n, 1, L', c)
 
     def backward(self, grad_y):
-        return self._pool.backward(grad_y[:, None])[:, 0]
+        return cast(np.ndarray, self._pool.backward(grad_y[:, None]))[:, 0]
 
     def get_config(self):
         config = super().get_config()
@@ -125,7 +125,7 @@ class _GlobalPooling1D(Layer):
         c = input_shape[-1]
         return (1, c) if self.keepdims else (c,)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         check_sequence(self, tuple(input_shape))
         super().build(input_shape, rng)
 

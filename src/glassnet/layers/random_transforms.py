@@ -71,7 +71,7 @@ class _RandomLayer(Layer):
         self._check(tuple(input_shape))
         return tuple(input_shape)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
         if self.seed is not None or self.noise_rng is None:

@@ -188,7 +188,7 @@ class RecurrentLayer(Layer):
             self._check_rank(np.shape(x))
         return super().__call__(x, training=training)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self._check_rank((None,) + input_shape)
         super().build(input_shape, rng)

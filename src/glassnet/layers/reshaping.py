@@ -44,7 +44,7 @@ class RepeatVector(Layer):
         self._check(tuple(input_shape))
         return (self.n, input_shape[0])
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 
@@ -99,7 +99,7 @@ class Permute(Layer):
         self._check(tuple(input_shape))
         return tuple(input_shape[d - 1] for d in self.dims)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 
@@ -176,7 +176,7 @@ class Cropping2D(Layer):
             out.append(None if size is None else size - a - b)
         return (out[0], out[1], input_shape[2])
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self.output_shape(input_shape)
         super().build(input_shape, rng)
 

@@ -74,7 +74,7 @@ class Residual(Layer):
         self.stochastic = any(layer.stochastic for layer in self.block)
         self._shared_rng: np.random.Generator | None = None
 
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> None:
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None) -> None:
         super().build(input_shape, rng)
         assert self.dtype is not None  # set by Layer.build
         # The skip needs the branch's dL/dx: the branch is built with its input gradient on.

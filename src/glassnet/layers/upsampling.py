@@ -42,7 +42,7 @@ class UpSampling1D(Layer):
         steps = input_shape[0]
         return (None if steps is None else steps * self.size, input_shape[1])
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 
@@ -127,7 +127,7 @@ class UpSampling2D(Layer):
         sh, sw = self.size
         return (None if h is None else h * sh, None if w is None else w * sw, c)
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         self._check(tuple(input_shape))
         super().build(input_shape, rng)
 

@@ -10,7 +10,7 @@ its own arrays before every forward pass (:meth:`_Wrapper._sync`: dict assignmen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class TimeDistributed(_Wrapper):
         self._check(tuple(input_shape))
         return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self._check(input_shape)
         super().build(input_shape, rng)
@@ -214,10 +214,10 @@ class Bidirectional(_Wrapper):
         f = tuple(self.forward_layer.output_shape(input_shape))
         b = tuple(self.backward_layer.output_shape(input_shape))
         if self.merge_mode == "concat":
-            return f[:-1] + (f[-1] + b[-1],)
+            return f[:-1] + (cast(int, f[-1]) + cast(int, b[-1]),)  # units: known
         return f
 
-    def build(self, input_shape, rng):
+    def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         self._build_inner(tuple(input_shape), rng)
 

@@ -126,7 +126,7 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     out = np.einsum(subscripts, *values)
 
     def backward(g):
-        grads = []
+        grads: list[np.ndarray | None] = []
         for k, (sub, (_, t)) in enumerate(zip(subs, parts, strict=True)):
             if t is None:
                 grads.append(None)

@@ -39,9 +39,9 @@ from glassnet.saving.keras_common import (
     _ANY,
     _BASE_KEYS,
     _HARMLESS,
-    _KERAS_ACTIVATION_LAYERS,
-    _RECURRENT,
+    _WRAPPED,
     _group_keys,
+    weight_paths,
 )
 
 #: The member holding glassnet's compile state (see :mod:`glassnet.saving.keras_write`).
@@ -72,7 +72,7 @@ def _from_keras_initializer(value: Any) -> Any:
     try:
         cls = type(initializers.get(plain["class_name"]))
         accepted = set(inspect.signature(cls).parameters)
-        return initializers.serialize(initializers.get(  # type: ignore[arg-type]
+        return initializers.serialize(initializers.get(
             {"class_name": plain["class_name"],
              "config": {k: v for k, v in plain["config"].items() if k in accepted}}))
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -95,23 +95,11 @@ def _layer_config(entry: Any) -> dict[str, Any]:
                                f"{str(entry)[:80]!r}.")
     cls = entry.get("class_name")
     config = dict(entry["config"])
-    name, trainable = config.get("name"), config.get("trainable", True)
+    name = config.get("name")
     where = f"Keras layer '{name}' ({cls})"
-    if cls in _KERAS_ACTIVATION_LAYERS:
-        act: Any = {"ReLU": "relu", "Softmax": "softmax"}.get(str(cls))
-        if cls == "ReLU" and (config.get("max_value") is not None
-                              or config.get("negative_slope", 0) or config.get("threshold", 0)):
-            raise KerasFormatError(f"{where}: only the plain ReLU (no max_value, slope, "
-                                   "threshold) has a glassnet counterpart.")
-        if cls == "Softmax" and config.get("axis", -1) != -1:
-            raise KerasFormatError(f"{where}: glassnet's softmax acts on the last axis only.")
-        if cls == "LeakyReLU":
-            act = activations.serialize(activations.LeakyReLU(
-                alpha=config.get("negative_slope", 0.3)))
-        if cls == "ELU":
-            act = activations.serialize(activations.ELU(alpha=config.get("alpha", 1.0)))
-        return {"class_name": "Activation",
-                "config": {"activation": act, "name": name, "trainable": trainable}}
+    if cls == "Lambda":
+        raise KerasFormatError(f"{where}: its function is stored as Python code, which "
+                               "glassnet does not run; create the Lambda again from code.")
     try:
         target = layer_class(str(cls))
     except ValueError:
@@ -135,6 +123,8 @@ def _layer_config(entry: Any) -> dict[str, Any]:
             value = _plain(value)
         elif key in ("activation", "recurrent_activation"):
             value = _from_keras_activation(value, where)
+        elif value is not None and key in {k for k, _ in _WRAPPED.get(str(cls), ())}:
+            value = _layer_config(value)  # a wrapper's inner layer, translated the same way
         kwargs[key] = value
     return {"class_name": str(cls), "config": kwargs}
 
@@ -149,19 +139,11 @@ def _batch_shape(config: dict[str, Any]) -> list[Any]:
     return shape
 
 
-def _inbound(entry: dict[str, Any], where: str) -> list[str]:
-    nodes = entry.get("inbound_nodes") or []
-    if not isinstance(nodes, list):
-        raise KerasFormatError(f"{where} has malformed inbound nodes.")
-    if len(nodes) > 1:
-        raise KerasFormatError(f"{where} is called {len(nodes)} times (a shared layer); "
-                               "glassnet calls each layer once.")
-    if not nodes:
-        return []
-    args = nodes[0].get("args", []) if isinstance(nodes[0], dict) else nodes[0]
+def _tensor_names(obj: Any, where: str) -> list[str]:
+    """The layer names of the Keras tensor references in ``obj``, depth-first, in order."""
     flat: list[str] = []
-    stack = [args]
-    while stack:  # depth-first, in order
+    stack = [obj]
+    while stack:
         obj = stack.pop()
         if isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__":
             history = (obj.get("config") or {}).get("keras_history")
@@ -170,7 +152,38 @@ def _inbound(entry: dict[str, Any], where: str) -> list[str]:
             flat.append(history[0])
         elif isinstance(obj, (list, tuple)):
             stack.extend(reversed(obj))
+        elif isinstance(obj, dict):
+            stack.extend(reversed(list(obj.values())))
     return flat
+
+
+def _inbound(entry: dict[str, Any], where: str) -> tuple[list[str], dict[str, Any]]:
+    """``(input layer names, call options)`` of a layer's one call. MultiHeadAttention's
+    ``key`` tensor follows the query and value; ``use_causal_mask``, a call argument in
+    Keras, is a layer argument in glassnet; any other tensor passed by keyword is refused."""
+    nodes = entry.get("inbound_nodes") or []
+    if not isinstance(nodes, list):
+        raise KerasFormatError(f"{where} has malformed inbound nodes.")
+    if len(nodes) > 1:
+        raise KerasFormatError(f"{where} is called {len(nodes)} times (a shared layer); "
+                               "glassnet calls each layer once.")
+    if not nodes:
+        return [], {}
+    node = nodes[0]
+    args = node.get("args", []) if isinstance(node, dict) else node
+    kwargs = node.get("kwargs") if isinstance(node, dict) else None
+    kwargs = kwargs if isinstance(kwargs, dict) else {}
+    names = _tensor_names(args, where)
+    options: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key == "key" and entry.get("class_name") == "MultiHeadAttention":
+            names += _tensor_names(value, where)
+        elif key == "use_causal_mask" and value:
+            options["use_causal_mask"] = True
+        elif _tensor_names(value, where):
+            raise KerasFormatError(f"{where} is called with a tensor as `{key}`, which "
+                                   "glassnet does not support.")
+    return names, options
 
 
 def _io_name(value: Any, what: str) -> str:
@@ -225,7 +238,8 @@ def glassnet_config(
             else:
                 layer = _layer_config(e)
                 layer["config"]["name"] = lname
-            layer["inbound_layers"] = _inbound(e, f"Keras layer '{lname}'")
+            layer["inbound_layers"], options = _inbound(e, f"Keras layer '{lname}'")
+            layer["config"].update(options)
             layers.append(layer)
         config = {"name": name, "seed": None, "dtype": "float32", "layers": layers,
                   "input_layers": [_io_name(inner.get("input_layers"), "input_layers")],
@@ -237,7 +251,9 @@ def glassnet_config(
 
 def _layer_weights(h5: _h5.H5Content, keys: list[str], entries: list[dict]) -> dict[str, list]:
     """The stored arrays of each weighted layer, by layer name. A ``vars`` group whose
-    ``name`` attribute is the layer's name wins over the positional key (Keras's rule)."""
+    ``name`` attribute is the layer's name wins over the positional key (Keras's rule);
+    weights kept in sublayers are gathered in glassnet's order
+    (:func:`~glassnet.saving.keras_common.weight_paths`)."""
     by_name = {name: path for path, name in h5.names.items()
                if path.startswith("layers/") and path.endswith("/vars")
                and path.count("/") == 2}
@@ -245,8 +261,7 @@ def _layer_weights(h5: _h5.H5Content, keys: list[str], entries: list[dict]) -> d
     for key, e in zip(keys, entries, strict=True):
         lname = e.get("name") or e["config"].get("name")
         base = by_name.get(lname, f"layers/{key}/vars")[: -len("/vars")]
-        holder = f"{base}/cell/vars" if e.get("class_name") in _RECURRENT else f"{base}/vars"
-        out[lname] = h5.group(holder) or []
+        out[lname] = [a for path in weight_paths(e) for a in h5.group(f"{base}/{path}") or []]
     return out
 
 

@@ -19,10 +19,12 @@ from glassnet.saving.keras_common import (
     _ACTIVATION_DEFAULTS,
     _CELL_NAMES,
     _KERAS_INITIALIZER_KEYS,
-    _RECURRENT,
+    _MHA_PARTS,
     _UNSUPPORTED,
+    _WRAPPED,
     KERAS_VERSION,
     _group_keys,
+    weight_paths,
 )
 
 
@@ -44,7 +46,7 @@ def _keras_activation(value: Any, where: str) -> str:
 
 
 def _keras_initializer(value: Any) -> dict[str, Any] | None:
-    config = initializers.serialize(initializers.get(value))  # type: ignore[arg-type]
+    config = initializers.serialize(initializers.get(value))
     keys = _KERAS_INITIALIZER_KEYS.get(config["class_name"])
     if keys is None:
         return None  # Keras's default is used; the weights are written anyway
@@ -56,7 +58,7 @@ def _keras_initializer(value: Any) -> dict[str, Any] | None:
 def _keras_regularizer(value: Any, where: str) -> dict[str, Any] | None:
     if value is None:
         return None
-    config = regularizers.serialize(regularizers.get(value))  # type: ignore[arg-type]
+    config = regularizers.serialize(regularizers.get(value))
     if config["class_name"] not in ("L1", "L2", "L1L2"):
         raise ValueError(f"{where}: the regularizer {config} has no Keras counterpart.")
     return {"module": "keras.regularizers", **config, "registered_name": None}
@@ -77,9 +79,15 @@ def _layer_to_keras(layer: Any) -> dict[str, Any]:
                 "registered_name": None}
     out: dict[str, Any] = {"name": layer.name, "trainable": layer.trainable,
                            "dtype": _dtype_policy(layer.dtype)}
+    if cls in ("SpatialDropout1D", "SpatialDropout2D"):
+        del out["trainable"]  # Keras's SpatialDropout constructors refuse it
     keras_class = cls
+    inner = _inner_layers(layer)
     for key, value in config.items():
-        if key in ("name", "trainable", "input_shape", "dtype") or (
+        if key in inner:
+            out[key] = _layer_to_keras(inner[key])
+            continue
+        if key in ("name", "trainable", "input_shape", "dtype", "use_causal_mask") or (
                 key == "input_dim" and cls != "Embedding") or (
                 key == "input_length" and cls == "Embedding"):
             continue
@@ -113,11 +121,36 @@ def _layer_to_keras(layer: Any) -> dict[str, Any]:
              "registered_name": None}
     if layer.built_input_shape is not None:
         shape: Any = layer.built_input_shape
-        if getattr(layer, "multi_input", False):
+        if cls == "MultiHeadAttention":  # Keras's build(query_shape, value_shape, key_shape)
+            names = ("query_shape", "value_shape", "key_shape")
+            entry["build_config"] = {"shapes_dict": {n: [None, *s]
+                                                     for n, s in zip(names, shape, strict=False)}}
+        elif getattr(layer, "multi_input", False):
             entry["build_config"] = {"input_shape": [[None, *s] for s in shape]}
         else:
             entry["build_config"] = {"input_shape": [None, *shape]}
     return entry
+
+
+def _inner_layers(layer: Any) -> dict[str, Any]:
+    """A wrapper's inner layers by the config key Keras stores them under."""
+    cls = type(layer).__name__
+    if cls == "TimeDistributed":
+        return {"layer": layer.layer}
+    if cls == "Bidirectional":
+        return {"layer": layer.forward_layer, "backward_layer": layer.backward_layer}
+    return {}
+
+
+def _weight_counts(layer: Any) -> list[int]:
+    """How many of ``layer.get_weights()`` go to each of its :func:`weight_paths`."""
+    cls = type(layer).__name__
+    if cls == "MultiHeadAttention":
+        return [2 if layer.use_bias else 1] * len(_MHA_PARTS)
+    inner = _inner_layers(layer)
+    if inner:
+        return [n for key, _ in _WRAPPED[cls] for n in _weight_counts(inner[key])]
+    return [len(layer.params) + len(layer.state)]
 
 
 def _keras_order(model: Any) -> list[Any]:
@@ -174,11 +207,16 @@ def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
         entry = _layer_to_keras(node.layer)
         entry["name"] = node.layer.name
         refs = [_tensor_ref(t, dtype) for t in node.inputs]
+        # a call argument in Keras, a layer argument in glassnet
+        kwargs = {"use_causal_mask": True} if getattr(node.layer, "use_causal_mask",
+                                                      False) else {}
         if not refs:
             entry["inbound_nodes"] = []
+        elif type(node.layer).__name__ == "MultiHeadAttention":  # mha(query, value, key)
+            entry["inbound_nodes"] = [{"args": refs, "kwargs": kwargs}]
         else:
             args = refs if getattr(node.layer, "multi_input", False) else refs[0]
-            entry["inbound_nodes"] = [{"args": [args], "kwargs": {}}]
+            entry["inbound_nodes"] = [{"args": [args], "kwargs": kwargs}]
         entries.append(entry)
     inner = {"name": model.name, "trainable": True, "layers": entries,
              "input_layers": [model._input.node.layer.name, 0, 0],
@@ -195,14 +233,19 @@ def _weights_h5(model_name: str, layers: list[Layer]) -> bytes:
         f.create_group("layers")
         for key, layer in zip(_group_keys([_keras_class(layer) for layer in layers]), layers,
                               strict=True):
-            group = f.create_group(f"layers/{key}/vars")
-            group.attrs["name"] = str(layer.name)
-            cls = type(layer).__name__
-            if cls in _RECURRENT:
-                group = f.create_group(f"layers/{key}/cell/vars")
-                group.attrs["name"] = _CELL_NAMES[cls]
-            for i, w in enumerate(layer.get_weights()):
-                group.create_dataset(str(i), data=w)
+            f.create_group(f"layers/{key}/vars").attrs["name"] = str(layer.name)
+            weights = layer.get_weights()
+            paths = weight_paths({"class_name": type(layer).__name__,
+                                  "config": layer.get_config()})
+            for path, count in zip(paths, _weight_counts(layer), strict=True):
+                group = f.require_group(f"layers/{key}/{path}")
+                owner = path[: -len("/vars")].rsplit("/", 1)[-1] if path != "vars" else ""
+                if path == "cell/vars":
+                    owner = _CELL_NAMES.get(type(layer).__name__, owner)
+                group.attrs["name"] = owner or str(layer.name)
+                for i, w in enumerate(weights[:count]):
+                    group.create_dataset(str(i), data=w)
+                weights = weights[count:]
         f.create_group("vars").attrs["name"] = model_name
     return buf.getvalue()
 
