@@ -95,7 +95,6 @@ def test_bad_ids(ids, match):
     (lambda: Embedding(10, -2), ValueError, r"`output_dim` must be a positive integer, got -2"),
     (lambda: Embedding(10, 4, input_length=0), ValueError, r"`input_length`"),
     (lambda: Embedding(10, 4, embeddings_initializer="nope"), ValueError, r"nope"),
-    (lambda: Embedding(10, 4, mask_zero=True), NotImplementedError, r"mask_zero=True"),
 ])
 def test_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):

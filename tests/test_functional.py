@@ -218,16 +218,16 @@ def test_bad_inputs_and_outputs():
         Model(h, Dense(2)(h))
     with pytest.raises(TypeError, match="must be a symbolic tensor"):
         Model(x, np.ones(3))
-    with pytest.raises(ValueError, match="exactly one tensor as `inputs`, got 2"):
-        Model([x, Input(shape=(4,))], h)
+    with pytest.raises(ValueError, match="lists the same tensor twice"):
+        Model([x, x], h)
 
 
 def test_layer_reuse_and_duplicate_names():
     x = Input(shape=(4,))
     shared = Dense(4)
-    shared(x)
-    with pytest.raises(ValueError, match="already used in a graph"):
-        shared(x)
+    first, second = shared(x), shared(x)  # a shared layer: two nodes, one set of weights
+    assert first.node is not second.node and first.node.layer is second.node.layer
+    assert [layer.name for layer in Model(x, Add()([first, second])).layers].count("dense_1") == 1
     y = Dense(4, name="same")(Dense(4, name="same")(x))
     with pytest.raises(ValueError, match="'same' is used twice"):
         Model(x, y)
@@ -239,8 +239,8 @@ def test_wrong_data_shape_and_model_called_symbolically(rng):
     with pytest.raises(ValueError, match=r"InputLayer 'input_layer_1' expects inputs of shape "
                                          r"\(None, 4\), but received an array of shape \(2, 5\)"):
         model.fit(np.ones((2, 5)), np.zeros(2), verbose=0)
-    with pytest.raises(TypeError, match="cannot be called on symbolic tensors"):
-        model(Input(shape=(4,)))
+    nested = model(Input(shape=(4,)))  # a model called on tensors: one layer of a new graph
+    assert nested.shape == model.output_shape and nested.node.layer.model is model
 
 
 # ---------------------------------------------------------------- Residual, inside Sequential

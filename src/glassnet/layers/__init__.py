@@ -19,7 +19,25 @@ from glassnet.layers.dense import Dense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
 from glassnet.layers.lambda_layer import Lambda
-from glassnet.layers.merge import Add, Average, Concatenate, Multiply, Subtract
+from glassnet.layers.masking import Masking
+from glassnet.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from glassnet.layers.multi_head_attention import MultiHeadAttention
 from glassnet.layers.noise import GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
@@ -108,4 +126,17 @@ __all__ = [
     "TimeDistributed",
     "UpSampling1D",
     "UpSampling2D",
+    # The functional API: masks, more merges and Keras's lower-case merge functions
+    "Dot",
+    "Masking",
+    "Maximum",
+    "Minimum",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]

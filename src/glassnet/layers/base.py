@@ -121,11 +121,13 @@ class Layer:
             input_shape = (input_dim,)
         if input_shape is not None:
             input_shape = tuple(input_shape)
-            if not all(isinstance(d, (int, np.integer)) and d > 0 for d in input_shape):
+            if not all(d is None or isinstance(d, (int, np.integer)) and d > 0
+                       for d in input_shape):
                 raise ValueError(
-                    f"`input_shape` must be a tuple of positive ints, got {input_shape!r}."
+                    "`input_shape` must be a tuple of positive ints (None for a size that "
+                    f"varies, e.g. the time steps), got {input_shape!r}."
                 )
-            input_shape = tuple(int(d) for d in input_shape)
+            input_shape = tuple(None if d is None else int(d) for d in input_shape)
         self.name = name
         self.trainable = bool(trainable)
         self.input_shape: tuple[int, ...] | None = input_shape

@@ -30,7 +30,9 @@ class Embedding(Layer):
         Keras's default, ``RandomUniform(-0.05, 0.05)``.
     embeddings_regularizer : str or regularizer, optional
     mask_zero : bool, default False
-        Accepted for Keras compatibility; True raises NotImplementedError (no masking here).
+        True: id 0 is padding. The layer then emits the mask ``x != 0`` (batch, T), which a
+        model hands on to the recurrent layers (they skip the padded steps, as in Keras;
+        see :mod:`glassnet.layers.masking`).
     input_length : int, optional
         Keras 2's argument: the sequence length, used as the input shape ``(input_length,)``
         when no ``input_shape`` is given.
@@ -72,11 +74,6 @@ class Embedding(Layer):
                     f"got {input_length!r}.")
             if base.get("input_shape") is None and base.get("input_dim") is None:
                 base["input_shape"] = (int(input_length),)
-        if mask_zero:
-            raise NotImplementedError(
-                "Embedding `mask_zero=True` is not supported: glassnet layers do not propagate "
-                "masks. Pad with id 0 and let the model learn to ignore it, or use mask_zero=False."
-            )
         super().__init__(**base)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
@@ -138,6 +135,10 @@ class Embedding(Layer):
         ids = self._ids(x)
         self._cache = (ids, np.shape(x), np.asarray(x).dtype)
         return self.params["embeddings"][ids]  # (batch, ...) -> (batch, ..., output_dim)
+
+    def compute_mask(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray | None:
+        """``x != 0`` (batch, T) when ``mask_zero``, else None (Keras's rule)."""
+        return np.asarray(x) != 0 if self.mask_zero else None
 
     def backward(self, grad_y):
         ids, x_shape, x_dtype = self._cache

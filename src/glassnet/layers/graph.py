@@ -17,16 +17,24 @@ the graph's output. A chain of ``n`` layers is ``sources = [(0,), (1,), ..., (n 
 Backward skips every node with no weights upstream of it (nothing there needs a gradient),
 and tells the first weighted layers that no one reads their ``dL/dx``
 (:attr:`Layer.input_grad_needed`).
+
+A functional model's graph may also have several inputs (tensor ``0`` is then the list of
+arrays, and the node of input ``i`` reads its entry ``i``), several outputs (``outputs``: the
+tensors returned, in order), a layer *shared* by several nodes (built once; each call's cache
+kept per node; the weight gradients of its calls added) and masks that follow the sequence
+data from ``Masking``/``Embedding(mask_zero=True)`` to the recurrent layers
+(:mod:`glassnet.layers.masking`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from glassnet.layers.base import Layer, Shape, _snake
+from glassnet.layers.masking import forward_masked, mask_sources
 
 
 class GraphObserver(Protocol):
@@ -75,7 +83,9 @@ class Graph:
         Whether backward computes ``dL/d(tensor)``: some weights lie upstream of it.
     """
 
-    def __init__(self, layers: Sequence[Layer], sources: Sequence[Sequence[int]]) -> None:
+    def __init__(self, layers: Sequence[Layer], sources: Sequence[Sequence[int]],
+                 outputs: Sequence[int] | None = None,
+                 input_index: dict[int, int] | None = None) -> None:
         if len(layers) != len(sources):
             raise ValueError(f"A graph needs one `sources` entry per layer: {len(layers)} "
                              f"layers, {len(sources)} entries.")
@@ -89,16 +99,31 @@ class Graph:
                 raise ValueError(f"{type(layer).__name__} '{layer.name}' takes one input, "
                                  f"got {len(src)}.")
         n = len(self.layers)
+        #: The tensors the graph returns (one: an array; several: a list), in order.
+        self.outputs = [n] if outputs is None else [int(t) for t in outputs]
+        #: Node -> which entry of the input list it reads (graphs with several inputs).
+        self.input_index = dict(input_index or {})
+        #: Nodes whose layer also runs at other nodes (shared layers).
+        self.shared = _shared_nodes(self.layers)
         #: Each single-input layer reading the previous output: the hot path of an MLP, run
         #: by a plain loop (same order, same calls, no bookkeeping).
-        self.is_chain = all(src == (k,) and not layer.multi_input
-                            for k, (layer, src) in enumerate(zip(self.layers, self.sources,
-                                                                strict=True)))
-        # After node k runs, these tensors are read by no one any more.
+        self.is_chain = (self.outputs == [n] and not self.input_index and not self.shared
+                         and all(src == (k,) and not layer.multi_input
+                                 for k, (layer, src) in enumerate(zip(self.layers, self.sources,
+                                                                     strict=True))))
+        # After node k runs, these tensors are read by no one any more (outputs are kept).
         last_use = {s: k for k, src in enumerate(self.sources) for s in src}
         self._free_after: list[list[int]] = [[] for _ in range(n)]
         for s, k in last_use.items():
-            self._free_after[k].append(s)
+            if s not in self.outputs:
+                self._free_after[k].append(s)
+        #: For each tensor, the node whose mask travels with it (None: no mask); set by build.
+        self._masked: list[bool] | None = None
+        self._calls: dict[int, Any] = {}  # node -> its call's cache (shared layers)
+        #: Several inputs travelling packed in one array: how to split a batch into them.
+        self.unpack_inputs: Callable[[np.ndarray], list[np.ndarray]] | None = None
+        #: Several outputs, ``fused`` backward: which outputs' gradients are ``dL/dz``.
+        self.fused_outputs: list[bool] | None = None
         self.shapes: list[Shape] = []
         self.needs_grad: list[bool] = [False] * (n + 1)
 
@@ -107,60 +132,95 @@ class Graph:
         """Each layer feeding the next: ``y = f_n(... f_2(f_1(x)))``."""
         return cls(layers, [(k,) for k in range(len(layers))])
 
-    def _arg(self, layer: Layer, src: tuple[int, ...], values: list[Any]) -> Any:
+    def _arg(self, layer: Layer, src: tuple[int, ...], values: list[Any], k: int = -1) -> Any:
         """What ``layer`` receives: one entry, or a list of them for a merge layer."""
-        return [values[s] for s in src] if layer.multi_input else values[src[0]]
+        if layer.multi_input:
+            return [values[s] for s in src]
+        if k in self.input_index:  # several inputs: tensor 0 is their list
+            return values[0][self.input_index[k]]
+        return values[src[0]]
 
     # ------------------------------------------------------------------ build
-    def build(self, input_shape: Shape, rng: np.random.Generator | None, dtype: np.dtype,
-              input_grad: bool = False) -> list[Shape]:
+    def build(self, input_shape: Any, rng: np.random.Generator | None, dtype: np.dtype,
+              input_grad: bool = False, keep_built: bool = False) -> list[Shape]:
         """(Re)create every layer's weights for one-sample inputs of ``input_shape``.
 
         ``input_grad`` asks backward for ``dL/d(input)`` (a Residual branch needs it; a
-        model does not). Returns :attr:`shapes`.
+        model does not). ``keep_built`` leaves the weights of layers that are already built
+        (layers a functional model shares with another model, or a nested model's).
+        Returns :attr:`shapes`.
         """
-        shapes: list[Shape] = [tuple(input_shape)]
+        given: Any = input_shape  # a list of shapes for several inputs
+        first: list[Any] = (
+            [tuple(s) for s in given] if self.input_index else [tuple(given)])
+        shapes: list[Any] = [first] if self.input_index else [first[0]]
         needs = [bool(input_grad)]
-        for layer, src in zip(self.layers, self.sources, strict=True):
-            if layer.dtype is None:
-                layer.dtype = dtype
-            layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
-            arg = self._arg(layer, src, shapes)
-            layer.build(arg, rng)
-            shapes.append(tuple(layer.output_shape(arg)))
+        built: set[int] = set()
+        for k, (layer, src) in enumerate(zip(self.layers, self.sources, strict=True)):
+            arg = self._arg(layer, src, shapes, k)
             upstream = any(needs[s] for s in src)
-            layer.input_grad_needed = upstream
+            if id(layer) not in built:  # a shared layer is built once, at its first node
+                built.add(id(layer))
+                if keep_built and layer.built_input_shape is not None:
+                    layer.input_grad_needed = upstream
+                    shapes.append(tuple(layer.output_shape(arg)))
+                    needs.append(bool(layer.params) or upstream)
+                    continue
+                if layer.dtype is None:
+                    layer.dtype = dtype
+                layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
+                layer.build(arg, rng)
+                layer.input_grad_needed = upstream
+            else:
+                layer.input_grad_needed = layer.input_grad_needed or upstream
+            shapes.append(tuple(layer.output_shape(arg)))
             needs.append(bool(layer.params) or upstream)
         self.shapes, self.needs_grad = shapes, needs
+        self._masked = mask_sources(self.layers, self.sources)
         return shapes
 
     # ------------------------------------------------------------------ run
-    def forward(self, x: np.ndarray, training: bool = False,
-                observer: GraphObserver | None = None) -> np.ndarray:
-        """The graph's output for the batch ``x`` of shape (batch, *shapes[0])."""
-        if self.is_chain and observer is None:
+    def forward(self, x: Any, training: bool = False,
+                observer: GraphObserver | None = None) -> Any:
+        """The graph's output for the batch ``x`` of shape (batch, *shapes[0]) (a list of
+        arrays for several inputs); a list of outputs when the graph has several."""
+        if self.is_chain and observer is None and self._masked is None:
             for layer in self.layers:
                 x = layer.forward(x, training=training)
             return x
+        if self.unpack_inputs is not None and isinstance(x, np.ndarray):
+            x = self.unpack_inputs(x)
         values: list[Any] = [x] + [None] * len(self.layers)
+        masks: list[Any] | None = None if self._masked is None else [None] * len(values)
         for k, layer in enumerate(self.layers):
-            arg = self._arg(layer, self.sources[k], values)
-            y = values[k + 1] = layer.forward(arg, training=training)
+            arg = self._arg(layer, self.sources[k], values, k)
+            if masks is None:
+                y = layer.forward(arg, training=training)
+            else:
+                y = forward_masked(layer, arg, self.sources[k], masks, k, training)
+            values[k + 1] = y
+            if k in self.shared:
+                self._calls[k] = save_call(layer)
             if observer is not None:
                 observer.on_forward(k, layer, arg, y)
             for s in self._free_after[k]:
                 values[s] = None
-        return values[-1]
+        if len(self.outputs) == 1:
+            return values[self.outputs[0]]
+        return [values[t] for t in self.outputs]
 
-    def backward(self, grad: np.ndarray, fused: bool = False,
-                 observer: GraphObserver | None = None) -> np.ndarray | None:
+    def backward(self, grad: Any, fused: Any = False,
+                 observer: GraphObserver | None = None) -> Any:
         """Backpropagate ``grad = dL/d(output)`` (``dL/dz`` of the last layer when ``fused``).
 
-        Every layer on the way writes its ``grads``. Returns ``dL/d(input)`` when the graph
-        was built with ``input_grad=True``, else None.
+        With several outputs, ``grad`` is a list (one per output; None for an output with no
+        loss) and ``fused`` a list of bools. Every layer on the way writes its ``grads``.
+        Returns ``dL/d(input)`` when the graph was built with ``input_grad=True``, else None.
         """
         n = len(self.layers)
         needs = self.needs_grad
+        if len(self.outputs) > 1 or self.outputs != [n] or self.shared:
+            return self._backward_graph(grad, fused, observer)
         if self.is_chain and observer is None:
             end = n
             g: np.ndarray | None = grad
@@ -198,3 +258,89 @@ class Graph:
                     # The sum of every consumer's gradient; never in place (they may alias).
                     pending[s] = gs if prev is None else prev + gs
         return pending[0]
+
+    def _backward_graph(self, grad: Any, fused: Any, observer: GraphObserver | None) -> Any:
+        """:meth:`backward` for several outputs, outputs inside the graph or shared layers."""
+        n, needs = len(self.layers), self.needs_grad
+        grads = list(grad) if len(self.outputs) > 1 else [grad]
+        if isinstance(fused, (list, tuple)):
+            fuse = list(fused)
+        elif fused and self.fused_outputs is not None:
+            fuse = list(self.fused_outputs)
+        else:
+            fuse = [bool(fused)] * len(grads)
+        pending: list[Any] = [None] * (n + 1)
+        fused_at: set[int] = set()
+        for t, g, f in zip(self.outputs, grads, fuse, strict=True):
+            if g is None:
+                continue
+            pending[t] = g if pending[t] is None else pending[t] + g
+            if f:
+                fused_at.add(t - 1)
+        sums: dict[int, dict[str, np.ndarray]] = {}  # shared layer -> its summed grads
+        ran: set[int] = set()
+        for k in range(n - 1, -1, -1):
+            g = pending[k + 1]
+            if g is None or not needs[k + 1]:
+                continue
+            pending[k + 1] = None
+            layer = self.layers[k]
+            if k in self.shared:
+                restore_call(layer, self._calls.pop(k, None))
+            preactivation = k in fused_at
+            gx: Any = layer.backward_preactivation(g) if preactivation else layer.backward(g)
+            ran.add(id(layer))
+            if k in self.shared:
+                _add_grads(sums, layer)
+            if observer is not None:
+                observer.on_backward(k, layer, g, gx, preactivation)
+            src = self.sources[k]
+            pairs = zip(src, gx, strict=True) if layer.multi_input else [(src[0], gx)]
+            for s, gs in pairs:
+                if gs is not None and needs[s]:
+                    prev = pending[s]
+                    pending[s] = gs if prev is None else prev + gs  # never in place: aliases
+        for layer in self.layers:
+            acc = sums.get(id(layer))
+            if acc is not None:  # a shared layer's grads: every call's, added
+                for name, value in acc.items():
+                    layer.grads[name][...] = value
+            elif id(layer) not in ran:  # no loss reaches it: no stale gradient either
+                for value in layer.grads.values():
+                    value[...] = 0.0
+        return pending[0]
+
+
+def _shared_nodes(layers: Sequence[Layer]) -> set[int]:
+    """Nodes whose layer object runs at more than one node."""
+    count: dict[int, int] = {}
+    for layer in layers:
+        count[id(layer)] = count.get(id(layer), 0) + 1
+    return {k for k, layer in enumerate(layers) if count[id(layer)] > 1}
+
+
+def save_call(layer: Layer) -> Any:
+    """What one call of ``layer`` left for its backward pass (a model inside a model keeps
+    its own layers' caches: ``save_call_state``)."""
+    saver = getattr(layer, "save_call_state", None)
+    return saver() if saver is not None else layer._cache
+
+
+def restore_call(layer: Layer, state: Any) -> None:
+    """Put back what :func:`save_call` took, before this call's backward pass."""
+    restorer = getattr(layer, "restore_call_state", None)
+    if restorer is not None:
+        restorer(state)
+    else:
+        layer._cache = state
+
+
+def _add_grads(sums: dict[int, dict[str, np.ndarray]], layer: Layer) -> None:
+    """Add the gradients one call of a shared layer just wrote to the running sums: a weight
+    used at several places gets ``dL/dW = sum over calls`` (the multivariate chain rule)."""
+    acc = sums.get(id(layer))
+    if acc is None:
+        sums[id(layer)] = {name: g.copy() for name, g in layer.grads.items()}
+    else:
+        for name, g in layer.grads.items():
+            acc[name] += g

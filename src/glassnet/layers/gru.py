@@ -107,10 +107,11 @@ class GRU(RecurrentLayer):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
 
     # ------------------------------------------------------------------ forward
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         u, reset_after = self.units, self.reset_after
         x1, dm, rm = self._stacked_input(x, training)  # (T, in+1, n): [x_t; 1]
         steps, n = x1.shape[0], x1.shape[2]
+        masked = self._time_mask(mask, n, steps, columns=True)  # None: no padding
         w_in, u_rec = self._loop_weights()
         zp = np.matmul(w_in, x1)  # (T, 3u, n): x_t W + b_i, all steps; becomes the pre-activations
         # hs[t] = [h_{t-1}; 1] (u+1, n): the ones row carries b_r through the recurrent product.
@@ -145,10 +146,12 @@ class GRU(RecurrentLayer):
             np.subtract(hs[t, :u], hh, out=h_next)
             h_next *= at[:u]
             h_next += hh
+            if masked is not None:  # a padded step keeps the state
+                np.copyto(h_next, hs[t, :u], where=masked[0][t])
             if rm is not None:
                 np.multiply(h_next, rm, out=hin[t + 1, :u])
         self._cache = {"x1": x1, "zp": zp, "a": a, "side": side, "hs": hs, "hin": hin,
-                       "dm": dm, "rm": rm} if keep else None
+                       "dm": dm, "rm": rm, "masked": masked} if keep else None
         states = hs[:, :u]  # (T+1, u, n), h_0 first
         if self.return_sequences:  # (T, u, n) -> (n, T, u)
             return np.ascontiguousarray(states[1:].transpose(2, 0, 1))
@@ -200,9 +203,13 @@ class GRU(RecurrentLayer):
         da = np.empty((2 * u, n), dtype=self.dtype)  # dL/d[z, r] of one step
         work = np.empty((u, n), dtype=self.dtype)
         drh: Any = None if reset_after else np.empty((u, n), dtype=self.dtype)
+        masked = cv["masked"]
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
+            if masked is not None:  # a padded step hands dL/dh_t straight to h_{t-1}
+                passed = dh * masked[2][t]
+                dh *= masked[1][t]
             zt, at, dxt = zp[t], a[t], dxp[t]
             zg, r, hh = at[:u], at[u:2 * u], at[2 * u:]
             np.subtract(hs[t, :u], hh, out=da[:u])
@@ -232,6 +239,8 @@ class GRU(RecurrentLayer):
                     dhin *= rm
                 dh *= zg  # the direct path z_t h_{t-1} (unmasked, as Keras)
                 dh += dhin
+                if masked is not None:
+                    dh += passed
         self._weight_grads(cv, dxp, drp)
         return self._input_grad_columns(self.params["kernel"], dxp, cv["dm"])
 

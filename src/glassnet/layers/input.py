@@ -30,12 +30,12 @@ _node_ids = itertools.count()
 class InputLayer(Layer):
     """The identity; carries ``input_shape`` so a model can build without data."""
 
-    def __init__(self, shape: tuple[int, ...] | None = None, **base: Any) -> None:
+    def __init__(self, shape: tuple[int | None, ...] | None = None, **base: Any) -> None:
         if shape is not None:
             base["input_shape"] = tuple(shape)
         if base.get("input_shape") is None:
             raise ValueError("InputLayer needs `shape`, the shape of one sample, e.g. (784,).")
-        super().__init__(**base)
+        super().__init__(**base)  # checks the shape: positive ints, or None (any size)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return x
@@ -130,8 +130,9 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
         If a merge layer gets one tensor, an ordinary layer a list, or the list mixes
         symbolic tensors with arrays.
     ValueError
-        If the layer was already called on symbolic tensors (layers are not shared between
-        nodes here) or the input shapes do not fit the layer (``output_shape`` says why).
+        If the input shapes do not fit the layer (``output_shape`` says why), or a layer
+        called again (a *shared* layer: one set of weights for every call) gets inputs of
+        other shapes than its first call.
     """
     who = f"{type(layer).__name__}" + (f" '{layer.name}'" if layer.name else "")
     multi = layer.multi_input
@@ -154,11 +155,6 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
             f"{who} merges several tensors: call it on a list, e.g. {type(layer).__name__}()"
             f"([a, b]), got a single {type(inputs).__name__}."
         )
-    if layer._node is not None:
-        raise ValueError(
-            f"{who} is already used in a graph; glassnet does not share a layer (and its "
-            "weights) between several calls. Create a new layer for each call."
-        )
     if multi:
         tensors = list(inputs)
         # merge layers (multi_input) take a list of shapes
@@ -166,9 +162,30 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
     else:
         tensors = [inputs]
         out_shape = layer.output_shape(inputs.sample_shape)
+    first = layer._node
+    if first is not None:  # a shared layer: one set of weights, so the same input shapes
+        _check_shared(who, first, tensors)
     node = Node(layer, tensors, tuple(out_shape))
-    layer._node = node
+    if first is None:
+        layer._node = node
     return node.output
+
+
+def _check_shared(who: str, first: Node, tensors: list[SymbolicTensor]) -> None:
+    """A layer called again must get inputs of the shapes it was first called on (None
+    matching any size): its weights were made for those."""
+    def fits(a: Shape, b: Shape) -> bool:
+        return len(a) == len(b) and all(x is None or y is None or x == y
+                                        for x, y in zip(a, b, strict=True))
+
+    before = [t.sample_shape for t in first.inputs]
+    now = [t.sample_shape for t in tensors]
+    if len(before) != len(now) or not all(fits(a, b) for a, b in zip(before, now, strict=True)):
+        raise ValueError(
+            f"{who} is shared: it was first called on inputs of shape "
+            f"{[(None, *s) for s in before]}, so every call needs the same shapes (its weights "
+            f"were made for them), got {[(None, *s) for s in now]}."
+        )
 
 
 def is_symbolic(x: Any) -> bool:
@@ -179,14 +196,16 @@ def is_symbolic(x: Any) -> bool:
 
 
 def Input(  # noqa: N802 - Keras's name
-    shape: tuple[int, ...] | int, name: str | None = None, dtype: str | None = None
+    shape: tuple[int | None, ...] | int, name: str | None = None, dtype: str | None = None
 ) -> SymbolicTensor:
     """A symbolic input tensor of shape ``(None, *shape)``, as ``keras.Input``.
 
     Parameters
     ----------
     shape : tuple of int or int
-        One sample's shape (no batch axis): ``(784,)`` or ``(28, 28, 1)``.
+        One sample's shape (no batch axis): ``(784,)`` or ``(28, 28, 1)``. None stands for a
+        size that varies from batch to batch: ``(None,)`` (token ids of any length),
+        ``(None, 3)`` (sequences of 3 features).
     name : str, optional
         Name of the underlying :class:`InputLayer`.
     dtype : str, optional

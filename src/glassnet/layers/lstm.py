@@ -126,10 +126,11 @@ class LSTM(RecurrentLayer):
         return (type(self.recurrent_activation) is activations.Sigmoid
                 and type(self.activation) is activations.Tanh)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         u, order, fast = self.units, self._gate_order(), self._fast_gates()
         st, dm, rm = self._stacked_input(x, training)  # (T+1, in+1+u, n), masks (in, n), (u, n)
         steps, n = st.shape[0] - 1, st.shape[2]
+        masked = self._time_mask(mask, n, steps, columns=True)  # None: no padding
         h_rows = slice(st.shape[1] - u, None)  # where h_{t-1} (masked: hin) sits in st[t]
         w = self._stacked_weights(order, fast)  # (4u, in+1+u): [W^T, b, U^T], rows [i, f, o, c~]
         # Backward reads every step's gates and cells; inference only (keep_cache False)
@@ -162,13 +163,20 @@ class LSTM(RecurrentLayer):
                 np.multiply(at[:u], at[3 * u:], out=ic)
                 c_t += ic  # + i * c~
                 act.forward_into(c_t, gct)
+                if masked is not None:  # a padded step keeps c (and h, below)
+                    np.copyto(c_t, c_prev, where=masked[0][t])
                 if h is None:  # h_t = o * g(c_t), straight into the next step's input block
                     np.multiply(at[2 * u:3 * u], gct, out=st[t + 1, h_rows])
+                    if masked is not None:
+                        np.copyto(st[t + 1, h_rows], st[t, h_rows], where=masked[0][t])
                 else:  # recurrent dropout: the next step reads the masked state
                     np.multiply(at[2 * u:3 * u], gct, out=h[t + 1])
+                    if masked is not None:
+                        np.copyto(h[t + 1], h[t], where=masked[0][t])
                     np.multiply(h[t + 1], rm, out=st[t + 1, h_rows])
         self._cache = {"st": st, "dm": dm, "rm": rm, "z": None if fast else z, "a": a,
-                       "c": c, "gc": gc, "steps": steps, "n": n} if keep else None
+                       "c": c, "gc": gc, "steps": steps, "n": n, "h": h,
+                       "masked": masked} if keep else None
         hs = st[:, h_rows] if h is None else h  # (T+1, u, n), h_0 first
         if self.return_sequences:  # (T, u, n) -> (n, T, u)
             return np.ascontiguousarray(hs[1:].transpose(2, 0, 1))
@@ -224,9 +232,14 @@ class LSTM(RecurrentLayer):
         dz = np.empty_like(a)  # (T, 4u, n)
         d_w = np.zeros((4 * u, st.shape[1]), dtype=self.dtype)  # dL/d[W^T, b, U^T]
         d_w_t = np.empty_like(d_w)
+        masked = cv["masked"]
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
+            if masked is not None:  # a padded step hands dL/dh_t, dL/dc_t straight back
+                passed_h, passed_c = dh * masked[2][t], dc * masked[2][t]
+                dh *= masked[1][t]
+                dc *= masked[1][t]
             at, dzt = a[t], dz[t]
             i, f, o, cc = at[:u], at[u:2 * u], at[2 * u:3 * u], at[3 * u:]
             np.multiply(dh, gc[t], out=da[2 * u:3 * u])  # do
@@ -236,6 +249,8 @@ class LSTM(RecurrentLayer):
             np.multiply(dc, c[t], out=da[u:2 * u])  # df
             np.multiply(dc, i, out=da[3 * u:])  # dc~
             dc *= f  # dL/dc_{t-1}
+            if masked is not None:
+                dc += passed_c
             rec.backward_into(z[t, :3 * u], at[:3 * u], da[:3 * u], dzt[:3 * u])
             act.backward_into(z[t, 3 * u:], cc, da[3 * u:], dzt[3 * u:])
             d_w += np.dot(dzt, st[t].T, out=d_w_t)  # (4u, n) @ (n, in+1+u): dW, db, dU at once
@@ -243,6 +258,8 @@ class LSTM(RecurrentLayer):
                 np.dot(w_rec, dzt, out=dh)  # (u, 4u) @ (4u, n) -> dL/dh_{t-1}
                 if rm is not None:
                     dh *= rm
+                if masked is not None:
+                    dh += passed_h
         self.grads["kernel"][:, order] = d_w[:, :n_in].T
         if self.use_bias:
             self.grads["bias"][order] = d_w[:, n_in]

@@ -258,3 +258,176 @@ class Concatenate(_Merge):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+class _Extremum(_Merge):
+    """Elementwise maximum/minimum; the gradient goes to the input that won (the first, on a
+    tie)."""
+
+    _pick: Any = staticmethod(np.argmax)
+
+    def _merge(self, xs):
+        stacked = np.stack(xs)  # (n, batch, ...)
+        winner = np.asarray(self._pick(stacked, axis=0))  # (batch, ...): which input gave y
+        self._cache = winner
+        return np.take_along_axis(stacked, winner[None], axis=0)[0]
+
+    def _grads(self, grad_y):
+        winner = self._cache
+        return [np.where(winner == i, grad_y, 0.0).astype(grad_y.dtype) for i in range(self._n)]
+
+
+class Maximum(_Extremum):
+    """``y = max(x_1, ..., x_n)`` elementwise (equal shapes).
+
+    Notes
+    -----
+    ::
+
+        y = max_i x_i                   forward
+        dL/dx_i = dL/dy where x_i won, else 0
+    """
+
+    _pick = staticmethod(np.argmax)
+
+
+class Minimum(_Extremum):
+    """``y = min(x_1, ..., x_n)`` elementwise (equal shapes); the gradient as :class:`Maximum`."""
+
+    _pick = staticmethod(np.argmin)
+
+
+class Dot(_Merge):
+    """Dot product of two tensors along ``axes``, sample by sample (Keras's ``Dot``).
+
+    Parameters
+    ----------
+    axes : int or tuple of two ints
+        The axis (of the batched tensors, batch = 0) summed over, for both inputs or each.
+    normalize : bool, default False
+        L2-normalise both inputs along ``axes`` first: the result is the cosine similarity.
+
+    Notes
+    -----
+    ``a`` (batch, *s_a) and ``b`` (batch, *s_b) with the summed axes moved last/first
+    (``a`` -> (batch, P, k), ``b`` -> (batch, k, Q))::
+
+        y[n] = a[n] @ b[n]                      (P, k) @ (k, Q) -> (P, Q)
+        dL/da[n] = dL/dy[n] @ b[n]^T,   dL/db[n] = a[n]^T @ dL/dy[n]
+
+    Two vectors (batch, k) give (batch, 1), as in Keras. With ``normalize``,
+    ``u = x / |x|`` and ``dL/dx = (dL/du - u * sum(dL/du * u)) / |x|``.
+    """
+
+    n_inputs = 2
+
+    def __init__(self, axes: int | tuple[int, int], normalize: bool = False,
+                 **base: Any) -> None:
+        super().__init__(**base)
+        pair = tuple(axes) if isinstance(axes, (list, tuple)) else (axes, axes)
+        if len(pair) != 2 or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                                     and a != 0 for a in pair):
+            raise ValueError(
+                f"Dot `axes` must be a non-zero integer or a pair of them (axis 0 is the "
+                f"batch), got {axes!r}.")
+        self.axes = axes if isinstance(axes, int) else [int(a) for a in pair]
+        self._pair = (int(pair[0]), int(pair[1]))
+        self.normalize = bool(normalize)
+
+    def _axis(self, which: int, rank: int) -> int:
+        """The summed axis of input ``which`` in its batched rank ``rank``."""
+        a = self._pair[which]
+        k = a if a > 0 else rank + a
+        if not 1 <= k < rank:
+            raise ValueError(f"Dot `axes`={self.axes} is out of range for an input of rank {rank}.")
+        return k
+
+    def output_shape(self, input_shape):
+        shapes = self._check_count(input_shape)
+        a, b = shapes
+        ka, kb = self._axis(0, len(a) + 1) - 1, self._axis(1, len(b) + 1) - 1
+        if not _same(a[ka], b[kb]):
+            raise ValueError(
+                f"Dot needs the summed axes to have equal sizes: {_batched(a)} axis {ka + 1} "
+                f"({a[ka]}) and {_batched(b)} axis {kb + 1} ({b[kb]}).")
+        out = a[:ka] + a[ka + 1:] + b[:kb] + b[kb + 1:]
+        return out if out else (1,)
+
+    def _merge(self, xs):
+        a, b = xs
+        ka, kb = self._axis(0, a.ndim), self._axis(1, b.ndim)
+        norms = None
+        if self.normalize:
+            na = np.sqrt(np.maximum(np.sum(a * a, axis=ka, keepdims=True), 1e-12))
+            nb = np.sqrt(np.maximum(np.sum(b * b, axis=kb, keepdims=True), 1e-12))
+            a, b, norms = a / na, b / nb, (na, nb)
+        a3 = np.moveaxis(a, ka, -1)  # (batch, *rest_a, k)
+        b3 = np.moveaxis(b, kb, 1)  # (batch, k, *rest_b)
+        rest_a, rest_b = a3.shape[1:-1], b3.shape[2:]
+        am = a3.reshape(len(a), -1, a3.shape[-1])  # (batch, P, k)
+        bm = b3.reshape(len(b), b3.shape[1], -1)  # (batch, k, Q)
+        y = np.matmul(am, bm)  # (batch, P, Q)
+        self._cache = (am, bm, a3.shape, b3.shape, ka, kb, a, b, norms)
+        if not rest_a and not rest_b:
+            return y.reshape(len(a), 1)  # two vectors: (batch, 1), as Keras
+        return y.reshape((len(a), *rest_a, *rest_b))
+
+    def _grads(self, grad_y):
+        am, bm, a3_shape, b3_shape, ka, kb, a, b, norms = self._cache
+        g = grad_y.reshape(len(am), am.shape[1], bm.shape[2])  # (batch, P, Q)
+        ga = np.matmul(g, bm.transpose(0, 2, 1))  # (batch, P, k)
+        gb = np.matmul(am.transpose(0, 2, 1), g)  # (batch, k, Q)
+        ga = np.moveaxis(ga.reshape(a3_shape), -1, ka)
+        gb = np.moveaxis(gb.reshape(b3_shape), 1, kb)
+        if norms is not None:  # through u = x / |x|
+            na, nb = norms
+            ga = (ga - a * np.sum(ga * a, axis=ka, keepdims=True)) / na
+            gb = (gb - b * np.sum(gb * b, axis=kb, keepdims=True)) / nb
+        return [np.ascontiguousarray(ga), np.ascontiguousarray(gb)]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axes=self.axes, normalize=self.normalize)
+        return config
+
+
+# ------------------------------------------------------------------ Keras's functions
+def add(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Add(**kwargs)(inputs)``: the elementwise sum of ``inputs``."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Subtract(**kwargs)(inputs)``: ``inputs[0] - inputs[1]``."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Multiply(**kwargs)(inputs)``: the elementwise product."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Average(**kwargs)(inputs)``: the elementwise mean."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Maximum(**kwargs)(inputs)``: the elementwise maximum."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: Sequence[Any], **kwargs: Any) -> Any:
+    """``Minimum(**kwargs)(inputs)``: the elementwise minimum."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
+    """``Concatenate(axis=axis, **kwargs)(inputs)``: the inputs joined along ``axis``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: Sequence[Any], axes: int | tuple[int, int], normalize: bool = False,
+        **kwargs: Any) -> Any:
+    """``Dot(axes, normalize, **kwargs)(inputs)``: the per-sample dot product along ``axes``."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

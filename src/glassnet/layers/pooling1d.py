@@ -142,16 +142,28 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
     """Mean over the steps: ``y[b, k] = mean_t x[b, t, k]``.
 
     Backward: ``dL/dx[b, t, k] = dL/dy[b, k] / steps``.
+
+    With a padding mask ``m`` (batch, steps) from the model (``Embedding(mask_zero=True)``,
+    ``Masking``), the mean runs over the real steps only, as in Keras:
+    ``y[b, k] = sum_t m[b, t] x[b, t, k] / sum_t m[b, t]`` and
+    ``dL/dx[b, t, k] = m[b, t] dL/dy[b, k] / sum_t m[b, t]``.
     """
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         if x.ndim != 3:
             check_sequence(self, x.shape[1:])
-        self._cache = x.shape
-        return self._out(x.mean(axis=1))
+        if mask is None:
+            self._cache = (x.shape, None)
+            return self._out(x.mean(axis=1))
+        m = np.asarray(mask, dtype=x.dtype)[:, :, None]  # (n, steps, 1)
+        weights = m / np.maximum(m.sum(axis=1, keepdims=True), 1.0)  # no step: 0, not NaN
+        self._cache = (x.shape, weights)
+        return self._out(np.sum(x * weights, axis=1))
 
     def backward(self, grad_y):
-        n, steps, c = self._cache
+        (n, steps, c), weights = self._cache
+        if weights is not None:
+            return grad_y.reshape(n, 1, c) * weights
         share = grad_y.reshape(n, 1, c) / steps
         return np.broadcast_to(share, (n, steps, c)).copy()
 

@@ -239,6 +239,29 @@ class RecurrentLayer(Layer):
                              f"got inputs of shape {tuple(x.shape)}.")
         return x.shape[0], x.shape[1]
 
+    def _time_mask(self, mask: Any, n: int, steps: int, columns: bool
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """A padding mask (n, T) as the loops read it, or None when there is none.
+
+        Returns ``skip`` (bool), ``keep`` and ``1 - keep`` (floats), each time-major:
+        (T, 1, n) when ``columns`` (samples in columns: LSTM, GRU), else (T, n, 1). A masked
+        step (``keep = 0``) leaves the state as it was (Keras's rule), so::
+
+            h_t = h_{t-1}  where masked        dL/dh_{t-1} += dL/dh_t * (1 - keep_t)
+        """
+        if mask is None:
+            return None
+        m = np.asarray(mask)
+        if m.shape != (n, steps):
+            raise ValueError(
+                f"{self._who()} got a mask of shape {m.shape}; expected (batch, timesteps) = "
+                f"{(n, steps)}.")
+        m = m[:, ::-1] if self.go_backwards else m
+        keep = np.ascontiguousarray(m.T.astype(bool))  # (T, n)
+        keep = keep[:, None, :] if columns else keep[:, :, None]
+        kf = keep.astype(self.dtype)
+        return ~keep, kf, 1.0 - kf
+
     def _input_projection(self, x: np.ndarray, training: bool) -> dict[str, Any]:
         """Check ``x``, then ``Xp = x W + b_in`` for all steps in one matmul, time-major.
 

@@ -38,9 +38,10 @@ class SimpleRNN(RecurrentLayer):
 
     gates = 1
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         cache = self._input_projection(x, training)
         steps, n, rm = cache["steps"], cache["n"], cache["rm"]
+        masked = self._time_mask(mask, n, steps, columns=False)  # None: no padding
         u_mat = self.params["recurrent_kernel"]
         z = cache["xp"]  # (T, n, u): becomes z_t in place, step by step
         h, hin = self._state_buffers(steps, n, rm)
@@ -49,7 +50,9 @@ class SimpleRNN(RecurrentLayer):
                 np.multiply(h[t], rm, out=hin[t])
             z[t] += hin[t] @ u_mat  # (n, u) @ (u, u) -> (n, u)
             self.activation.forward_into(z[t], h[t + 1])
-        cache.update(z=z, h=h, hin=hin)
+            if masked is not None:  # a padded step keeps the state
+                np.copyto(h[t + 1], h[t], where=masked[0][t])
+        cache.update(z=z, h=h, hin=hin, masked=masked)
         self._cache = cache
         return self._output(h)
 
@@ -59,13 +62,19 @@ class SimpleRNN(RecurrentLayer):
         u_mat = self.params["recurrent_kernel"]
         g, dh = self._upstream(grad_y, steps)
         dz = np.empty_like(z)  # (T, n, u): dL/dz_t for every step
+        masked = c["masked"]
         for t in range(steps - 1, -1, -1):
             if g is not None and t < steps - 1:
                 dh += g[t]
+            if masked is not None:  # a padded step hands dL/dh_t straight to h_{t-1}
+                passed = dh * masked[2][t]
+                dh = dh * masked[1][t]
             self.activation.backward_into(z[t], h[t + 1], dh, dz[t])
             if t > 0:
                 dh = dz[t] @ u_mat.T  # (n, u) @ (u, u) -> dL/dh_{t-1}
                 if rm is not None:
                     dh *= rm
+                if masked is not None:
+                    dh += passed
         self._recurrent_kernel_grad(c, dz)
         return self._input_backward(c, dz)

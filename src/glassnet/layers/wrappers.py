@@ -221,10 +221,12 @@ class Bidirectional(_Wrapper):
         super().build(input_shape, rng)
         self._build_inner(tuple(input_shape), rng)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self._sync()
-        f = self.forward_layer.forward(x, training=training)
-        b = self.backward_layer.forward(x, training=training)
+        # A padding mask (batch, T) goes to both directions (each reads it in its own order).
+        masked = {} if mask is None else {"mask": mask}
+        f = self.forward_layer.forward(x, training=training, **masked)
+        b = self.backward_layer.forward(x, training=training, **masked)
         if self.return_sequences:
             b = b[:, ::-1]  # back into forward time order, as Keras
         self._cache = (f, b) if self.merge_mode == "mul" else f.shape[-1]

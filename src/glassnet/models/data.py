@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def is_batch_stream(x: Any) -> bool:
-    """True for generators / iterables of batches (not arrays, lists of numbers or tuples)."""
-    if x is None or isinstance(x, (np.ndarray, list, tuple)):
+    """True for generators / iterables of batches (not arrays, lists, tuples or dicts)."""
+    if x is None or isinstance(x, (np.ndarray, list, tuple, dict)):  # dict: inputs by name
         return False
     return isinstance(x, Iterable) or hasattr(x, "__next__")
 

@@ -1,4 +1,4 @@
-"""The functional API: a model is any graph of layers from an input tensor to an output.
+"""The functional API: a model is any graph of layers from its inputs to its outputs.
 
 ::
 
@@ -7,6 +7,12 @@
     h = Add()([x, Dense(64)(h)])                 # a residual connection: y = x + f(x)
     y = Dense(10, activation="softmax")(h)
     model = Model(x, y)                          # then compile / fit / evaluate as usual
+
+As in Keras, a model may take several inputs and give several outputs (lists or dicts of
+tensors; data, targets, losses, loss weights and metrics then come as lists or dicts too, see
+:mod:`glassnet.models.multi_io`), a layer called twice is *shared* (one set of weights), a
+model called on tensors becomes one layer of a bigger graph (:mod:`glassnet.models.nested`),
+and ``None`` in an input shape is a size that varies from batch to batch.
 
 The graph is what the symbolic tensors recorded (:mod:`glassnet.layers.input`): each
 :class:`~glassnet.layers.input.Node` knows its layer and the tensors it consumed. The model
@@ -21,28 +27,38 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.layers.base import Layer, Shape, deserialize_layer, serialize_layer
+from glassnet.layers.base import Layer, Shape
 from glassnet.layers.graph import Graph, unique_name
-from glassnet.layers.input import InputLayer, Node, SymbolicTensor, input_tensor, is_symbolic
+from glassnet.layers.input import InputLayer, Node, SymbolicTensor, is_symbolic
+from glassnet.models import data, graph_config, multi_io
 from glassnet.models.model import Model as BaseModel
+from glassnet.models.multi_io import Packing
+from glassnet.models.parameters import FlatParameters
 from glassnet.models.summary import _fmt_shape
 
 
-def _single(tensors: Any, what: str) -> SymbolicTensor:
-    """``x`` or ``[x]`` -> ``x``; this Model takes one input and one output tensor."""
-    if isinstance(tensors, (list, tuple)):
-        if len(tensors) != 1:
-            raise ValueError(
-                f"glassnet's functional Model takes exactly one tensor as `{what}`, got "
-                f"{len(tensors)}; merge several with Concatenate() first."
+def _structure(tensors: Any, what: str) -> tuple[list[SymbolicTensor], list[str] | None]:
+    """``x``, ``[x, y]`` or ``{"title": x, ...}`` -> the tensors in order, and the dict's keys
+    (None unless a dict was given). A list of one is one tensor, as in Keras."""
+    keys = None
+    if isinstance(tensors, dict):
+        keys = [str(k) for k in tensors]
+        tensors = list(tensors.values())
+    elif isinstance(tensors, (list, tuple)):
+        tensors = list(tensors)
+    else:
+        tensors = [tensors]
+    if not tensors:
+        raise ValueError(f"`{what}` must hold at least one symbolic tensor, got none.")
+    for t in tensors:
+        if not isinstance(t, SymbolicTensor):
+            raise TypeError(
+                f"`{what}` must be a symbolic tensor (from Input(...) or a layer called on "
+                f"one), or a list or dict of them, got {type(t).__name__}."
             )
-        tensors = tensors[0]
-    if not isinstance(tensors, SymbolicTensor):
-        raise TypeError(
-            f"`{what}` must be a symbolic tensor (from Input(...) or a layer called on one), "
-            f"got {type(tensors).__name__}."
-        )
-    return tensors
+    if len({id(t) for t in tensors}) != len(tensors):
+        raise ValueError(f"`{what}` lists the same tensor twice.")
+    return tensors, keys
 
 
 def _source(tensor: SymbolicTensor) -> str:
@@ -51,43 +67,46 @@ def _source(tensor: SymbolicTensor) -> str:
     return f"{type(layer).__name__}{name} of shape {tensor.shape}"
 
 
-def _graph_nodes(inp: SymbolicTensor, out: SymbolicTensor) -> list[Node]:
-    """Every node ``out`` depends on, in topological (creation) order, first the input's.
+def _graph_nodes(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]) -> list[Node]:
+    """Every node the outputs depend on, and the inputs' nodes, in topological (creation)
+    order.
 
     Raises
     ------
     ValueError
-        When ``out`` depends on an Input other than ``inp``: the graph is not connected to
-        the model's inputs.
+        When an output depends on an Input that is not among ``inputs``: the graph is not
+        connected to the model's inputs.
     """
-    seen: dict[int, Node] = {}
-    stack = [out.node]
+    seen: dict[int, Node] = {t.node.id: t.node for t in inputs}
+    stack = [t.node for t in outputs]
     while stack:  # iterative: no recursion limit for very deep graphs
         node = stack.pop()
         if node.id in seen:
             continue
-        seen[node.id] = node
-        if isinstance(node.layer, InputLayer) and node is not inp.node:
+        if isinstance(node.layer, InputLayer) and not node.inputs:
             raise ValueError(
                 f"`outputs` is not connected to `inputs`: it depends on the Input "
-                f"{_source(node.output)}, which is not the model's input "
-                f"({_source(inp)})."
+                f"{_source(node.output)}, which is not one of the model's inputs "
+                f"({', '.join(_source(t) for t in inputs)})."
             )
+        seen[node.id] = node
         stack.extend(t.node for t in node.inputs)
-    if inp.node.id not in seen:  # pragma: no cover - every path ends at some Input
-        raise ValueError("`outputs` is not connected to `inputs`.")
     return [seen[k] for k in sorted(seen)]
 
 
 class Model(BaseModel):
-    """A model from an input tensor to an output tensor through any graph of layers.
+    """A model from input tensors to output tensors through any graph of layers.
 
     Parameters
     ----------
-    inputs : SymbolicTensor (or a list of one)
-        The tensor returned by ``Input(shape=...)``.
-    outputs : SymbolicTensor (or a list of one)
-        A tensor computed from ``inputs`` by calling layers.
+    inputs : SymbolicTensor, list or dict of them
+        Tensors returned by ``Input(shape=...)``. With a dict, data may be given as a dict
+        with the same keys; with a list, as a list or a dict keyed by the Inputs' names.
+    outputs : SymbolicTensor, list or dict of them
+        Tensors computed from ``inputs`` by calling layers. Several outputs are named by the
+        dict's keys, else by their layers' names (``output_names``): those names key targets,
+        losses and metrics given as dicts, and the logs (``<name>_loss``, ``<name>_<metric>``).
+        ``predict`` returns an array, a list, or a dict, as the outputs were given.
     name : str, optional
     seed : int, optional
         Seeds initialisation, shuffling and dropout (three independent streams).
@@ -103,9 +122,18 @@ class Model(BaseModel):
     >>> x = Input(shape=(4,))
     >>> h = Dense(4, activation="relu")(x)
     >>> model = Model(x, Dense(2)(Add()([x, h])))
+    >>> title, tags = Input(shape=(None,), name="title"), Input(shape=(12,), name="tags")
+    >>> h = concatenate([LSTM(8)(Embedding(1000, 16)(title)), tags])
+    >>> model = Model([title, tags], {"priority": Dense(1)(h), "department": Dense(4)(h)})
     """
 
     default_name = "functional"
+    # A Sequential (this class with a chain) has no symbolic inputs or outputs: one of each.
+    _inputs: list[SymbolicTensor] = []
+    _outputs: list[SymbolicTensor] = []
+    _input_keys: list[str] | None = None
+    _output_keys: list[str] | None = None
+    _input_packing: Packing | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass that defines ``call`` is Keras's third way of building a model: it runs
@@ -120,31 +148,38 @@ class Model(BaseModel):
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  seed: int | None = None, dtype: str = "float32") -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
-        self._input = _single(inputs, "inputs")
-        self._output = _single(outputs, "outputs")
-        if not self._input.is_input:
-            raise ValueError(
-                f"`inputs` must be the tensor returned by Input(...), got the output of "
-                f"{_source(self._input)}."
-            )
-        self._nodes = _graph_nodes(self._input, self._output)
+        self._inputs, self._input_keys = _structure(inputs, "inputs")
+        self._outputs, self._output_keys = _structure(outputs, "outputs")
+        for t in self._inputs:
+            if not t.is_input:
+                raise ValueError(
+                    f"`inputs` must be the tensor returned by Input(...) (one per input), got "
+                    f"the output of {_source(t)}."
+                )
+        self._input, self._output = self._inputs[0], self._outputs[0]
+        self._nodes = _graph_nodes(self._inputs, self._outputs)
         self._name_layers()
-        # Tensor numbers for the walker: 0 is the data, k + 1 the output of node k; the
-        # InputLayer's node (the identity) reads the data.
+        # Tensor numbers for the walker: 0 is the data (the list of arrays for several
+        # inputs), k + 1 the output of node k; an InputLayer's node (the identity) reads the data.
         self._slot: dict[SymbolicTensor, int] = {}
-        sources = []
+        sources, input_index = [], {}
+        position = {id(t): i for i, t in enumerate(self._inputs)}
         for k, node in enumerate(self._nodes):
             sources.append([self._slot[t] for t in node.inputs] or [0])
+            if not node.inputs and len(self._inputs) > 1:
+                input_index[k] = position[id(node.output)]
             self._slot[node.output] = k + 1
-        self._graph = Graph([node.layer for node in self._nodes], sources)
+        self._graph = Graph([node.layer for node in self._nodes], sources,
+                            outputs=[self._slot[t] for t in self._outputs],
+                            input_index=input_index)
+        self._input_packing: Packing | None = None
 
     def _name_layers(self) -> None:
         """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
         :func:`~glassnet.layers.graph.unique_name`); names must be unique."""
         names: set[str] = set()
         given = {node.layer.name for node in self._nodes if node.layer.name is not None}
-        for node in self._nodes:
-            layer = node.layer
+        for layer in self.layers:
             if layer.name is None:
                 layer.name = unique_name(layer, names | given)
             if layer.name in names:
@@ -156,16 +191,33 @@ class Model(BaseModel):
     # ------------------------------------------------------------- graph access
     @property
     def layers(self) -> list[Layer]:
-        """Every layer, in topological order: the InputLayer first, the output layer last."""
-        return [node.layer for node in self._nodes]
+        """Every layer once (a shared layer at its first call), in topological order: the
+        InputLayers first."""
+        seen: dict[int, Layer] = {}
+        for node in self._nodes:
+            seen.setdefault(id(node.layer), node.layer)
+        return list(seen.values())
 
     @property
     def inputs(self) -> list[SymbolicTensor]:
-        return [self._input]
+        return list(self._inputs)
 
     @property
     def outputs(self) -> list[SymbolicTensor]:
-        return [self._output]
+        return list(self._outputs)
+
+    @property
+    def input_names(self) -> list[str]:
+        """The keys of input data given as a dict: the dict's keys, else the Input names."""
+        return self._input_keys or [str(t.node.layer.name) for t in self._inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        """Names of the outputs (Keras's): the dict's keys, else the output layers' names;
+        they key targets, losses and metrics given as dicts, and the logs."""
+        if not self._outputs:  # a Sequential: its last layer
+            return [str(layer.name) for layer in self.layers[-1:]] or ["output"]
+        return self._output_keys or [str(t.node.layer.name) for t in self._outputs]
 
     def _shape_of(self, tensor: SymbolicTensor) -> Shape:
         if self.built:
@@ -173,34 +225,161 @@ class Model(BaseModel):
         return tensor.sample_shape
 
     @property
-    def input_shape(self) -> tuple[int | None, ...]:
-        return self._input.shape
+    def input_shape(self) -> Any:
+        """``(None, ...)``; a list of them for several inputs."""
+        shapes = [t.shape for t in self._inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     @property
-    def output_shape(self) -> tuple[int | None, ...]:
-        return (None,) + tuple(self._shape_of(self._output))
+    def output_shape(self) -> Any:
+        """``(None, ...)``; a list of them for several outputs."""
+        shapes = [(None,) + tuple(self._shape_of(t)) for t in self._outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
 
     def layer_output_shapes(self) -> list[tuple[int | None, ...]]:
         """``(None, ...)`` output shape of every layer, in :attr:`layers` order."""
-        return [(None,) + tuple(self._shape_of(node.output)) for node in self._nodes]
+        first: dict[int, tuple[int | None, ...]] = {}
+        for node in self._nodes:
+            first.setdefault(id(node.layer), (None,) + tuple(self._shape_of(node.output)))
+        return list(first.values())
 
     # ------------------------------------------------------------- Model interface
     def _build_layers(self, input_shape: Shape | None, rng: np.random.Generator) -> None:
-        declared = tuple(self._input.sample_shape)
-        if input_shape is not None and tuple(input_shape) != declared:
-            raise ValueError(
-                f"Model '{self.name}' was declared for inputs of shape {(None,) + declared}, "
-                f"but received data of shape {(None,) + tuple(input_shape)}."
-            )
-        self._graph.build(declared, rng, self.dtype)
+        shapes = [tuple(t.sample_shape) for t in self._inputs]
+        if input_shape is not None and len(shapes) == 1:
+            declared, shape = shapes[0], tuple(input_shape)
+            if len(shape) != len(declared) or any(
+                    d is not None and g is not None and d != g
+                    for d, g in zip(declared, shape, strict=True)):
+                raise ValueError(
+                    f"Model '{self.name}' was declared for inputs of shape {(None,) + declared}, "
+                    f"but received data of shape {(None,) + shape}."
+                )
+        # Layers already built (by another model over the same tensors, or a model nested
+        # here) keep their weights: Keras's models share their layers.
+        self._graph.build(shapes[0] if len(shapes) == 1 else shapes, rng, self.dtype,
+                          keep_built=True)
 
-    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
-        if is_symbolic(x):
-            raise TypeError(
-                f"Model '{self.name}' cannot be called on symbolic tensors (nesting models is "
-                "not supported); call its layers instead."
-            )
-        return super().__call__(x, training=training)
+    def _prepare_training(self) -> None:
+        """As every model; first take back the weights of layers that another model sharing
+        them has bound to its own flat vector since (the values are kept)."""
+        flat = self._flat
+        if flat is not None and any(layer.params.get(key) is None
+                                    or layer.params[key].base is not flat.theta
+                                    for layer, key, _ in flat.slots):
+            self._flat = FlatParameters(self.layers, self.dtype)
+        super()._prepare_training()
+
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        """On symbolic tensors: this model as one layer of a bigger graph (its weights shared
+        by every call). On arrays: the output(s) for ``x``."""
+        if is_symbolic(x) or (isinstance(x, dict) and any(is_symbolic(v) for v in x.values())):
+            from glassnet.models.nested import as_layer
+
+            if isinstance(x, dict):
+                x = [x[k] for k in self.input_names]
+            return as_layer(self)(x)
+        return self._structured(super().__call__(x, training=training))
+
+    # ------------------------------------------------------------- several inputs/outputs
+    def _pack_inputs(self, x: Any) -> Any:
+        """The data of every input, in :attr:`inputs` order, packed side by side into one
+        array (several inputs, see :mod:`glassnet.models.multi_io`)."""
+        if len(self._inputs) > 1 and multi_io.is_packed(x, self._input_packing):
+            return x  # already packed (the split-off validation data)
+        arrays = multi_io.in_order(x, self.input_names or ["x"], "x")
+        if len(self._inputs) <= 1:
+            return arrays[0]
+        arrays = [np.asarray(a) for a in arrays]
+        for a, t, key in zip(arrays, self._inputs, self.input_names, strict=True):
+            declared = t.sample_shape
+            if a.ndim != len(declared) + 1 or any(
+                    d is not None and d != g for d, g in zip(declared, a.shape[1:], strict=True)):
+                raise ValueError(
+                    f"Input '{key}' of model '{self.name}' expects data of shape "
+                    f"{t.shape}, got an array of shape {a.shape}.")
+            if len(a) != len(arrays[0]):
+                raise ValueError(
+                    f"Every input needs the same number of samples: '{self.input_names[0]}' "
+                    f"has {len(arrays[0])}, '{key}' has {len(a)}.")
+        self._input_packing = multi_io.Packing([a.shape[1:] for a in arrays])
+        self._graph.unpack_inputs = self._input_packing.unpack  # the walker splits each batch
+        return self._input_packing.pack(arrays, self.dtype)
+
+    def _check_input_shape(self, x: np.ndarray) -> None:
+        if len(self._inputs) <= 1:
+            super()._check_input_shape(x)
+
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, **kwargs: Any) -> None:
+        """As :meth:`glassnet.models.Model.compile`; with several outputs ``loss`` may be one
+        loss for all, a list or a dict by output name, and ``loss_weights`` and ``metrics``
+        (a list of lists, or a dict) are per output, as in Keras."""
+        if len(self._outputs) <= 1:
+            loss = multi_io.only(loss, self.output_names, "loss")
+            metrics = multi_io.only(metrics, self.output_names, "metrics")
+            super().compile(optimizer, loss, metrics=metrics, **kwargs)
+            if loss_weights is not None:
+                weight = multi_io.only(loss_weights, self.output_names, "loss_weights")
+                if float(weight) != 1.0:
+                    self.loss = multi_io.scaled(self.loss, float(weight))
+            return
+        multi_io.compile_outputs(self, optimizer, loss, loss_weights, metrics, kwargs,
+                                 BaseModel.compile)
+
+    def _fused_output(self) -> Any:
+        if not self._outputs:  # a Sequential
+            return super()._fused_output()
+        readers: dict[int, int] = {}
+        for node in self._nodes:
+            for t in node.inputs:
+                readers[id(t)] = readers.get(id(t), 0) + 1
+        flags = []
+        for t in self._outputs:
+            layer = t.node.layer
+            shared = sum(node.layer is layer for node in self._nodes) > 1
+            flags.append(not shared and not readers.get(id(t)))
+        if len(self._outputs) == 1:
+            return flags[0] and super()._fused_output() and self.layers[-1] is self._output.node.layer
+        assert isinstance(self.loss, multi_io.MultiOutputLoss)
+        self.loss.fused = [f and multi_io.fuses(t.node.layer, loss)
+                           for f, t, loss in zip(flags, self._outputs, self.loss.losses,
+                                                 strict=True)]
+        self._graph.fused_outputs = self.loss.fused  # which outputs hand back dL/dz
+        return any(self.loss.fused)
+
+    def _targets(self, y: Any, n: int, name: str = "y") -> np.ndarray:
+        if len(self._outputs) <= 1:
+            assert self.loss is not None  # compiled: every caller checks first
+            y = multi_io.in_order(y, self.output_names, name)[0]
+            # None dimensions (sequences of any length) take the targets' sizes.
+            shape = multi_io.resolved((n,) + tuple(self.output_shape[1:]), y)
+            return data.as_targets(y, n, self.loss, shape, self.dtype, name)
+        return multi_io.pack_targets(self, y, n, name)
+
+    def _predict_batches(self, x: np.ndarray, bs: int) -> Any:
+        if len(self._outputs) <= 1:
+            return super()._predict_batches(x, bs)
+        with self._inference_only():
+            parts = [self._forward(x[i:i + bs], training=False) for i in range(0, len(x), bs)]
+        return [np.concatenate([p[j] for p in parts]) for j in range(len(self._outputs))]
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> Any:
+        """As :meth:`glassnet.models.Model.predict`; several outputs come back as a list (a
+        dict when the model's outputs were given as a dict), as in Keras."""
+        if data.is_batch_stream(x) and (len(self._outputs) > 1 or self._output_keys):
+            parts = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
+                                  batch_size) for b in x]
+            if self._output_keys is not None:
+                return {k: np.concatenate([p[k] for p in parts]) for k in self._output_keys}
+            return [np.concatenate([p[j] for p in parts]) for j in range(len(self._outputs))]
+        return self._structured(super().predict(x, batch_size, verbose))
+
+    def _structured(self, out: Any) -> Any:
+        if self._output_keys is not None:
+            outs = out if isinstance(out, list) else [out]
+            return dict(zip(self._output_keys, outs, strict=True))
+        return out
 
     # ------------------------------------------------------------- reporting
     def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
@@ -212,46 +391,19 @@ class Model(BaseModel):
         return text
 
     # ------------------------------------------------------------- config
+    def _ref(self, tensor: SymbolicTensor) -> list[Any]:
+        """``[layer name, call index]``: which call of which layer produced ``tensor``."""
+        return graph_config.tensor_ref(self._nodes, tensor)
+
     def get_config(self) -> dict[str, Any]:
-        """The graph by layer names: each layer's config and the layers feeding it."""
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "dtype": self.dtype.name,
-            "layers": [
-                {**serialize_layer(node.layer),
-                 "inbound_layers": [t.node.layer.name for t in node.inputs]}
-                for node in self._nodes
-            ],
-            "input_layers": [self._input.node.layer.name],
-            "output_layers": [self._output.node.layer.name],
-        }
+        """The graph by layer names: each layer's config and the layers feeding it; the
+        calls in order (``nodes``: layer, inputs), for shared layers and nested models."""
+        return graph_config.describe(self)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Model:
         """Rebuild the graph from :meth:`get_config` (layers listed after their inputs)."""
-        tensors: dict[str | None, SymbolicTensor] = {}  # by layer name (None if a config omits it)
-        for entry in config["layers"]:
-            layer = deserialize_layer(entry)
-            inbound = entry.get("inbound_layers", [])
-            if not inbound:
-                if not isinstance(layer, InputLayer):
-                    raise ValueError(f"Layer {layer.name!r} has no inbound layers.")
-                tensors[layer.name] = input_tensor(layer)
-                continue
-            missing = [n for n in inbound if n not in tensors]
-            if missing:
-                raise ValueError(
-                    f"Layer {layer.name!r} is connected to {missing}, which are not defined "
-                    "before it in the config."
-                )
-            ins = [tensors[n] for n in inbound]
-            tensors[layer.name] = layer(ins if layer.multi_input else ins[0])
-        try:
-            inputs = [tensors[n] for n in config["input_layers"]]
-            outputs = [tensors[n] for n in config["output_layers"]]
-        except KeyError as exc:
-            raise ValueError(f"The config names an unknown input/output layer {exc}.") from None
+        inputs, outputs = graph_config.rebuild(config)
         return cls(inputs, outputs, name=config.get("name"), seed=config.get("seed"),
                    dtype=config.get("dtype", "float32"))
 
@@ -267,11 +419,14 @@ def summary_text(model: Model, line_length: int = 98) -> str:
     lines = [f'Model: "{model.name}"', "_" * line_length,
              row(["Layer (type)", "Output Shape", "Param #", "Connected to"]),
              "=" * line_length]
-    for node, shape in zip(model._nodes, model.layer_output_shapes(), strict=True):
-        layer = node.layer
-        sources = [f"{t.node.layer.name}[0][0]" for t in node.inputs] or ["-"]
+    for layer, shape in zip(model.layers, model.layer_output_shapes(), strict=True):
+        # Every call of the layer (a shared layer has several): "<name>[<call>][0]".
+        sources = [f"{ref[0]}[{ref[1]}][0]" for node in model._nodes if node.layer is layer
+                   for ref in map(model._ref, node.inputs)] or ["-"]
         count = layer.count_params() + layer.count_state()
-        lines.append(row([f"{layer.name} ({type(layer).__name__})", _fmt_shape(shape),
+        kind = type(vars(layer).get("model")).__name__.replace("Model", "Functional") \
+            if "model" in vars(layer) else type(layer).__name__  # a nested model: its kind
+        lines.append(row([f"{layer.name} ({kind})", _fmt_shape(shape),
                           f"{count:,}", sources[0]]))
         lines.extend(row(["", "", "", s]) for s in sources[1:])
     trainable = sum(layer.count_params() for layer in model.layers if layer.trainable)

@@ -119,6 +119,11 @@ class Model:
         """Backpropagate ``dL/dy_pred`` (``dL/dz`` of the output layer when ``fused``)."""
         self._graph.backward(grad, fused, observer)
 
+    def _pack_inputs(self, x: Any) -> Any:
+        """The data as the training loop carries it: ``x`` itself for one input (a model with
+        several packs their arrays into one, see :mod:`glassnet.models.multi_io`)."""
+        return x
+
     @property
     def input_shape(self) -> tuple[int | None, ...]:
         raise NotImplementedError
@@ -320,7 +325,7 @@ class Model:
             outs = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
                                  batch_size) for b in x]
             return np.concatenate(outs)
-        x = data.as_inputs(x, self.dtype, finite=False)
+        x = data.as_inputs(self._pack_inputs(x), self.dtype, finite=False)
         self._ensure_built(x)
         self._check_input_shape(x)
         bs = _batch_size(batch_size, default=256)
@@ -354,7 +359,7 @@ class Model:
                     layer.keep_cache = before
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
-        x = data.as_inputs(x, self.dtype)
+        x = data.as_inputs(self._pack_inputs(x), self.dtype)
         self._ensure_built(x)
         return self._forward(x, training=training)
 

@@ -67,6 +67,10 @@ class Sequential(Model):
                     "glassnet.models.Model(inputs, outputs)."
                 )
             layer = layer.node.layer
+        if isinstance(layer, BaseModel):  # a model inside: one layer running its graph
+            from glassnet.models.nested import as_layer
+
+            layer = as_layer(layer)
         if not isinstance(layer, Layer):
             raise TypeError(
                 f"Sequential.add expects a Layer (e.g. Dense(30)), got {type(layer).__name__}."

@@ -46,7 +46,7 @@ def checked_batch(model: Model, x: Any, y: Any, sample_weight: Any, what: str
     """``(x, y, sample_weight)`` of one batch checked and converted; the model built and
     prepared for a gradient step. ``what`` names the caller in the not-compiled error."""
     model._check_compiled(what)
-    xb = data.as_inputs(x, model.dtype)
+    xb = data.as_inputs(model._pack_inputs(x), model.dtype)
     model._ensure_built(xb)
     model._check_input_shape(xb)
     model._prepare_training()

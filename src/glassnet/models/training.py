@@ -106,7 +106,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
         if first is None:
             raise ValueError("The batch generator passed as `x` yielded nothing.")
         fx, fy, _ = data.unpack_batch(first)
-        fx = data.as_inputs(fx, model.dtype)
+        fx = data.as_inputs(model._pack_inputs(fx), model.dtype)
         model._ensure_built(fx)
         model._check_input_shape(fx)
         pending = [first]
@@ -116,7 +116,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
         if x is None or y is None:
             raise ValueError("`fit` needs `x` and `y` (or a batch generator as `x`).")
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
-        x = data.as_inputs(x, model.dtype)
+        x = data.as_inputs(model._pack_inputs(x), model.dtype)
         model._ensure_built(x)
         model._check_input_shape(x)
         y = model._targets(y, len(x))
@@ -167,7 +167,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                 for step, (xb, yb, wb) in enumerate(epoch_batches):
                     if stream:
                         try:
-                            xb = data.as_inputs(xb, model.dtype)
+                            xb = data.as_inputs(model._pack_inputs(xb), model.dtype)
                             yb = model._targets(yb, len(xb))
                             wb = data.as_sample_weight(wb, None, yb, len(xb))
                         except ValueError as exc:
@@ -274,7 +274,7 @@ def _prepare_validation(model: Model, validation_data: Any) -> Batch | None:
             "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
             f"got {type(validation_data).__name__}."
         )
-    xv = data.as_inputs(validation_data[0], model.dtype, "validation_data[0]")
+    xv = data.as_inputs(model._pack_inputs(validation_data[0]), model.dtype, "validation_data[0]")
     model._check_input_shape(xv)
     yv = model._targets(validation_data[1], len(xv), "validation_data[1]")
     wv = validation_data[2] if len(validation_data) == 3 else None
@@ -289,12 +289,12 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
         def source():
             for batch in data.take(iter(x), steps):
                 xb, yb, wb = data.unpack_batch(batch)
-                xb = data.as_inputs(xb, model.dtype)
+                xb = data.as_inputs(model._pack_inputs(xb), model.dtype)
                 yield xb, model._targets(yb, len(xb)), wb
     else:
         if x is None or y is None:
             raise ValueError("`evaluate` needs `x` and `y` (or a batch generator as `x`).")
-        x = data.as_inputs(x, model.dtype)
+        x = data.as_inputs(model._pack_inputs(x), model.dtype)
         model._ensure_built(x)
         model._check_input_shape(x)
         y = model._targets(y, len(x))

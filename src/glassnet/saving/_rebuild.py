@@ -47,7 +47,9 @@ def _all_layers(model: Model) -> list[Layer]:
 
 def _check_shapes(model: Model, limit: int, where: str) -> None:
     # every model kind lists its layers' output shapes (Sequential and functional alike)
-    shapes = [model.input_shape, *cast(Any, model).layer_output_shapes()]
+    inputs = model.input_shape  # a list of shapes for a model with several inputs
+    shapes = [*(inputs if isinstance(inputs, list) else [inputs]),
+              *cast(Any, model).layer_output_shapes()]
     for shape in shapes:
         for d in shape[1:]:
             if d is not None and (not isinstance(d, (int, np.integer)) or isinstance(d, bool)
@@ -120,6 +122,12 @@ def compile_from(model: Model, spec: Any, where: str) -> None:
     if not isinstance(spec, Mapping):
         raise ModelFileError(f"{where}: the compile settings are {type(spec).__name__}, "
                              "not a mapping.")
+    from glassnet.models import multi_io
+
+    per_output = multi_io.compile_arguments(dict(spec))  # a model with several outputs
+    if per_output is not None:
+        model.compile(optimizer=optimizers.get(spec["optimizer"]), **per_output)
+        return
     metrics = spec.get("metrics") or []
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise ModelFileError(f"{where}: the metrics must be a list of names, got {metrics!r}.")
@@ -131,6 +139,11 @@ def compile_spec(model: Model) -> dict[str, Any] | None:
     """What :func:`compile_from` needs to compile a twin of ``model`` (None if uncompiled)."""
     if not model.compiled or model.optimizer is None or model.loss is None:
         return None
+    from glassnet.models import multi_io
+
+    if isinstance(model.loss, multi_io.MultiOutputLoss):  # several outputs: each its own
+        return {"optimizer": optimizers.serialize(model.optimizer),
+                **multi_io.compile_spec(model.loss)}
     return {"optimizer": optimizers.serialize(model.optimizer),
             "loss": losses.serialize(model.loss), "metrics": list(model.metric_names)}
 

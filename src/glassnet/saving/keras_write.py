@@ -180,6 +180,17 @@ def _keras_order(model: Any) -> list[Any]:
     return sorted(post, key=lambda n: (-depth[n.id], index[n.id]))
 
 
+def _check_writable(model: Any) -> None:
+    """This writer knows one input, one output and one call per layer; say so, not crash."""
+    calls = [node.layer for node in model._nodes]
+    if (len(model.inputs) > 1 or len(model.outputs) > 1 or len({id(c) for c in calls}) < len(calls)
+            or any("model" in vars(layer) for layer in calls)):
+        raise ValueError(
+            f"Model '{model.name}' has several inputs or outputs, a shared layer or a nested "
+            "model, which the '.keras' writer does not support yet; save it to a '.npz' path "
+            "(glassnet's format), which keeps all of them.")
+
+
 def _tensor_ref(tensor: Any, dtype: str) -> dict[str, Any]:
     return {"class_name": "__keras_tensor__",
             "config": {"shape": list(tensor.shape), "dtype": dtype,
@@ -201,6 +212,7 @@ def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
         doc = {"module": "keras", "class_name": "Sequential", "config": inner,
                "registered_name": None, "build_config": {"input_shape": list(model.input_shape)}}
         return doc, layers
+    _check_writable(model)
     nodes = _keras_order(model)
     entries = []
     for node in nodes:
