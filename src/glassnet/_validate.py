@@ -10,6 +10,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 
 def check_number(
     owner: str,
@@ -85,3 +87,13 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[Any, ...]) ->
             f"`{name}` of {owner} must be one of {', '.join(map(repr, choices))}, got {value!r}."
         )
     return value
+
+
+def check_bool(owner: str, name: str, value: Any) -> bool:
+    """``value`` if it is a bool (NumPy's included), else a TypeError: a string such as
+    ``"no"`` would otherwise be taken as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"`{name}` of {owner} must be True or False, got {value!r} ({type(value).__name__})."
+        )
+    return bool(value)

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+import string
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -306,13 +309,17 @@ class EarlyStopping(Callback):
                  verbose: int = 0, mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
         super().__init__()
-        self.monitor = monitor
+        self.monitor = _monitor_name("EarlyStopping", monitor)
         self.patience = _validate.check_int("EarlyStopping", "patience", patience, min=0)
         self.verbose = verbose
-        self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
+        self.baseline = None if baseline is None else _validate.check_float(
+            "EarlyStopping", "baseline", baseline)
+        self.restore_best_weights = _validate.check_bool("EarlyStopping", "restore_best_weights",
+                                                         restore_best_weights)
+        self.start_from_epoch = _validate.check_int("EarlyStopping", "start_from_epoch",
+                                                    start_from_epoch, min=0)
         self.mode = _resolve_mode(mode, monitor)
+        min_delta = _validate.check_float("EarlyStopping", "min_delta", min_delta)
         self.min_delta = abs(min_delta) if self.mode == "max" else -abs(min_delta)
         self.stopped_epoch = 0
         self.best_epoch = 0
@@ -331,7 +338,15 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         value = _monitored(logs, self.monitor)
-        if value is None or epoch < self.start_from_epoch:
+        if value is None:
+            # Keras's warning, word for word: a misspelt `monitor` would never stop anything.
+            warnings.warn(
+                f"Early stopping conditioned on metric `{self.monitor}` which is not "
+                f"available. Available metrics are: {','.join(list(logs or {}))}",
+                stacklevel=2,
+            )
+            return
+        if epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()
@@ -362,10 +377,12 @@ class ModelCheckpoint(Callback):
         super().__init__()
         if save_freq != "epoch":
             raise ValueError(f"ModelCheckpoint supports save_freq='epoch', got {save_freq!r}.")
-        self.filepath = str(filepath)
-        self.monitor = monitor
-        self.save_best_only = save_best_only
-        self.save_weights_only = save_weights_only
+        self.filepath = _checkpoint_path(filepath)
+        self.monitor = _monitor_name("ModelCheckpoint", monitor)
+        self.save_best_only = _validate.check_bool("ModelCheckpoint", "save_best_only",
+                                                   save_best_only)
+        self.save_weights_only = _validate.check_bool("ModelCheckpoint", "save_weights_only",
+                                                      save_weights_only)
         self.mode = _resolve_mode(mode, monitor)
         self.best = -np.inf if self.mode == "max" else np.inf
 
@@ -379,7 +396,7 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        path = _format_checkpoint_path(self.filepath, epoch + 1, logs)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:
@@ -521,6 +538,59 @@ class TerminateOnNaN(Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
             self.model.stop_training = True
+
+
+class CheckpointPathError(KeyError, ValueError):
+    """A ``ModelCheckpoint`` path with a placeholder no log provides. A ``KeyError`` as in
+    Keras, and a ``ValueError`` (a bad argument); its message is shown as written."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _monitor_name(owner: str, monitor: Any) -> str:
+    """``monitor`` checked: the name of a log entry (``'val_loss'``, ``'accuracy'``)."""
+    if not isinstance(monitor, str) or not monitor:
+        raise TypeError(f"`monitor` of {owner} must be the name of a logged quantity such as "
+                        f"'val_loss', got {monitor!r}.")
+    return monitor
+
+
+def _checkpoint_path(filepath: Any) -> str:
+    """``filepath`` of ModelCheckpoint checked: a path whose ``{...}`` placeholders parse."""
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"`filepath` of ModelCheckpoint must be a path (str or os.PathLike), "
+                        f"got {filepath!r} ({type(filepath).__name__}).")
+    path = os.fspath(filepath)
+    if not isinstance(path, str):
+        raise TypeError(f"`filepath` of ModelCheckpoint must be a str path, got {path!r}.")
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(path) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"`filepath` of ModelCheckpoint {path!r} is not a valid format string "
+                         f"({exc}); write literal braces as '{{{{' and '}}}}'.") from None
+    for field in fields:
+        if not field or not field.isidentifier():
+            raise ValueError(
+                f"`filepath` of ModelCheckpoint {path!r} has the placeholder {{{field}}}; "
+                "placeholders are names: '{epoch}' or a log key such as '{val_loss:.2f}'."
+            )
+    return path
+
+
+def _format_checkpoint_path(filepath: str, epoch: int, logs: dict[str, Any]) -> str:
+    """``filepath`` with ``{epoch}`` and the log keys filled in."""
+    values = {**logs, "epoch": epoch}
+    try:
+        return filepath.format(**values)
+    except KeyError as exc:
+        raise CheckpointPathError(
+            f"`filepath` of ModelCheckpoint {filepath!r} has the placeholder {{{exc.args[0]}}}, "
+            f"which this epoch's logs do not provide. Valid keys: {', '.join(values)}."
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"`filepath` of ModelCheckpoint {filepath!r} could not be formatted "
+                         f"with {values}: {exc}") from None
 
 
 def _resolve_mode(mode: str, monitor: str) -> str:

@@ -28,10 +28,10 @@ def _number(owner: str, arg: str, value: Any, allow_none: bool = False) -> float
     if value is None and allow_none:
         return None
     ok = (isinstance(value, (int, float, np.integer, np.floating))
-          and not isinstance(value, bool) and not math.isnan(float(value)) and value >= 0)
+          and not isinstance(value, bool) and math.isfinite(float(value)) and value >= 0)
     if not ok:
         raise ValueError(
-            f"{owner} `{arg}` must be a number >= 0{' or None' if allow_none else ''}, "
+            f"{owner} `{arg}` must be a finite number >= 0{' or None' if allow_none else ''}, "
             f"got {value!r}."
         )
     return float(value)

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers.base import Layer
 
 #: What Keras subtracts from masked scores before the softmax.
@@ -132,11 +133,11 @@ class Attention(Layer):
         if score_mode not in SCORE_MODES:
             raise ValueError(
                 f"Attention `score_mode` must be one of {SCORE_MODES}, got {score_mode!r}.")
-        self.use_scale = bool(use_scale)
+        self.use_scale = _validate.check_bool(type(self).__name__, "use_scale", use_scale)
         self.score_mode = score_mode
         self.dropout = check_rate("Attention", dropout)
         self.seed = seed
-        self.use_causal_mask = bool(use_causal_mask)
+        self.use_causal_mask = _validate.check_bool(type(self).__name__, "use_causal_mask", use_causal_mask)
         self.stochastic = self.dropout > 0.0
 
     def __call__(self, inputs: Any, training: bool = False, use_causal_mask: bool | None = None,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations, initializers, regularizers
 from glassnet.layers import _channels as ch
 from glassnet.layers import _im2col as win
 from glassnet.layers.base import Layer
@@ -85,7 +85,12 @@ class Conv2D(Layer):
         self.padding = win.check_padding(padding, "Conv2D")
         self.dilation_rate = win.int_pair(dilation_rate, "Conv2D", "dilation_rate")
         self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
+        # Resolve now, so that a bad name fails here and not at build time.
+        for value in (kernel_initializer, bias_initializer):
+            initializers.get(value)
+        for value in (kernel_regularizer, bias_regularizer):
+            regularizers.get(value)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer

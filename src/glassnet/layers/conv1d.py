@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import Conv2D, _reg
 
@@ -96,7 +96,7 @@ class Conv1D(Layer):
         self.dilation_rate = positive_int(dilation_rate, "Conv1D", "dilation_rate")
         self.padding = padding.lower()
         self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations
 from glassnet.layers import _im2col as win
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import _reg
@@ -118,7 +118,7 @@ class Conv2DTranspose(Layer):
                 f"output_padding={self.output_padding} and strides={self.strides}."
             )
         self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers.base import Layer
 
 #: Keras's ``backend.epsilon()``: the smallest standard deviation divided by.
@@ -71,7 +72,7 @@ class Normalization(Layer):
         self.axis = axes
         self.input_mean = mean
         self.input_variance = variance
-        self.invert = bool(invert)
+        self.invert = _validate.check_bool(type(self).__name__, "invert", invert)
         self._adapted: tuple[np.ndarray, np.ndarray] | None = None
         self._keep: tuple[int, ...] = ()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations, initializers, regularizers
 from glassnet.layers.base import Layer
 
 
@@ -54,7 +54,12 @@ class Dense(Layer):
             raise ValueError(f"Dense `units` must be a positive integer, got {units!r}.")
         self.units = int(units)
         self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
+        # Resolve now, so that a bad name fails here and not at build time.
+        for value in (kernel_initializer, bias_initializer):
+            initializers.get(value)
+        for value in (kernel_regularizer, bias_regularizer):
+            regularizers.get(value)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
         self.kernel_regularizer = kernel_regularizer

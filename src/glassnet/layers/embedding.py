@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import initializers, regularizers
+from glassnet import _validate, initializers, regularizers
 from glassnet.layers.base import Layer
 
 
@@ -81,7 +81,7 @@ class Embedding(Layer):
         regularizers.get(embeddings_regularizer)
         self.embeddings_initializer = embeddings_initializer
         self.embeddings_regularizer = embeddings_regularizer
-        self.mask_zero = bool(mask_zero)
+        self.mask_zero = _validate.check_bool(type(self).__name__, "mask_zero", mask_zero)
         self.input_length = None if input_length is None else int(input_length)
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations
 from glassnet.layers.recurrent_base import RecurrentLayer
 
 
@@ -101,7 +101,7 @@ class GRU(RecurrentLayer):
                          recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.reset_after = bool(reset_after)
+        self.reset_after = _validate.check_bool(type(self).__name__, "reset_after", reset_after)
 
     def bias_shape(self) -> tuple[int, ...]:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations, initializers
+from glassnet import _validate, activations, initializers
 from glassnet.layers.recurrent_base import RecurrentLayer
 
 
@@ -98,7 +98,7 @@ class LSTM(RecurrentLayer):
                          recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = _validate.check_bool("LSTM", "unit_forget_bias", unit_forget_bias)
 
     def bias_init(self) -> Any:
         if not self.unit_forget_bias:

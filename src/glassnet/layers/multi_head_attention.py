@@ -6,7 +6,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from glassnet import initializers
+from glassnet import _validate, initializers
 from glassnet.layers.attention import attend, attend_backward, check_rate
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import _reg
@@ -100,7 +100,7 @@ class MultiHeadAttention(Layer):
         self.value_dim = self.key_dim if value_dim is None else _positive(
             owner, "value_dim", value_dim)
         self.dropout = check_rate(owner, dropout)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
         if isinstance(output_shape, (tuple, list)) and len(output_shape) == 1:
             output_shape = output_shape[0]
         self.output_dim = None if output_shape is None else _positive(
@@ -125,7 +125,7 @@ class MultiHeadAttention(Layer):
         self.kernel_regularizer = kernel_regularizer
         self.bias_regularizer = bias_regularizer
         self.seed = seed
-        self.use_causal_mask = bool(use_causal_mask)
+        self.use_causal_mask = _validate.check_bool(type(self).__name__, "use_causal_mask", use_causal_mask)
         self.stochastic = self.dropout > 0.0
         self.input_grad_needed = True
 

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _channels as ch
 from glassnet.layers.base import Layer
 
@@ -110,8 +111,8 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum = _float_in(momentum, "BatchNormalization", "momentum", 0.0, 1.0)
         self.epsilon = _float_in(epsilon, "BatchNormalization", "epsilon", 0.0, None, True)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = _validate.check_bool(type(self).__name__, "center", center)
+        self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
         self.beta_initializer = beta_initializer
         self.gamma_initializer = gamma_initializer
         self.moving_mean_initializer = moving_mean_initializer
@@ -297,8 +298,8 @@ class LayerNormalization(Layer):
         self.axis: int | list[int] = int(axis) if isinstance(axis, (int, np.integer)) else [
             int(a) for a in axes]
         self.epsilon = _float_in(epsilon, "LayerNormalization", "epsilon", 0.0, None, True)
-        self.center = bool(center)
-        self.scale = bool(scale)
+        self.center = _validate.check_bool(type(self).__name__, "center", center)
+        self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
         self.beta_initializer = beta_initializer
         self.gamma_initializer = gamma_initializer
         self.beta_regularizer = beta_regularizer

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _im2col as win
 from glassnet.layers.base import Layer
 
@@ -229,7 +230,7 @@ class _GlobalPooling2D(Layer):
                 f"{type(self).__name__} `data_format` must be 'channels_last', "
                 f"got {data_format!r}."
             )
-        self.keepdims = bool(keepdims)
+        self.keepdims = _validate.check_bool(type(self).__name__, "keepdims", keepdims)
 
     def output_shape(self, input_shape):
         _check_image(self, tuple(input_shape))

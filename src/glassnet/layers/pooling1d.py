@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers.base import Layer
 from glassnet.layers.conv1d import check_sequence, positive_int
 from glassnet.layers.pooling import AveragePooling2D, MaxPooling2D, _Pooling2D
@@ -118,7 +119,7 @@ class _GlobalPooling1D(Layer):
                  **base: Any) -> None:
         super().__init__(**base)
         _channels_last(type(self).__name__, data_format)
-        self.keepdims = bool(keepdims)
+        self.keepdims = _validate.check_bool(type(self).__name__, "keepdims", keepdims)
 
     def output_shape(self, input_shape):
         check_sequence(self, tuple(input_shape))

@@ -35,7 +35,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from glassnet import activations, initializers, regularizers
+from glassnet import _validate, activations, initializers, regularizers
 from glassnet.layers.base import Layer
 
 
@@ -135,7 +135,7 @@ class RecurrentLayer(Layer):
             raise ValueError(f"{owner} `seed` must be a non-negative integer or None, got {seed!r}.")
         self.units = int(units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
         # Resolve now, so that a bad name fails here and not at build time.
         for arg, value in (("kernel_initializer", kernel_initializer),
                            ("recurrent_initializer", recurrent_initializer),
@@ -150,11 +150,11 @@ class RecurrentLayer(Layer):
         self.dropout = _check_rate(owner, "dropout", dropout)
         self.recurrent_dropout = _check_rate(owner, "recurrent_dropout", recurrent_dropout)
         self.seed = None if seed is None else int(seed)
-        self.return_sequences = bool(return_sequences)
+        self.return_sequences = _validate.check_bool(owner, "return_sequences", return_sequences)
         self.return_state = False
-        self.go_backwards = bool(go_backwards)
+        self.go_backwards = _validate.check_bool(type(self).__name__, "go_backwards", go_backwards)
         self.stateful = False
-        self.unroll = bool(unroll)
+        self.unroll = _validate.check_bool(type(self).__name__, "unroll", unroll)
         # Only a layer with dropout draws random numbers (and gets a noise stream).
         self.stochastic = self.dropout > 0.0 or self.recurrent_dropout > 0.0
         #: The model clears this on its first layer: no one needs dL/dx there.

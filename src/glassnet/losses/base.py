@@ -154,7 +154,7 @@ class Loss:
 
     def gradient(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> np.ndarray:
         """``dL/dy_pred`` of the reduced loss, shape of ``y_pred``."""
-        y_pred = np.asarray(y_pred)
+        y_pred = _checked_pred(self, y_true, y_pred)
         y_true = self.prepare_targets(y_true, y_pred.shape)
         return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
 
@@ -208,11 +208,22 @@ def unreduced(loss: Loss, y_true: Any, y_pred: Any) -> np.ndarray:
     Non-float predictions become float32 (Keras's floatx); float targets take the
     predictions' dtype.
     """
-    y_pred = np.asarray(y_pred)
-    if y_pred.dtype.kind != "f":
-        y_pred = y_pred.astype(np.float32)
+    y_pred = _checked_pred(loss, y_true, y_pred)
     y_true = loss._like_pred(loss.prepare_targets(y_true, y_pred.shape), y_pred)
     return loss.call(y_true, y_pred)
+
+
+def _checked_pred(loss: Loss, y_true: Any, y_pred: Any) -> np.ndarray:
+    """``y_pred`` as a float array with at least one sample; both arrays real numbers."""
+    y_pred = np.asarray(y_pred)
+    for name, arr in (("y_true", np.asarray(y_true)), ("y_pred", y_pred)):
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"`{name}` of loss '{loss.name}' must hold real numbers, got an "
+                            f"array of dtype {arr.dtype}.")
+        if arr.ndim == 0 or arr.shape[0] == 0:
+            raise ValueError(f"`{name}` of loss '{loss.name}' must hold at least one sample, "
+                             f"got shape {arr.shape}.")
+    return y_pred if y_pred.dtype.kind == "f" else y_pred.astype(np.float32)
 
 
 def _reduce(values: np.ndarray, sample_weight) -> float:
@@ -255,6 +266,14 @@ def reduce_values(values: np.ndarray, sample_weight: Any = None,
         while w.ndim > values.ndim and w.shape[-1] == 1:
             w = w[..., 0]
         w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+        try:
+            np.broadcast_shapes(w.shape, values.shape)
+        except ValueError:
+            raise ValueError(
+                f"`sample_weight` of shape {np.shape(sample_weight)} does not match the "
+                f"{values.shape[0] if values.ndim else 0} samples (loss values of shape "
+                f"{values.shape}); pass one weight per sample."
+            ) from None
         values = values * w
     if reduction is None or reduction == "none" or values.ndim == 0 or values.size == 0:
         return values

@@ -37,7 +37,7 @@ class _CrossEntropy(Loss):
         super().__init__(reduction=reduction, name=name, dtype=dtype)
         # The class axis is the last one (Keras's default); others are not supported.
         _validate.check_choice(type(self).__name__, "axis", axis, (-1,))
-        self.from_logits = bool(from_logits)
+        self.from_logits = _validate.check_bool(type(self).__name__, "from_logits", from_logits)
         self.label_smoothing = _validate.check_float(
             type(self).__name__, "label_smoothing", label_smoothing, min=0.0, max=1.0
         )

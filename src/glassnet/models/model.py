@@ -41,7 +41,13 @@ from glassnet.models.parameters import FlatParameters
 from glassnet.models.step import Gradients
 from glassnet.models.summary import summary_text
 from glassnet.models.threads import blas_threads
-from glassnet.models.training import run_evaluate, run_fit
+from glassnet.models.training import (
+    RELEASE_CACHES,
+    _positive_int,
+    _verbosity,
+    run_evaluate,
+    run_fit,
+)
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
@@ -174,6 +180,7 @@ class Model:
             metrics = []
         if isinstance(metrics, (str, dict)) or callable(metrics):
             metrics = [metrics]
+        _check_metrics(metrics)
         self.metric_names = []
         self._metric_fns = []
         for m in metrics:
@@ -325,6 +332,7 @@ class Model:
             outs = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
                                  batch_size) for b in x]
             return np.concatenate(outs)
+        _verbosity(verbose)
         x = data.as_inputs(self._pack_inputs(x), self.dtype, finite=False)
         self._ensure_built(x)
         self._check_input_shape(x)
@@ -333,14 +341,17 @@ class Model:
             return self._predict_batches(x, bs)
 
     def _predict_batches(self, x: np.ndarray, bs: int) -> np.ndarray:
+        """Outputs batch by batch; peak memory is one batch's intermediates plus the output."""
         with self._inference_only():
-            first = self._forward(x[:bs], training=False)
+            first = self._forward(x[:bs], training=False, observer=RELEASE_CACHES)
             if len(x) <= bs:
                 return first.copy() if first.base is not None else first
             out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)
             out[:bs] = first
+            del first
             for i in range(bs, len(x), bs):
-                out[i:i + bs] = self._forward(x[i:i + bs], training=False)
+                out[i:i + bs] = self._forward(x[i:i + bs], training=False,
+                                              observer=RELEASE_CACHES)
         return out
 
     @contextlib.contextmanager
@@ -480,9 +491,15 @@ class Model:
 
 
 def _batch_size(batch_size: Any, default: int) -> int:
-    if batch_size is None:
-        return default
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
+    """``batch_size`` or ``default`` when None; as ``fit`` checks it."""
+    return default if batch_size is None else _positive_int(batch_size, "batch_size")
+
+
+def _check_metrics(metrics: Any) -> None:
+    """``compile``'s ``metrics``: a list (or tuple) of names, metric objects or functions."""
+    if not isinstance(metrics, (list, tuple)):
+        raise TypeError(
+            f"`metrics` must be a list of metric names, objects or functions (e.g. "
+            f"['accuracy']), got {metrics!r} ({type(metrics).__name__})."
+        )
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,15 +39,43 @@ def _verbosity(verbose: Any) -> int:
     return int(verbose)
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """An integer >= ``minimum``: TypeError for another type (Keras's class for ``epochs=1.5``),
+    ValueError for one too small."""
+    kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be {kind}, got {value!r} ({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be {kind}, got {value!r}.")
     return int(value)
+
+
+def _callback_list(callbacks: Any) -> list[cbks.Callback]:
+    """``callbacks`` as a list: Keras also takes a single callback, and None."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, cbks.Callback):
+        return [callbacks]
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Iterable):
+        raise TypeError(f"`callbacks` must be a list of Callback objects, got {callbacks!r}.")
+    return list(callbacks)  # CallbackList checks each entry
+
+
+def _fit_options(validation_split: Any, validation_batch_size: Any, validation_freq: Any
+                 ) -> tuple[float, int | None, int]:
+    """``fit``'s validation arguments checked: a fraction in [0, 1), a positive batch size
+    or None, a positive frequency in epochs."""
+    if isinstance(validation_split, bool) or not isinstance(validation_split, Real):
+        raise TypeError(f"`validation_split` must be a number in [0, 1), got "
+                        f"{validation_split!r} ({type(validation_split).__name__}).")
+    vbs = None if validation_batch_size is None else _positive_int(validation_batch_size,
+                                                                   "validation_batch_size")
+    return float(validation_split), vbs, _positive_int(validation_freq, "validation_freq")
 
 
 def _split_validation(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, fraction: float
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Batch]:
-    if not 0.0 <= fraction < 1.0:
+    if not 0.0 <= fraction < 1.0:  # (NaN fails too)
         raise ValueError(f"`validation_split` must be in [0, 1), got {fraction!r}.")
     n_val = int(math.floor(len(x) * fraction))
     if fraction and n_val == 0:
@@ -92,9 +121,12 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     """The loop behind :meth:`Model.fit` (arguments as documented there)."""
     verbose = _verbosity(verbose)
     epochs = _positive_int(epochs, "epochs")
-    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) \
-            or initial_epoch < 0:
-        raise ValueError(f"`initial_epoch` must be a non-negative integer, got {initial_epoch!r}.")
+    initial_epoch = _positive_int(initial_epoch, "initial_epoch", minimum=0)
+    validation_split, validation_batch_size, validation_freq = _fit_options(
+        validation_split, validation_batch_size, validation_freq)
+    callbacks = _callback_list(callbacks)
+    if steps_per_epoch is not None:
+        steps_per_epoch = _positive_int(steps_per_epoch, "steps_per_epoch")
     stream = data.is_batch_stream(x)
     if stream:
         if y is not None:
@@ -120,7 +152,8 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
         model._ensure_built(x)
         model._check_input_shape(x)
         y = model._targets(y, len(x))
-        w = data.as_sample_weight(sample_weight, class_weight, y, len(x))
+        w = data.as_sample_weight(sample_weight, class_weight, y, len(x),
+                                  n_classes=_n_classes(model))
         x, y, w, split_val = _split_validation(x, y, w, validation_split)
         if validation_split and validation_data is None:
             validation_data = split_val
@@ -169,7 +202,8 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                         try:
                             xb = data.as_inputs(model._pack_inputs(xb), model.dtype)
                             yb = model._targets(yb, len(xb))
-                            wb = data.as_sample_weight(wb, None, yb, len(xb))
+                            wb = data.as_sample_weight(wb, class_weight, yb, len(xb),
+                                                       n_classes=_n_classes(model))
                         except ValueError as exc:
                             raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
                                              f"{exc}") from None
@@ -278,19 +312,28 @@ def _prepare_validation(model: Model, validation_data: Any) -> Batch | None:
     model._check_input_shape(xv)
     yv = model._targets(validation_data[1], len(xv), "validation_data[1]")
     wv = validation_data[2] if len(validation_data) == 3 else None
-    return xv, yv, wv
+    return xv, yv, data.as_sample_weight(wv, None, yv, len(xv), "validation_data[2]")
+
+
+def _n_classes(model: Model) -> int:
+    """Classes of the model's output, for ``class_weight``: its units (2 for one unit)."""
+    units = model.output_shape[-1]
+    return 2 if units in (None, 1) else int(units)
 
 
 def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_weight: Any,
                  steps: int | None, verbose: int | str, prefix: str = "") -> dict[str, float]:
     """Mean loss and metrics over ``(x, y)`` in inference mode (no dropout, moving stats)."""
     verbose = _verbosity(verbose)
+    if steps is not None:
+        steps = _positive_int(steps, "steps")
     if data.is_batch_stream(x):
         def source():
             for batch in data.take(iter(x), steps):
                 xb, yb, wb = data.unpack_batch(batch)
                 xb = data.as_inputs(model._pack_inputs(xb), model.dtype)
-                yield xb, model._targets(yb, len(xb)), wb
+                yb = model._targets(yb, len(xb))
+                yield xb, yb, data.as_sample_weight(wb, None, yb, len(xb))
     else:
         if x is None or y is None:
             raise ValueError("`evaluate` needs `x` and `y` (or a batch generator as `x`).")
@@ -299,7 +342,7 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
         model._check_input_shape(x)
         y = model._targets(y, len(x))
         bs = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = data.as_sample_weight(sample_weight, None, y, len(x))
 
         def source():
             for i in range(0, len(x), bs):
@@ -309,10 +352,28 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
     assert model.loss is not None  # compiled: evaluate checks first
     with model._inference_only():
         for xb, yb, wb in source():
-            out = model._forward(xb, training=False)
+            out = model._forward(xb, training=False, observer=RELEASE_CACHES)
             loss = model.loss(yb, out, wb) + penalty
             running.add(len(xb), loss, _metric_sums(model, yb, out))
     logs = running.logs(prefix)
     if verbose:
         sys.stdout.write(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()) + "\n")
     return logs
+
+
+class _ReleaseCaches:
+    """A graph observer for inference: each layer lets go of what its forward pass kept for a
+    backward pass that will not come, as soon as the next layer has its input. A batch's
+    peak is then about the largest layer's arrays, not every layer's at once, and nothing
+    of one batch lives on during the next."""
+
+    def on_forward(self, k: int, layer: Any, x: Any, y: np.ndarray) -> None:
+        layer._cache = None
+
+    def on_backward(self, k: int, layer: Any, grad_y: np.ndarray, grad_x: Any,
+                    preactivation: bool) -> None:
+        """Inference has no backward pass."""
+
+
+#: The one instance (it holds no state).
+RELEASE_CACHES = _ReleaseCaches()

@@ -60,7 +60,7 @@ class Adam(Optimizer):
         self.beta_1 = _validate.check_float(owner, "beta_1", beta_1, min=0.0, max=1.0, max_open=True)
         self.beta_2 = _validate.check_float(owner, "beta_2", beta_2, min=0.0, max=1.0, max_open=True)
         self.epsilon = _validate.check_float(owner, "epsilon", epsilon, min=0.0)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = _validate.check_bool(type(self).__name__, "amsgrad", amsgrad)
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -57,7 +57,7 @@ class RMSprop(Optimizer):
         self.rho = _validate.check_float("RMSprop", "rho", rho, min=0.0, max=1.0, max_open=True)
         self.momentum = _validate.check_float("RMSprop", "momentum", momentum, min=0.0, max=1.0)
         self.epsilon = _validate.check_float("RMSprop", "epsilon", epsilon, min=0.0)
-        self.centered = bool(centered)
+        self.centered = _validate.check_bool(type(self).__name__, "centered", centered)
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]

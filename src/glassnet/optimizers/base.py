@@ -170,7 +170,13 @@ class Optimizer:
             for p in params:
                 p *= shrink
         for p, g, slots, buf in zip(params, grads, self._slots, self._scratch, strict=True):
-            self._update(p, g, slots, buf, lr, t)
+            if p.dtype == buf.dtype:
+                self._update(p, g, slots, buf, lr, t)
+            else:  # float16 weights: the rule runs in float32 (see `state_dtype`)
+                wide = p.astype(buf.dtype)
+                self._update(wide, g.astype(buf.dtype), slots, buf, lr, t)
+                with np.errstate(over="ignore"):  # an overflow shows as inf: the step checks
+                    np.copyto(p, wide, casting="same_kind")
         self.iterations = t
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[np.ndarray, np.ndarray]]) -> int:
@@ -209,6 +215,19 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    @staticmethod
+    def state_dtype(param_dtype: np.dtype) -> np.dtype:
+        """The dtype of a parameter's slots and of its update arithmetic.
+
+        float16 parameters keep float32 state, as Keras's mixed precision does: Adam's
+        ``v = (1 - beta_2) g^2`` underflows to 0 in float16 for ``|g| < 8e-3``, and its
+        default ``epsilon = 1e-7`` is below float16's smallest normal number (6.1e-5), so
+        ``m / (sqrt(v) + epsilon)`` overflows float16's 65504 and the weights become inf.
+        The update is computed in float32 and rounded once into the float16 weights.
+        """
+        dtype = np.dtype(param_dtype)
+        return np.dtype(np.float32) if dtype == np.float16 else dtype
+
     def _initial_slot_value(self, slot: str) -> float:
         """Value the slot arrays start from (0; Adagrad overrides)."""
         return 0.0
@@ -227,7 +246,8 @@ class Optimizer:
                 f"{len(params)}; pass the same parameters in the same order every step."
             )
         for i, (p, g, buf) in enumerate(zip(params, grads, self._scratch, strict=True)):
-            if p.shape != buf.shape or p.dtype != buf.dtype or g.shape != p.shape:
+            if p.shape != buf.shape or self.state_dtype(p.dtype) != buf.dtype \
+                    or g.shape != p.shape:
                 raise ValueError(
                     f"{owner}: parameter {i} has shape {p.shape} and dtype {p.dtype}, its "
                     f"gradient shape {np.shape(g)}; expected shape {buf.shape}, dtype "
@@ -246,7 +266,8 @@ class Optimizer:
                 )
         if self._slots is None:
             self._slots = [
-                {s: np.full_like(p, self._initial_slot_value(s)) for s in self.slot_names} for p in params
+                {s: np.full(p.shape, self._initial_slot_value(s), self.state_dtype(p.dtype))
+                 for s in self.slot_names} for p in params
             ]
         else:  # restored by set_state: check against the parameters, adopt their dtype
             if len(self._slots) != len(params):
@@ -261,8 +282,8 @@ class Optimizer:
                             f"{owner}: restored slot '{s}_{i}' has shape {value.shape}, "
                             f"but parameter {i} has shape {p.shape}."
                         )
-                    slots[s] = value.astype(p.dtype, copy=False)
-        self._scratch = [np.empty_like(p) for p in params]
+                    slots[s] = value.astype(self.state_dtype(p.dtype), copy=False)
+        self._scratch = [np.empty(p.shape, self.state_dtype(p.dtype)) for p in params]
         self._clip_buffers = []
         self._built = True
 

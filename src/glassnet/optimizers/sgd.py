@@ -46,7 +46,7 @@ class SGD(Optimizer):
                  nesterov: bool = False, **base: Any) -> None:
         super().__init__(learning_rate, **base)
         self.momentum = _validate.check_float("SGD", "momentum", momentum, min=0.0, max=1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = _validate.check_bool(type(self).__name__, "nesterov", nesterov)
 
     @property
     def slot_names(self) -> tuple[str, ...]:  # type: ignore[override]
