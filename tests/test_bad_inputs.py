@@ -309,9 +309,9 @@ ROWS: dict[str, Row] = {
         r"`x` must be an array of numbers, got a str: 'abc'",
     ),
     "predict-dict": (
-        lambda: clf().predict({"x": X}),
+        lambda: clf().predict({"pixels": X}),
         ValueError,
-        r"`x` is a dict with keys \['x'\], but this model has a single input",
+        r"`x` is a dict without the key\(s\) \['x'\]; expected the keys \['x'\], got \['pixels'\]",
     ),
     "predict-None": (
         lambda: clf().predict(None),
@@ -443,7 +443,8 @@ ROWS: dict[str, Row] = {
     "Dense-input_shape": (
         lambda: L.Dense(3, input_shape=(0,)),
         ValueError,
-        r"`input_shape` must be a tuple of positive ints, got \(0,\)",
+        r"`input_shape` must be a tuple of positive ints \(None for a size that varies, e\.g\. the "
+        r"time steps\), got \(0,\)",
     ),
     "Conv2D-kernel_size-0": (
         lambda: L.Conv2D(4, kernel_size=0),

@@ -152,6 +152,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
         model._ensure_built(x)
         model._check_input_shape(x)
         y = model._targets(y, len(x))
+        _check_class_weight_outputs(model, class_weight)
         w = data.as_sample_weight(sample_weight, class_weight, y, len(x),
                                   n_classes=_n_classes(model))
         x, y, w, split_val = _split_validation(x, y, w, validation_split)
@@ -315,10 +316,22 @@ def _prepare_validation(model: Model, validation_data: Any) -> Batch | None:
     return xv, yv, data.as_sample_weight(wv, None, yv, len(xv), "validation_data[2]")
 
 
-def _n_classes(model: Model) -> int:
-    """Classes of the model's output, for ``class_weight``: its units (2 for one unit)."""
-    units = model.output_shape[-1]
+def _n_classes(model: Model) -> int | None:
+    """Classes of the model's output, for ``class_weight``: its units (2 for one unit);
+    None for a model with several outputs (``class_weight`` is refused there, as in Keras)."""
+    shape = model.output_shape
+    if isinstance(shape, list):
+        return None
+    units = shape[-1]
     return 2 if units in (None, 1) else int(units)
+
+
+def _check_class_weight_outputs(model: Model, class_weight: Any) -> None:
+    if class_weight and isinstance(model.output_shape, list):
+        raise ValueError(
+            "`class_weight` is only supported for Models with a single output; this model has "
+            f"{len(model.output_shape)}. Pass per-sample weights instead."
+        )
 
 
 def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_weight: Any,
