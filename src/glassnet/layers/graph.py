@@ -17,6 +17,15 @@ the graph's output. A chain of ``n`` layers is ``sources = [(0,), (1,), ..., (n 
 Backward skips every node with no weights upstream of it (nothing there needs a gradient),
 and tells the first weighted layers that no one reads their ``dL/dx``
 (:attr:`Layer.input_grad_needed`).
+
+Two things take the general path instead of the plain chain loop, as Keras does them:
+
+- **dtypes**: each layer computes in its own floating ``dtype``; its inputs are cast to it
+  (``Dense(4, dtype="float64")`` in a float32 model), and the gradient going back is cast
+  to the dtype of the tensor it belongs to.
+- **activity regularizers**: after a layer with ``activity_regularizer`` runs,
+  ``reg(a) / batch`` is added to :attr:`Graph.activity_penalty`, and in training
+  ``reg'(a) / batch`` to ``dL/da`` before that layer's backward.
 """
 
 from __future__ import annotations
@@ -101,6 +110,14 @@ class Graph:
             self._free_after[k].append(s)
         self.shapes: list[Shape] = []
         self.needs_grad: list[bool] = [False] * (n + 1)
+        #: Floating dtype of every tensor (after build); node k's inputs are cast to
+        #: ``casts[k]`` when it is not None.
+        self.dtypes: list[np.dtype] = []
+        self.casts: list[np.dtype | None] = [None] * n
+        #: Sum of the activity penalties of the last training forward pass.
+        self.activity_penalty = 0.0
+        self._activity_grads: list[np.ndarray | None] = [None] * n
+        self._plain = self.is_chain
 
     @classmethod
     def chain(cls, layers: Sequence[Layer]) -> Graph:
@@ -113,39 +130,71 @@ class Graph:
 
     # ------------------------------------------------------------------ build
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: np.dtype,
-              input_grad: bool = False) -> list[Shape]:
+              input_grad: bool = False, keep: bool = True) -> list[Shape]:
         """(Re)create every layer's weights for one-sample inputs of ``input_shape``.
 
         ``input_grad`` asks backward for ``dL/d(input)`` (a Residual branch needs it; a
-        model does not). Returns :attr:`shapes`.
+        model does not). ``keep`` leaves a layer already built for the same input shape and
+        dtype as it is, arrays and all (a Sequential growing by ``add``, a layer shared with
+        another model); False draws every weight anew. Returns :attr:`shapes`.
         """
         shapes: list[Shape] = [tuple(input_shape)]
         needs = [bool(input_grad)]
+        dtypes = [np.dtype(dtype)]
+        casts: list[np.dtype | None] = []
         for layer, src in zip(self.layers, self.sources, strict=True):
-            if layer.dtype is None:
-                layer.dtype = dtype
-            layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
+            if layer.dtype is None or not layer.__dict__.get("_dtype_explicit", True):
+                layer.dtype = np.dtype(dtype)  # a layer without its own dtype takes the model's
             arg = self._arg(layer, src, shapes)
+            # Keras never re-initialises a built layer (a layer shared with another model
+            # keeps its very arrays); building again still draws its weights, so the
+            # generator gives later layers what one whole build gives them.
+            kept = (layer.params, layer.grads, layer.state, layer.regularizers) \
+                if keep and _built_for(layer, arg) else None
+            layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
             layer.build(arg, rng)
+            if kept is not None:
+                layer.params, layer.grads, layer.state, layer.regularizers = kept
             shapes.append(tuple(layer.output_shape(arg)))
             upstream = any(needs[s] for s in src)
             layer.input_grad_needed = upstream
             needs.append(bool(layer.params) or upstream)
-        self.shapes, self.needs_grad = shapes, needs
+            own = layer.dtype if layer.dtype.kind == "f" else None
+            casts.append(own if own is not None and any(dtypes[s] != own for s in src) else None)
+            dtypes.append(own if own is not None else dtypes[src[0]])
+        self.shapes, self.needs_grad, self.dtypes, self.casts = shapes, needs, dtypes, casts
+        self._plain = self.is_chain and not any(c is not None for c in casts) and not any(
+            layer.activity_regularizer is not None
+            or (layer.branch is not None and not layer.branch._plain) for layer in self.layers)
         return shapes
 
     # ------------------------------------------------------------------ run
     def forward(self, x: np.ndarray, training: bool = False,
                 observer: GraphObserver | None = None) -> np.ndarray:
         """The graph's output for the batch ``x`` of shape (batch, *shapes[0])."""
-        if self.is_chain and observer is None:
+        if self._plain and observer is None:
             for layer in self.layers:
                 x = layer.forward(x, training=training)
             return x
         values: list[Any] = [x] + [None] * len(self.layers)
+        self.activity_penalty = 0.0
         for k, layer in enumerate(self.layers):
             arg = self._arg(layer, self.sources[k], values)
+            to = self.casts[k] if self.casts else None
+            if to is not None:  # Keras: a layer casts its inputs to its compute dtype
+                arg = [a.astype(to, copy=False) for a in arg] if layer.multi_input \
+                    else arg.astype(to, copy=False)
             y = values[k + 1] = layer.forward(arg, training=training)
+            reg = layer.activity_regularizer
+            if reg is not None:  # Keras adds it on every call, its gradient when training
+                if training:
+                    penalty, self._activity_grads[k] = reg.activity(y)
+                else:
+                    penalty = reg(y) / (len(y) if np.ndim(y) else 1)
+                layer.activity_loss = float(penalty)
+                self.activity_penalty += layer.activity_loss
+            if layer.branch is not None and not layer.branch._plain:  # a Residual's own
+                self.activity_penalty += layer.branch.activity_penalty
             if observer is not None:
                 observer.on_forward(k, layer, arg, y)
             for s in self._free_after[k]:
@@ -161,7 +210,7 @@ class Graph:
         """
         n = len(self.layers)
         needs = self.needs_grad
-        if self.is_chain and observer is None:
+        if self._plain and observer is None:
             end = n
             g: np.ndarray | None = grad
             if fused:
@@ -180,12 +229,23 @@ class Graph:
                 continue  # no weights at or before this node (an InputLayer, say)
             pending[k + 1] = None
             layer = self.layers[k]
+            if self.casts and g.dtype != self.dtypes[k + 1]:  # from a consumer of another dtype
+                g = g.astype(self.dtypes[k + 1])
+            extra = self._activity_grads[k]
+            if extra is not None:  # d(activity penalty)/da joins dL/da
+                g = g + extra.astype(g.dtype, copy=False)
+                self._activity_grads[k] = None
             preactivation = fused and k == n - 1
             # A list of gradients (one per input) from a multi_input layer.
             gx: Any = layer.backward_preactivation(g) if preactivation else layer.backward(g)
             if observer is not None:
                 observer.on_backward(k, layer, g, gx, preactivation)
             src = self.sources[k]
+            if self.casts and self.casts[k] is not None and gx is not None:
+                # back to the dtype of each input tensor (the forward cast's gradient)
+                gx = [None if gs is None else gs.astype(self.dtypes[s], copy=False)
+                      for s, gs in zip(src, gx, strict=True)] if layer.multi_input \
+                    else gx.astype(self.dtypes[src[0]], copy=False)
             if not layer.multi_input:
                 s = src[0]
                 if gx is not None and needs[s]:
@@ -198,3 +258,15 @@ class Graph:
                     # The sum of every consumer's gradient; never in place (they may alias).
                     pending[s] = gs if prev is None else prev + gs
         return pending[0]
+
+
+def _built_for(layer: Layer, arg: Any) -> bool:
+    """Whether ``layer`` is already built for inputs of shape(s) ``arg`` in its dtype."""
+    if not layer.built or layer.built_input_shape is None:
+        return False
+    if layer.multi_input:
+        built: Any = layer.built_input_shape  # one shape per input
+        return [tuple(a) for a in built] == [tuple(a) for a in arg]
+    if tuple(layer.built_input_shape) != tuple(arg):
+        return False
+    return all(p.dtype == layer.dtype for p in layer.params.values())

@@ -137,6 +137,7 @@ class Model(BaseModel):
             sources.append([self._slot[t] for t in node.inputs] or [0])
             self._slot[node.output] = k + 1
         self._graph = Graph([node.layer for node in self._nodes], sources)
+        self._build_if_declared()  # Keras builds a functional model at construction
 
     def _name_layers(self) -> None:
         """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
