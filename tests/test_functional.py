@@ -281,9 +281,9 @@ def test_residual_layer_saves_and_rejects_shape_changes(tmp_path, rng):
     model.fit(x, rng.standard_normal((10, 2)), epochs=1, verbose=0)
     model.save(tmp_path / "r.npz")
     np.testing.assert_array_equal(load_model(tmp_path / "r.npz").predict(x), model.predict(x))
-    bad = Sequential([Input(shape=(4,)), Residual([Dense(3)], name="res")])
     with pytest.raises(ValueError, match=r"maps \(None, 4\) to \(None, 3\)"):
-        bad.build()
+        # built as soon as the input shape is known, as in Keras
+        Sequential([Input(shape=(4,)), Residual([Dense(3)], name="res")])
     with pytest.raises(TypeError, match="single-input layers"):
         Residual([Add()])
     with pytest.raises(ValueError, match="non-empty list of layers"):

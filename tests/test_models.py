@@ -208,7 +208,7 @@ def test_unknown_names_list_valid_choices():
 
 
 def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match=r"must call `compile\(optimizer, loss\)` before `fit`"):
+    with pytest.raises(ValueError, match=r"must call `compile\(\)` before using the model.*`fit`"):
         workshop_model().fit(np.zeros((2, 784)), np.zeros((2, 10)))
 
 
@@ -352,3 +352,131 @@ def test_batch_size_larger_than_the_data_trains_on_everything_at_once(rng):
     model.compile(SGD(learning_rate=0.1), "categorical_crossentropy")
     history = model.fit(x, y, batch_size=10**12, epochs=2, verbose=0)  # no 10^12-row buffer
     assert len(history.history["loss"]) == 2
+
+
+# ------------------------------------------------------------------ Keras's model API, glassnet side
+def _numeric(loss, array, eps=1e-6):
+    """Central differences of ``loss()`` with respect to every entry of ``array`` (in place)."""
+    out = np.zeros(array.shape)
+    flat, g = array.reshape(-1), out.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        up = loss()
+        flat[i] = old - eps
+        down = loss()
+        flat[i] = old
+        g[i] = (up - down) / (2 * eps)
+    return out
+
+
+def test_activity_regularizer_gradients_match_finite_differences(rng):
+    from glassnet.regularizers import L1, L2
+
+    model = Sequential([Dense(5, activation="tanh", input_dim=3, activity_regularizer=L2(0.3)),
+                        Dense(3, activation="softmax", activity_regularizer=L1(0.2))],
+                       dtype="float64", seed=1)
+    model.compile("sgd", "categorical_crossentropy")
+    x = rng.standard_normal((6, 3))
+    y = np.eye(3)[rng.integers(0, 3, 6)]
+    result = model.compute_gradients(x, y)
+    grads = [g.copy() for g in result.grads]
+    plain = model.loss(y, model.predict(x))
+    # the reported loss holds both activity penalties, which model.losses lists
+    assert result.loss == pytest.approx(plain + sum(model.losses), rel=1e-12)
+    assert len(model.losses) == 2 and all(v > 0 for v in model.losses)
+    for w, g in zip(model.trainable_weights, grads, strict=True):
+        numeric = _numeric(lambda: model.compute_gradients(x, y).loss, np.asarray(w))
+        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_a_float64_layer_in_a_float32_model_gets_float64_gradients_and_updates(rng):
+    x = rng.standard_normal((8, 3))
+    y = rng.standard_normal((8, 2))
+    mixed = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(4, dtype="float64"),
+                        Dense(2)], seed=2)
+    twin = Sequential([Dense(4, activation="tanh", input_dim=3), Dense(4), Dense(2)],
+                      dtype="float64", seed=2)
+    twin.set_weights(mixed.get_weights())
+    for model in (mixed, twin):
+        model.compile(SGD(0.1), "mse")
+    assert [w.dtype for w in mixed.get_weights()] == [np.float32] * 2 + [np.float64] * 2 + \
+        [np.float32] * 2
+    for g, h in zip(mixed.compute_gradients(x, y).grads, twin.compute_gradients(x, y).grads,
+                    strict=True):
+        np.testing.assert_allclose(g, h, rtol=1e-4, atol=1e-6)
+    assert mixed.compute_gradients(x, y).grads[2].dtype == np.float64
+    before = mixed.layers[1].kernel.numpy()
+    mixed.fit(x, y, epochs=2, verbose=0)
+    after = mixed.layers[1].kernel.numpy()
+    assert after.dtype == np.float64 and not np.array_equal(after, before)
+
+
+def test_predict_fires_predict_hooks_for_arrays_and_generators(rng):
+    from glassnet.callbacks import LambdaCallback
+
+    model = Sequential([Dense(2, input_dim=3)])
+    x = rng.standard_normal((10, 3)).astype("float32")
+    for source, n_batches in ((x, 1), (iter([x[:4], x[4:]]), 2)):
+        seen: list = []
+        record = seen.append
+        cb = LambdaCallback(on_predict_begin=lambda logs, r=record: r(("begin", logs)),
+                            on_predict_batch_end=lambda b, logs, r=record: r((b, logs["outputs"].shape)),
+                            on_predict_end=lambda logs, r=record: r(("end", logs)))
+        out = model.predict(source, batch_size=10, callbacks=[cb])
+        np.testing.assert_allclose(out, model.predict(x), rtol=1e-6)
+        assert seen[0] == ("begin", {}) and seen[-1] == ("end", {})
+        assert [s[0] for s in seen[1:-1]] == list(range(n_batches))
+
+
+def test_adding_a_layer_that_does_not_fit_raises_and_leaves_the_model_as_it_was():
+    from glassnet.layers import Flatten, Input, Reshape
+
+    model = Sequential([Input(shape=(6,)), Dense(4)])
+    weights = model.get_weights()
+    with pytest.raises(ValueError):
+        model.add(Reshape((5, 5)))
+    assert len(model.layers) == 1 and model.built
+    for a, b in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    model.add(Flatten())
+    assert model.count_params() == 28
+
+
+def test_adding_a_layer_after_training_keeps_weights_and_optimizer_state(rng):
+    from glassnet.layers import Input
+    from glassnet.optimizers import Adam
+
+    model = Sequential([Input(shape=(3,)), Dense(4)], seed=0)
+    model.compile(Adam(0.01), "mse")
+    x = rng.standard_normal((8, 3))
+    model.fit(x, np.zeros((8, 4)), verbose=0)
+    trained = model.get_weights()
+    moments = [np.array(v) for v in model.optimizer._slots[0].values()]
+    model.add(Dense(1))
+    for a, b in zip(model.get_weights()[:2], trained, strict=True):
+        np.testing.assert_array_equal(a, b)
+    model._prepare_training()
+    carried = list(model.optimizer._slots[0].values())
+    for old, new in zip(moments, carried, strict=True):  # the first layer's slots, then zeros
+        np.testing.assert_array_equal(new[:old.size], old)
+        np.testing.assert_array_equal(new[old.size:], 0.0)
+    model.fit(x, np.zeros((8, 1)), verbose=0)
+    assert model.optimizer.iterations == 2
+
+
+def test_activity_penalties_inside_a_residual_block_reach_the_loss(rng):
+    from glassnet.layers import Residual
+    from glassnet.regularizers import L2
+
+    model = Sequential([Dense(4, activation="tanh", input_dim=3),
+                        Residual([Dense(4, activation="tanh", activity_regularizer=L2(0.5))]),
+                        Dense(2)], dtype="float64", seed=3)
+    model.compile("sgd", "mse")
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    result = model.compute_gradients(x, y)
+    grads = [g.copy() for g in result.grads]
+    assert result.loss > model.loss(y, model.predict(x)) + 1e-6  # the penalty is in the loss
+    for w, g in zip(model.trainable_weights, grads, strict=True):
+        numeric = _numeric(lambda: model.compute_gradients(x, y).loss, np.asarray(w))
+        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)

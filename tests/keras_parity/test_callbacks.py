@@ -59,8 +59,6 @@ def test_lambda_callback_hooks_get_dicts_from_the_list(G):
                       ("on_predict_end", ())]
 
 
-@pytest.mark.xfail(strict=True, reason="the training loop fires test/predict hooks and "
-                   "begin-logs as Keras only once models/training.py calls them")
 def test_hook_sequence_of_fit_evaluate_predict_matches_keras(G, problem):
     x, y, weights = problem
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from glassnet import activations, initializers, regularizers
+from glassnet.layers.weights import LayerWeights
 
 if TYPE_CHECKING:
     from glassnet.activations import ActivationFunction
@@ -41,7 +42,7 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class Layer:
+class Layer(LayerWeights):
     """Base class of every layer.
 
     Parameters
@@ -55,7 +56,11 @@ class Layer:
     input_dim : int, optional
         Keras shorthand for ``input_shape=(input_dim,)``.
     dtype : str, optional
-        Floating dtype of the parameters; by default the model's (float32).
+        Floating dtype of the parameters and of the computation; by default the model's
+        (float32). A model casts each layer's inputs to it, as Keras does.
+    activity_regularizer : str or Regularizer, optional
+        A penalty on the layer's outputs ``a``: ``reg(a) / batch`` is added to the loss while
+        training (and listed in ``model.losses``).
 
     Notes
     -----
@@ -112,6 +117,7 @@ class Layer:
         input_shape: tuple[int, ...] | None = None,
         input_dim: int | None = None,
         dtype: str | None = None,
+        activity_regularizer: Any = None,
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
@@ -132,10 +138,17 @@ class Layer:
         self.trainable = bool(trainable)
         self.input_shape: tuple[int, ...] | None = input_shape
         self.dtype = np.dtype(dtype) if dtype is not None else None
+        #: Whether ``dtype`` was given (saved in the config) or comes from the model.
+        self._dtype_explicit = dtype is not None
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
         self.regularizers: dict[str, Any] = {}
+        #: Keras's penalty on this layer's outputs, added to the loss while training.
+        self.activity_regularizer = (None if activity_regularizer is None
+                                     else regularizers.get(activity_regularizer))
+        #: The activity penalty of the last forward pass that computed one (``model.losses``).
+        self.activity_loss: float | None = None
         self.built = False
         self.built_input_shape: tuple[int, ...] | None = None
         self.noise_rng: np.random.Generator | None = None
@@ -329,8 +342,10 @@ class Layer:
         config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
-        if self.dtype is not None:
+        if self.dtype is not None and self.__dict__.get("_dtype_explicit", True):
             config["dtype"] = self.dtype.name
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod

@@ -24,6 +24,15 @@ tensors returned, in order), a layer *shared* by several nodes (built once; each
 kept per node; the weight gradients of its calls added) and masks that follow the sequence
 data from ``Masking``/``Embedding(mask_zero=True)`` to the recurrent layers
 (:mod:`glassnet.layers.masking`).
+
+Two more things take the general path instead of the plain chain loop, as Keras does them:
+
+- **dtypes**: each layer computes in its own floating ``dtype``; its inputs are cast to it
+  (``Dense(4, dtype="float64")`` in a float32 model), and the gradient going back is cast
+  to the dtype of the tensor it belongs to.
+- **activity regularizers**: after a layer with ``activity_regularizer`` runs,
+  ``reg(a) / batch`` is added to :attr:`Graph.activity_penalty`, and in training
+  ``reg'(a) / batch`` to ``dL/da`` before that layer's backward.
 """
 
 from __future__ import annotations
@@ -126,6 +135,15 @@ class Graph:
         self.fused_outputs: list[bool] | None = None
         self.shapes: list[Shape] = []
         self.needs_grad: list[bool] = [False] * (n + 1)
+        #: Floating dtype of every tensor (after build); node k's inputs are cast to
+        #: ``casts[k]`` when it is not None.
+        self.dtypes: list[np.dtype] = []
+        self.casts: list[np.dtype | None] = [None] * n
+        #: Sum of the activity penalties of the last forward pass.
+        self.activity_penalty = 0.0
+        self._activity_grads: list[np.ndarray | None] = [None] * n
+        #: A chain with no dtype casts and no activity regularizers: the plain loops.
+        self._plain = self.is_chain
 
     @classmethod
     def chain(cls, layers: Sequence[Layer]) -> Graph:
@@ -142,12 +160,16 @@ class Graph:
 
     # ------------------------------------------------------------------ build
     def build(self, input_shape: Any, rng: np.random.Generator | None, dtype: np.dtype,
-              input_grad: bool = False, keep_built: bool = False) -> list[Shape]:
+              input_grad: bool = False, keep_built: bool = False,
+              keep: bool = True) -> list[Shape]:
         """(Re)create every layer's weights for one-sample inputs of ``input_shape``.
 
         ``input_grad`` asks backward for ``dL/d(input)`` (a Residual branch needs it; a
-        model does not). ``keep_built`` leaves the weights of layers that are already built
-        (layers a functional model shares with another model, or a nested model's).
+        model does not). ``keep_built`` skips the layers that are already built (layers a
+        functional model shares with another model, or a nested model's). ``keep`` leaves a
+        layer already built for the same input shape and dtype as it is, arrays and all (a
+        Sequential growing by ``add``), while still drawing its weights from ``rng`` so that
+        later layers get what one whole build gives them; False draws every weight anew.
         Returns :attr:`shapes`.
         """
         given: Any = input_shape  # a list of shapes for several inputs
@@ -155,28 +177,40 @@ class Graph:
             [tuple(s) for s in given] if self.input_index else [tuple(given)])
         shapes: list[Any] = [first] if self.input_index else [first[0]]
         needs = [bool(input_grad)]
+        dtypes = [np.dtype(dtype)]
+        casts: list[np.dtype | None] = []
         built: set[int] = set()
         for k, (layer, src) in enumerate(zip(self.layers, self.sources, strict=True)):
             arg = self._arg(layer, src, shapes, k)
             upstream = any(needs[s] for s in src)
-            if id(layer) not in built:  # a shared layer is built once, at its first node
+            if id(layer) in built:  # a shared layer is built once, at its first node
+                layer.input_grad_needed = layer.input_grad_needed or upstream
+            elif keep_built and layer.built_input_shape is not None:
                 built.add(id(layer))
-                if keep_built and layer.built_input_shape is not None:
-                    layer.input_grad_needed = upstream
-                    shapes.append(tuple(layer.output_shape(arg)))
-                    needs.append(bool(layer.params) or upstream)
-                    continue
-                if layer.dtype is None:
-                    layer.dtype = dtype
-                layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
-                layer.build(arg, rng)
                 layer.input_grad_needed = upstream
             else:
-                layer.input_grad_needed = layer.input_grad_needed or upstream
+                built.add(id(layer))
+                if layer.dtype is None or not layer.__dict__.get("_dtype_explicit", True):
+                    layer.dtype = np.dtype(dtype)  # a layer without its own dtype: the model's
+                # Keras never re-initialises a built layer (a layer shared with another model
+                # keeps its very arrays).
+                kept = (layer.params, layer.grads, layer.state, layer.regularizers) \
+                    if keep and _built_for(layer, arg) else None
+                layer.params, layer.grads, layer.state, layer.regularizers = {}, {}, {}, {}
+                layer.build(arg, rng)
+                if kept is not None:
+                    layer.params, layer.grads, layer.state, layer.regularizers = kept
+                layer.input_grad_needed = upstream
             shapes.append(tuple(layer.output_shape(arg)))
             needs.append(bool(layer.params) or upstream)
-        self.shapes, self.needs_grad = shapes, needs
+            own = layer.dtype if layer.dtype is not None and layer.dtype.kind == "f" else None
+            casts.append(own if own is not None and any(dtypes[s] != own for s in src) else None)
+            dtypes.append(own if own is not None else dtypes[src[0]])
+        self.shapes, self.needs_grad, self.dtypes, self.casts = shapes, needs, dtypes, casts
         self._masked = mask_sources(self.layers, self.sources)
+        self._plain = self.is_chain and not any(c is not None for c in casts) and not any(
+            layer.activity_regularizer is not None
+            or (layer.branch is not None and not layer.branch._plain) for layer in self.layers)
         return shapes
 
     # ------------------------------------------------------------------ run
@@ -184,7 +218,7 @@ class Graph:
                 observer: GraphObserver | None = None) -> Any:
         """The graph's output for the batch ``x`` of shape (batch, *shapes[0]) (a list of
         arrays for several inputs); a list of outputs when the graph has several."""
-        if self.is_chain and observer is None and self._masked is None:
+        if self._plain and observer is None and self._masked is None:
             for layer in self.layers:
                 x = layer.forward(x, training=training)
             return x
@@ -192,13 +226,28 @@ class Graph:
             x = self.unpack_inputs(x)
         values: list[Any] = [x] + [None] * len(self.layers)
         masks: list[Any] | None = None if self._masked is None else [None] * len(values)
+        self.activity_penalty = 0.0
         for k, layer in enumerate(self.layers):
             arg = self._arg(layer, self.sources[k], values, k)
+            to = self.casts[k] if self.casts else None
+            if to is not None:  # Keras: a layer casts its inputs to its compute dtype
+                arg = [a.astype(to, copy=False) for a in arg] if layer.multi_input \
+                    else arg.astype(to, copy=False)
             if masks is None:
                 y = layer.forward(arg, training=training)
             else:
                 y = forward_masked(layer, arg, self.sources[k], masks, k, training)
             values[k + 1] = y
+            reg = layer.activity_regularizer
+            if reg is not None:  # Keras adds it on every call, its gradient when training
+                if training:
+                    penalty, self._activity_grads[k] = reg.activity(y)
+                else:
+                    penalty = reg(y) / (len(y) if np.ndim(y) else 1)
+                layer.activity_loss = float(penalty)
+                self.activity_penalty += layer.activity_loss
+            if layer.branch is not None and not layer.branch._plain:  # a Residual's own
+                self.activity_penalty += layer.branch.activity_penalty
             if k in self.shared:
                 self._calls[k] = save_call(layer)
             if observer is not None:
@@ -221,7 +270,7 @@ class Graph:
         needs = self.needs_grad
         if len(self.outputs) > 1 or self.outputs != [n] or self.shared:
             return self._backward_graph(grad, fused, observer)
-        if self.is_chain and observer is None:
+        if self._plain and observer is None:
             end = n
             g: np.ndarray | None = grad
             if fused:
@@ -240,9 +289,11 @@ class Graph:
                 continue  # no weights at or before this node (an InputLayer, say)
             pending[k + 1] = None
             layer = self.layers[k]
+            g = self._incoming(k, g)
             preactivation = fused and k == n - 1
             # A list of gradients (one per input) from a multi_input layer.
             gx: Any = layer.backward_preactivation(g) if preactivation else layer.backward(g)
+            gx = self._outgoing(k, layer, gx)
             if observer is not None:
                 observer.on_backward(k, layer, g, gx, preactivation)
             src = self.sources[k]
@@ -258,6 +309,28 @@ class Graph:
                     # The sum of every consumer's gradient; never in place (they may alias).
                     pending[s] = gs if prev is None else prev + gs
         return pending[0]
+
+    def _incoming(self, k: int, g: np.ndarray) -> np.ndarray:
+        """``dL/d(output of node k)`` as node ``k``'s backward takes it: in its dtype, with
+        the gradient of its activity penalty added."""
+        if self.casts and g.dtype != self.dtypes[k + 1]:  # from a consumer of another dtype
+            g = g.astype(self.dtypes[k + 1])
+        extra = self._activity_grads[k]
+        if extra is not None:  # d(activity penalty)/da joins dL/da
+            g = g + extra.astype(g.dtype, copy=False)
+            self._activity_grads[k] = None
+        return g
+
+    def _outgoing(self, k: int, layer: Layer, gx: Any) -> Any:
+        """``dL/d(input)`` of node ``k`` back in the dtype of each input tensor (the forward
+        cast's gradient)."""
+        if not self.casts or self.casts[k] is None or gx is None:
+            return gx
+        src = self.sources[k]
+        if layer.multi_input:
+            return [None if gs is None else gs.astype(self.dtypes[s], copy=False)
+                    for s, gs in zip(src, gx, strict=True)]
+        return gx.astype(self.dtypes[src[0]], copy=False)
 
     def _backward_graph(self, grad: Any, fused: Any, observer: GraphObserver | None) -> Any:
         """:meth:`backward` for several outputs, outputs inside the graph or shared layers."""
@@ -287,8 +360,10 @@ class Graph:
             layer = self.layers[k]
             if k in self.shared:
                 restore_call(layer, self._calls.pop(k, None))
+            g = self._incoming(k, g)
             preactivation = k in fused_at
             gx: Any = layer.backward_preactivation(g) if preactivation else layer.backward(g)
+            gx = self._outgoing(k, layer, gx)
             ran.add(id(layer))
             if k in self.shared:
                 _add_grads(sums, layer)
@@ -344,3 +419,15 @@ def _add_grads(sums: dict[int, dict[str, np.ndarray]], layer: Layer) -> None:
     else:
         for name, g in layer.grads.items():
             acc[name] += g
+
+
+def _built_for(layer: Layer, arg: Any) -> bool:
+    """Whether ``layer`` is already built for inputs of shape(s) ``arg`` in its dtype."""
+    if not layer.built or layer.built_input_shape is None:
+        return False
+    if layer.multi_input:
+        built: Any = layer.built_input_shape  # one shape per input
+        return [tuple(a) for a in built] == [tuple(a) for a in arg]
+    if tuple(layer.built_input_shape) != tuple(arg):
+        return False
+    return all(p.dtype == layer.dtype for p in layer.params.values())

@@ -8,10 +8,12 @@ reached here lazily, as ``keras.models.load_model`` is.
 from typing import Any
 
 from glassnet.errors import ModelFileError
+from glassnet.models.cloning import clone_model, model_from_json
 from glassnet.models.functional import Model  # the functional API; base: models.model.Model
 from glassnet.models.sequential import Sequential
 
-__all__ = ["Model", "ModelFileError", "Sequential", "load_model"]
+__all__ = ["Model", "ModelFileError", "Sequential", "clone_model", "load_model",
+           "model_from_json"]
 
 
 def __getattr__(name: str) -> Any:

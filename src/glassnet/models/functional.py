@@ -32,9 +32,11 @@ from glassnet.layers.graph import Graph, unique_name
 from glassnet.layers.input import InputLayer, Node, SymbolicTensor, is_symbolic
 from glassnet.models import data, graph_config, multi_io
 from glassnet.models.model import Model as BaseModel
+from glassnet.models.model import _deferred
 from glassnet.models.multi_io import Packing
 from glassnet.models.parameters import FlatParameters
 from glassnet.models.summary import _fmt_shape
+from glassnet.models.training import RELEASE_CACHES
 
 
 def _structure(tensors: Any, what: str) -> tuple[list[SymbolicTensor], list[str] | None]:
@@ -173,6 +175,17 @@ class Model(BaseModel):
                             outputs=[self._slot[t] for t in self._outputs],
                             input_index=input_index)
         self._input_packing: Packing | None = None
+        self._build_if_declared()  # Keras builds a functional model at construction
+
+    def _build_if_declared(self) -> None:
+        """Build now from the Inputs' declared shapes, as Keras does (sizes declared as
+        None are resolved per batch; a layer that needs them fixed builds at the first call)."""
+        if _deferred.get():
+            return
+        try:
+            self.build()
+        except (ValueError, TypeError):
+            self.built = False  # e.g. a Dense over a dimension declared None: built on use
 
     def _name_layers(self) -> None:
         """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
@@ -361,10 +374,12 @@ class Model(BaseModel):
         if len(self._outputs) <= 1:
             return super()._predict_batches(x, bs)
         with self._inference_only():
-            parts = [self._forward(x[i:i + bs], training=False) for i in range(0, len(x), bs)]
+            parts = [self._forward(x[i:i + bs], training=False, observer=RELEASE_CACHES)
+                     for i in range(0, len(x), bs)]
         return [np.concatenate([p[j] for p in parts]) for j in range(len(self._outputs))]
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> Any:
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0,
+                steps: int | None = None, callbacks: Any = None) -> Any:
         """As :meth:`glassnet.models.Model.predict`; several outputs come back as a list (a
         dict when the model's outputs were given as a dict), as in Keras."""
         if data.is_batch_stream(x) and (len(self._outputs) > 1 or self._output_keys):
@@ -373,7 +388,7 @@ class Model(BaseModel):
             if self._output_keys is not None:
                 return {k: np.concatenate([p[k] for p in parts]) for k in self._output_keys}
             return [np.concatenate([p[j] for p in parts]) for j in range(len(self._outputs))]
-        return self._structured(super().predict(x, batch_size, verbose))
+        return self._structured(super().predict(x, batch_size, verbose, steps, callbacks))
 
     def _structured(self, out: Any) -> Any:
         if self._output_keys is not None:

@@ -24,6 +24,7 @@ A NaN or inf stops before the update, so the weights stay as they were and
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -37,22 +38,35 @@ from glassnet.layers.base import Layer
 from glassnet.layers.graph import Graph, GraphObserver
 from glassnet.models import data, step, teaching
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
-from glassnet.models.parameters import FlatParameters
+from glassnet.models.inference import predict_batches, run_predict
+from glassnet.models.parameters import FlatParameters, carry_slots
 from glassnet.models.step import Gradients
 from glassnet.models.summary import summary_text
-from glassnet.models.threads import blas_threads
 from glassnet.models.training import (
-    RELEASE_CACHES,
     _positive_int,
     _verbosity,
     run_evaluate,
     run_fit,
 )
+from glassnet.models.weights import ModelWeights
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
+_deferred = contextvars.ContextVar("glassnet_deferred_build", default=False)
 
-class Model:
+
+@contextlib.contextmanager
+def deferred_build() -> Iterator[None]:
+    """Models made inside do not build at construction (a file loader builds them itself,
+    after checking what the file can back)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+class Model(ModelWeights):
     """Base of :class:`Sequential` and the functional ``Model``.
 
     Parameters
@@ -83,7 +97,8 @@ class Model:
         self.optimizer: optimizers_mod.Optimizer | None = None
         self.loss: losses_mod.Loss | None = None
         self.metric_names: list[str] = []
-        self._metric_fns: list[Any] = []
+        #: The compiled metric objects (reset each epoch and evaluate, updated each batch).
+        self._tracker: metrics_mod.CompiledMetrics = metrics_mod.CompiledMetrics([])
         self.compiled = False
         self.built = False
         self.stop_training = False
@@ -144,18 +159,42 @@ class Model:
 
     # ---------------------------------------------------------------- building
     def build(self, input_shape: Sequence[int | None] | None = None) -> None:
-        """Create every weight. ``input_shape`` may include the batch axis: ``(None, 784)``."""
+        """Create every weight. ``input_shape`` may include the batch axis: ``(None, 784)``.
+
+        A model already built (for this input shape) is left as it is, as in Keras.
+        """
         shape = None if input_shape is None else tuple(input_shape)
         if shape is not None and (shape[0] is None or len(shape) > 1):
             shape = shape[1:]  # Keras passes the batch axis first: (None, 784)
+        if self.built and (shape is None or (None,) + tuple(shape) == tuple(self.input_shape)):
+            return
         self._build_layers(shape, np.random.default_rng(self._init_seed))
-        noise = self._noise_seed.spawn(max(1, sum(layer.stochastic for layer in self.layers)))
+        # A fresh copy of the noise seed: every build hands out the same streams.
+        base = self._noise_seed
+        fresh = np.random.SeedSequence(base.entropy, spawn_key=base.spawn_key,
+                                       pool_size=base.pool_size)
+        noise = fresh.spawn(max(1, sum(layer.stochastic for layer in self.layers)))
         stochastic = [layer for layer in self.layers if layer.stochastic]
         for layer, seq in zip(stochastic, noise, strict=False):
             if layer.seed is None:
                 layer.noise_rng = np.random.default_rng(seq)
-        self._flat = FlatParameters(self.layers, self.dtype)
+        if self._flat is None or self.optimizer is None or self.optimizer._slots is None:
+            self._flat = FlatParameters(self.layers, self.dtype)
+        # else (grown by `add` after training): the next step repacks, carrying every kept
+        # weight's optimizer state over (see _prepare_training)
         self.built = True
+
+    def _build_if_declared(self) -> None:
+        """Build now when the input shape is known (Keras builds such models eagerly), so
+        ``count_params``, ``get_weights`` and ``save_weights`` work right away."""
+        if _deferred.get():
+            return
+        try:
+            declared = self.input_shape
+        except AttributeError:
+            return
+        if self.layers and all(d is not None for d in declared[1:]):
+            self.build(declared)
 
     def _ensure_built(self, x: np.ndarray) -> None:
         """Build from the declared input shape, else from the data's (then check the data)."""
@@ -181,18 +220,21 @@ class Model:
         if isinstance(metrics, (str, dict)) or callable(metrics):
             metrics = [metrics]
         _check_metrics(metrics)
-        self.metric_names = []
-        self._metric_fns = []
-        for m in metrics:
-            fn = metrics_mod.get(m, self.loss, from_logits=self.loss.from_logits)
-            self.metric_names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
-            self._metric_fns.append(fn)
+        self._tracker = metrics_mod.CompiledMetrics(list(metrics), self.loss)
+        self.metric_names = self._tracker.names
         self.compiled = True
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``['loss', *metric names]``: the order of ``evaluate``'s list."""
+        return ["loss", *self.metric_names]
 
     def _check_compiled(self, what: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
-                f"You must call `compile(optimizer, loss)` before `{what}`; "
+            # Keras raises ValueError here
+            raise ValueError(
+                f"You must call `compile()` before using the model: call "
+                f"`compile(optimizer, loss)` before `{what}`; "
                 "e.g. model.compile(optimizer='adam', loss='categorical_crossentropy')."
             )
 
@@ -201,6 +243,8 @@ class Model:
         if not self.layers or self.loss is None or self.loss.from_logits:
             return False
         last = self.layers[-1]
+        if last.activity_regularizer is not None:  # its penalty needs dL/da, not dL/dz
+            return False
         return (last.activation is not None and last.has_preactivation_backward
                 and last.activation.name == self.loss.fused_activation)
 
@@ -249,46 +293,100 @@ class Model:
         """One gradient step and its update; nothing is updated when a value is not finite."""
         return step.train_step(self, xb, yb, wb)
 
-    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float:
-        """One gradient step on one batch; returns the batch loss (Keras's method).
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict | None = None, return_dict: bool = False) -> Any:
+        """One gradient step on one batch (Keras's method).
+
+        Returns
+        -------
+        float, list or dict
+            The batch loss; ``[loss, *metrics]`` when compiled with metrics (the metrics of
+            this batch's output, before the update); a dict with ``return_dict=True``.
 
         Raises
         ------
         NonFiniteLossError
             When the loss or a gradient is NaN or inf; the weights are left unchanged.
         """
-        xb, yb, wb = step.checked_batch(self, x, y, sample_weight, "train_on_batch")
+        xb, yb, wb = step.checked_batch(self, x, y, sample_weight, "train_on_batch",
+                                        class_weight)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                loss, _ = self._train_step(xb, yb, wb)
+                loss, out = self._train_step(xb, yb, wb)
         except NonFiniteStep as exc:
             raise non_finite_error(self, xb, yb, wb, exc.loss) from None
-        return loss
+        return self._batch_result(loss, yb, out, wb, return_dict)
 
-    @property
-    def trainable_weights(self) -> list[np.ndarray]:
-        """Every trainable weight array (trainable layers' ``params``, in layer order)."""
-        if self._flat is None:
-            return []
-        return [layer.params[key] for layer, key, _ in self._flat.slots]
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> Any:
+        """Loss (and metrics) of one batch in inference mode, returned as
+        :meth:`train_on_batch` returns them."""
+        self._check_compiled("test_on_batch")
+        xb = data.as_inputs(x, self.dtype)
+        self._ensure_built(xb)
+        self._check_input_shape(xb)
+        yb = self._targets(y, len(xb))
+        wb = data.as_sample_weight(sample_weight, None, yb, len(xb))
+        assert self.loss is not None  # compiled
+        with self._inference_only():
+            out = self._forward(xb, training=False)
+        loss = self.loss(yb, out, wb) + self._penalty()
+        return self._batch_result(loss, yb, out, wb, return_dict)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        """The outputs for one batch ``x`` in inference mode."""
+        xb = data.as_inputs(x, self.dtype, finite=False)
+        self._ensure_built(xb)
+        self._check_input_shape(xb)
+        with self._inference_only():
+            out = self._forward(xb, training=False)
+        return out.copy() if out.base is not None else out
+
+    def _batch_result(self, loss: float, yb: np.ndarray, out: np.ndarray,
+                      wb: np.ndarray | None, return_dict: bool) -> Any:
+        self._tracker.reset_state()
+        self._tracker.update_state(yb, out, wb)
+        logs = {"loss": float(loss), **{k: float(v) for k, v in self._tracker.result().items()}}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _penalty(self) -> float:
+        """Weight penalties plus the activity penalties of the last forward pass."""
+        total = sum(layer.penalty() for layer in self.layers if layer.regularizers)
+        graph = self.__dict__.get("_graph")
+        return total + (graph.activity_penalty if graph is not None else 0.0)
 
     def _grad_views(self) -> list[np.ndarray]:
         """The gradients of :attr:`trainable_weights`, in the same order."""
         if self._flat is None:
             return []
-        return [layer.grads[key] for layer, key, _ in self._flat.slots]
+        return [layer.grads[key] for layer, key in self._flat.order]
 
     def _prepare_training(self) -> None:
         self._fused = self._fused_output()
         self._regularized = [layer for layer in self.layers if layer.regularizers]
         flat = self._flat
         assert flat is not None  # built before training
-        if self.optimizer is not None and self.optimizer.clipnorm:
+        clip = self.optimizer is not None and bool(self.optimizer.clipnorm)
+        if not flat.current(self.layers):  # `trainable` changed: repack (Keras needs no compile)
+            old = flat
+            flat = self._flat = FlatParameters(self.layers, self.dtype)
+            if self.optimizer is not None and self.optimizer._slots is not None:
+                # each weight keeps its optimizer state (momentum ...) in the new layout
+                stash = self.__dict__.setdefault("_frozen_slots", {})
+                self.optimizer._slots = carry_slots(self.optimizer, old, flat, clip, stash)
+                self.optimizer._built = False
+        if clip:
             # Keras clips each weight's gradient norm separately: hand over per-weight views.
             self._opt_params = [flat.theta[part] for _, _, part in flat.slots]
             self._opt_grads = [flat.grad[part] for _, _, part in flat.slots]
         else:  # one flat vector: the whole update is a few vectorised operations
             self._opt_params, self._opt_grads = [flat.theta], [flat.grad]
+        # Weights of another dtype than the model's are updated one by one.
+        self._opt_params = self._opt_params + flat.loose_params()
+        self._opt_grads = self._opt_grads + flat.loose_grads()
 
     # ---------------------------------------------------------------- fit
     def fit(
@@ -326,33 +424,16 @@ class Model:
         )
 
     # ---------------------------------------------------------------- inference
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
-        """Outputs for ``x`` in inference mode, computed in batches (default 256 rows)."""
-        if data.is_batch_stream(x):
-            outs = [self.predict(data.unpack_batch(b)[0] if isinstance(b, tuple) else b,
-                                 batch_size) for b in x]
-            return np.concatenate(outs)
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0,
+                steps: int | None = None, callbacks: Any = None) -> Any:
+        """Outputs for ``x`` in inference mode, in batches; ``callbacks`` get Keras's
+        ``on_predict_*`` hooks (see :mod:`glassnet.models.inference`)."""
         _verbosity(verbose)
-        x = data.as_inputs(self._pack_inputs(x), self.dtype, finite=False)
-        self._ensure_built(x)
-        self._check_input_shape(x)
-        bs = _batch_size(batch_size, default=256)
-        with blas_threads(self, bs):
-            return self._predict_batches(x, bs)
+        return run_predict(self, x, batch_size, steps, callbacks)
 
-    def _predict_batches(self, x: np.ndarray, bs: int) -> np.ndarray:
-        """Outputs batch by batch; peak memory is one batch's intermediates plus the output."""
-        with self._inference_only():
-            first = self._forward(x[:bs], training=False, observer=RELEASE_CACHES)
-            if len(x) <= bs:
-                return first.copy() if first.base is not None else first
-            out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)
-            out[:bs] = first
-            del first
-            for i in range(bs, len(x), bs):
-                out[i:i + bs] = self._forward(x[i:i + bs], training=False,
-                                              observer=RELEASE_CACHES)
-        return out
+    def _predict_batches(self, x: np.ndarray, bs: int) -> Any:
+        """Outputs for the checked array ``x``, ``bs`` rows at a time (one output)."""
+        return predict_batches(self, x, bs)
 
     @contextlib.contextmanager
     def _inference_only(self) -> Iterator[None]:
@@ -379,7 +460,8 @@ class Model:
                  return_dict: bool = False, callbacks: Any = None):
         """Loss (and metrics) on ``(x, y)`` in inference mode, as Keras returns them."""
         self._check_compiled("evaluate")
-        logs = run_evaluate(self, x, y, batch_size, sample_weight, steps, verbose)
+        logs = run_evaluate(self, x, y, batch_size, sample_weight, steps, verbose,
+                            callbacks=callbacks)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -396,37 +478,6 @@ class Model:
                 f"{who} expects inputs of shape {(None,) + expected}, but received an array "
                 f"of shape {x.shape}."
             )
-
-    # ---------------------------------------------------------------- weights
-    def count_params(self) -> int:
-        return int(sum(layer.count_params() for layer in self.layers))
-
-    def get_weights(self) -> list[np.ndarray]:
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
-        """Set every layer's weights (in :meth:`get_weights` order); all-or-nothing."""
-        weights = list(weights)
-        expected = sum(len(layer.params) + len(layer.state) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"Model '{self.name}' has {expected} weight arrays, got a list of {len(weights)}."
-            )
-        # Check every shape before writing anything, so a bad list changes nothing.
-        i = 0
-        for layer in self.layers:
-            for key, target in list(layer.params.items()) + list(layer.state.items()):
-                if np.shape(weights[i]) != target.shape:
-                    raise ValueError(
-                        f"Layer '{layer.name}' weight `{key}` has shape {target.shape}, "
-                        f"got an array of shape {np.shape(weights[i])} (position {i})."
-                    )
-                i += 1
-        i = 0
-        for layer in self.layers:
-            n = len(layer.params) + len(layer.state)
-            layer.set_weights(weights[i:i + n])
-            i += n
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         if index is not None:
@@ -473,6 +524,11 @@ class Model:
     def save_weights(self, filepath: Any) -> None:
         from glassnet.saving import save_weights
 
+        if not self.built:
+            raise ValueError(
+                "You are saving a model that has not yet been built. Try building the model "
+                "first by calling it on some data or by using `build()`."
+            )
         save_weights(self, filepath)
 
     def load_weights(self, filepath: Any) -> None:
@@ -489,6 +545,15 @@ class Model:
         """The model :meth:`get_config` describes (weights freshly initialised)."""
         raise NotImplementedError
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as JSON (``models.model_from_json`` reads it back; no weights).
+
+        ``kwargs`` go to :func:`json.dumps` (``indent=2``).
+        """
+        from glassnet.models.cloning import model_to_json
+
+        return model_to_json(self, **kwargs)
+
 
 def _batch_size(batch_size: Any, default: int) -> int:
     """``batch_size`` or ``default`` when None; as ``fit`` checks it."""
@@ -502,4 +567,5 @@ def _check_metrics(metrics: Any) -> None:
             f"`metrics` must be a list of metric names, objects or functions (e.g. "
             f"['accuracy']), got {metrics!r} ({type(metrics).__name__})."
         )
+
 

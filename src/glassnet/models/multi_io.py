@@ -21,6 +21,7 @@ from typing import Any, cast
 import numpy as np
 
 from glassnet.losses.base import Loss, _reduce, per_sample_mean
+from glassnet.metrics.base import Mean, MeanMetricWrapper
 
 
 class Packing:
@@ -310,7 +311,19 @@ def compile_outputs(model: Any, optimizer: Any, loss: Any, loss_weights: Any, me
             metric_names.append(f"{key}_{_metric_name(m)}")
             fns.append(combined.per_output(i, fn))
             combined.metric_ids[key].append(m)
-    model.metric_names, model._metric_fns = metric_names, fns
+    model._tracker = metrics_mod.CompiledMetrics([])
+    model._tracker.metrics = [_OutputMean(fn, name=name) for name, fn in zip(metric_names, fns,
+                                                                          strict=True)]
+    model.metric_names = model._tracker.names
+
+
+class _OutputMean(MeanMetricWrapper):
+    """The running mean of a per-sample function of the packed targets and the list of
+    outputs (one output's loss or metric)."""
+
+    def update_state(self, y_true: Any, y_pred: Any,  # type: ignore[override]  # as Keras
+                     sample_weight: Any = None) -> None:
+        Mean.update_state(self, self._fn(y_true, y_pred), sample_weight)
 
 
 class Scaled(Loss):

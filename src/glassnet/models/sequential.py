@@ -9,13 +9,13 @@ summary and its config differ.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from glassnet.layers.base import Layer, Shape, deserialize_layer, serialize_layer
 from glassnet.layers.graph import Graph, unique_name
-from glassnet.layers.input import InputLayer, SymbolicTensor
+from glassnet.layers.input import InputLayer, Node, SymbolicTensor
 from glassnet.models.functional import Model
 from glassnet.models.model import Model as BaseModel
 
@@ -57,7 +57,8 @@ class Sequential(Model):
         """Append a layer, naming it ``<type>_<k>`` (``dense_1``) unless it has a name.
 
         The first entry may be ``Input(shape=...)`` (a symbolic tensor) or an ``InputLayer``:
-        it only declares the input shape.
+        it only declares the input shape. Once the input shape is known, each ``add``
+        builds the new layer at once (the ones before keep their weights), as in Keras.
         """
         if isinstance(layer, SymbolicTensor):
             if not layer.is_input:
@@ -79,6 +80,7 @@ class Sequential(Model):
             if self._layers:
                 raise ValueError("An Input can only be the first entry of a Sequential model.")
             self._input_shape = layer.input_shape
+            self._input_dtype = layer.dtype
             return
         taken = {existing.name for existing in self._layers if existing.name is not None}
         layer.name = unique_name(layer, taken)
@@ -88,15 +90,23 @@ class Sequential(Model):
             self._input_shape = layer.input_shape
         self._layers.append(layer)
         self._graph = Graph.chain(self._layers)
-        if self.built:  # adding after build: weights are made again on the next build
-            self.built = False
+        self.built = False
+        try:
+            self._build_if_declared()
+        except Exception:  # a layer that cannot take the previous output: not added
+            self._layers.pop()
+            self._graph = Graph.chain(self._layers)
+            self._build_if_declared()
+            raise
 
     def pop(self) -> Layer:
         if not self._layers:
             raise ValueError("There are no layers to pop.")
         self.built = False
         layer = self._layers.pop()
+        layer.__dict__.pop("_chain_node", None)
         self._graph = Graph.chain(self._layers)
+        self._build_if_declared()
         return layer
 
     # ------------------------------------------------------------- Model interface
@@ -117,21 +127,41 @@ class Sequential(Model):
                 f"{(None,) + tuple(input_shape)}."
             )
         self._input_shape = tuple(input_shape)
-        self._graph.build(self._input_shape, rng, self.dtype)
+        self._graph.build(self._input_shape, rng, self.dtype, keep=True)
+        self._chain_tensors()
+
+    def _chain_tensors(self) -> None:
+        """The symbolic tensors of the chain (``model.inputs``, ``layer.input``/``output``),
+        as Keras's Sequential builds a functional graph once its input shape is known."""
+        assert self._input_shape is not None  # built
+        source = InputLayer(shape=cast(Any, self._input_shape), name=f"{self.name}_input",
+                            dtype=self.__dict__.get("_input_dtype"))
+        tensor = Node(source, [], self._input_shape).output
+        self._symbolic_input = tensor
+        for layer, shape in zip(self._layers, self._graph.shapes[1:], strict=True):
+            node = Node(layer, [tensor], shape)
+            layer.__dict__["_chain_node"] = node
+            tensor = node.output
+        self._symbolic_output = tensor
+
+    def _tensors(self, which: str) -> list[SymbolicTensor]:
+        if not self.built:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined {which} yet: give it an input "
+                "shape (Input(shape=...) first, or `input_shape=` on the first layer) or "
+                "build it."
+            )
+        return [self._symbolic_input if which == "inputs" else self._symbolic_output]
 
     @property
     def inputs(self) -> list[SymbolicTensor]:
-        raise AttributeError(
-            f"Sequential model '{self.name}' has no symbolic inputs; build a functional "
-            "Model(inputs, outputs) to work with tensors."
-        )
+        """``[the input tensor]`` once built (Keras's ``model.inputs``)."""
+        return self._tensors("inputs")
 
     @property
     def outputs(self) -> list[SymbolicTensor]:
-        raise AttributeError(
-            f"Sequential model '{self.name}' has no symbolic outputs; build a functional "
-            "Model(inputs, outputs) to work with tensors."
-        )
+        """``[the output tensor]`` once built (Keras's ``model.outputs``)."""
+        return self._tensors("outputs")
 
     @property
     def input_shape(self) -> tuple[int | None, ...]:

@@ -41,7 +41,8 @@ class Gradients(NamedTuple):
     grads: list[np.ndarray]
 
 
-def checked_batch(model: Model, x: Any, y: Any, sample_weight: Any, what: str
+def checked_batch(model: Model, x: Any, y: Any, sample_weight: Any, what: str,
+                  class_weight: dict | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(x, y, sample_weight)`` of one batch checked and converted; the model built and
     prepared for a gradient step. ``what`` names the caller in the not-compiled error."""
@@ -51,7 +52,7 @@ def checked_batch(model: Model, x: Any, y: Any, sample_weight: Any, what: str
     model._check_input_shape(xb)
     model._prepare_training()
     yb = model._targets(y, len(xb))
-    return xb, yb, data.as_sample_weight(sample_weight, None, yb, len(xb))
+    return xb, yb, data.as_sample_weight(sample_weight, class_weight, yb, len(xb))
 
 
 def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | None,
@@ -71,6 +72,9 @@ def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray |
     else:
         loss, grad = loss_fn.value_and_gradient(yb, out, wb)
     model._backward(grad, model._fused, observer)
+    graph = model.__dict__.get("_graph")
+    if graph is not None and not graph._plain:  # activity regularizers ran in forward
+        loss += graph.activity_penalty
     for layer in model._regularized:
         loss += layer.penalty()
         layer.add_penalty_gradients()
@@ -96,7 +100,8 @@ def train_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | No
     loss, out = gradient_step(model, xb, yb, wb)
     flat, optimizer = model._flat, model.optimizer
     assert flat is not None and optimizer is not None  # built and compiled
-    if not math.isfinite(loss) or not finite_gradients(flat.grad):
+    if not math.isfinite(loss) or not finite_gradients(flat.grad) or (flat.loose and not all(
+            finite_gradients(g.reshape(-1)) for g in flat.loose_grads())):
         raise NonFiniteStep(loss)
     optimizer.step(model._opt_params, model._opt_grads)
     return loss, out

@@ -89,27 +89,28 @@ def _split_validation(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, fracti
 
 
 class _Running:
-    """Sample-weighted running means of the loss and the metrics over one epoch."""
+    """The loss's running mean over one epoch (weighted by batch size, as Keras's loss
+    tracker) and the compiled metric objects, reset at the start."""
 
-    def __init__(self, names: list[str]) -> None:
-        self.names = ["loss", *names]
-        self.sums = [0.0] * len(self.names)
+    def __init__(self, model: Model) -> None:
+        self.tracker = model._tracker
+        self.tracker.reset_state()
+        self.metrics = bool(self.tracker.metrics)
+        self.loss_sum = 0.0
         self.count = 0
 
-    def add(self, n: int, loss: float, metric_sums: list[float]) -> None:
-        """``loss`` is the batch mean; ``metric_sums`` are sums over the batch's samples."""
-        self.sums[0] += loss * n
-        for i, v in enumerate(metric_sums, start=1):
-            self.sums[i] += v
+    def add(self, n: int, loss: float, yb: Any = None, out: Any = None, wb: Any = None) -> None:
+        """``loss`` is the batch mean; the metrics see the batch's targets and outputs."""
+        self.loss_sum += loss * n
         self.count += n
+        if self.metrics and out is not None:
+            self.tracker.update_state(yb, out, wb)
 
     def logs(self, prefix: str = "") -> dict[str, float]:
-        c = max(self.count, 1)
-        return {prefix + k: s / c for k, s in zip(self.names, self.sums, strict=True)}
-
-
-def _metric_sums(model: Model, yb: np.ndarray, out: np.ndarray) -> list[float]:
-    return [float(np.add.reduce(fn(yb, out), axis=None)) for fn in model._metric_fns]
+        logs = {prefix + "loss": self.loss_sum / max(self.count, 1)}
+        for k, v in self.tracker.result().items():
+            logs[prefix + k] = float(v)
+        return logs
 
 
 def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int,
@@ -188,7 +189,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
-            running = _Running(model.metric_names)
+            running = _Running(model)
             out: np.ndarray | None = None
             if stream:
                 epoch_batches = _stream_epoch(pending, batches, steps)
@@ -217,11 +218,11 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                                                    step) from None
                         # TerminateOnNaN stops quietly; the logs show the non-finite step.
                         model.stop_training = True
-                        running.add(len(xb), math.nan, [])
+                        running.add(len(xb), math.nan)
                         if cb.wants_batch_logs:
                             cb.on_train_batch_end(step, running.logs())
                         break
-                    running.add(len(xb), loss, _metric_sums(model, yb, out))
+                    running.add(len(xb), loss, yb, out, wb)
                     if cb.wants_batch_logs:
                         cb.on_train_batch_end(step, running.logs())
                     if model.stop_training:
@@ -234,7 +235,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
             if val is not None and (epoch + 1) % validation_freq == 0:
                 xv, yv, wv = val
                 logs.update(run_evaluate(model, xv, yv, validation_batch_size or batch_size,
-                                         wv, None, 0, prefix="val_"))
+                                         wv, None, 0, prefix="val_", callbacks=cb))
             cb.on_epoch_end(epoch, logs)
             if model.stop_training:
                 break
@@ -335,11 +336,19 @@ def _check_class_weight_outputs(model: Model, class_weight: Any) -> None:
 
 
 def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_weight: Any,
-                 steps: int | None, verbose: int | str, prefix: str = "") -> dict[str, float]:
-    """Mean loss and metrics over ``(x, y)`` in inference mode (no dropout, moving stats)."""
+                 steps: int | None, verbose: int | str, prefix: str = "",
+                 callbacks: Any = None) -> dict[str, float]:
+    """Mean loss and metrics over ``(x, y)`` in inference mode (no dropout, moving stats).
+
+    ``callbacks`` (a list, or the ``CallbackList`` of a running ``fit``) get Keras's
+    ``on_test_*`` hooks, with the logs' keys unprefixed."""
     verbose = _verbosity(verbose)
     if steps is not None:
         steps = _positive_int(steps, "steps")
+    cb = None
+    if callbacks:
+        cb = callbacks if isinstance(callbacks, cbks.CallbackList) else cbks.CallbackList(
+            list(callbacks), model, {"verbose": verbose, "epochs": 1, "steps": steps})
     if data.is_batch_stream(x):
         def source():
             for batch in data.take(iter(x), steps):
@@ -360,14 +369,21 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
         def source():
             for i in range(0, len(x), bs):
                 yield x[i:i + bs], y[i:i + bs], None if w is None else w[i:i + bs]
-    running = _Running(model.metric_names)
-    penalty = sum(layer.penalty() for layer in model.layers if layer.regularizers)
+    running = _Running(model)
     assert model.loss is not None  # compiled: evaluate checks first
+    if cb is not None:
+        cb.on_test_begin()
     with model._inference_only():
-        for xb, yb, wb in source():
+        for i, (xb, yb, wb) in enumerate(source()):
+            if cb is not None:
+                cb.on_test_batch_begin(i)
             out = model._forward(xb, training=False, observer=RELEASE_CACHES)
-            loss = model.loss(yb, out, wb) + penalty
-            running.add(len(xb), loss, _metric_sums(model, yb, out))
+            loss = model.loss(yb, out, wb) + model._penalty()
+            running.add(len(xb), loss, yb, out, wb)
+            if cb is not None and cb.wants("on_test_batch_end"):
+                cb.on_test_batch_end(i, running.logs())
+    if cb is not None:
+        cb.on_test_end(running.logs())
     logs = running.logs(prefix)
     if verbose:
         sys.stdout.write(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()) + "\n")

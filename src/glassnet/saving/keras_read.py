@@ -32,7 +32,7 @@ from glassnet._atomic import remove_leftovers
 from glassnet.errors import KerasFormatError, ModelFileError
 from glassnet.layers.base import Layer, layer_class
 from glassnet.models.functional import Model as Functional
-from glassnet.models.model import Model
+from glassnet.models.model import Model, deferred_build
 from glassnet.models.sequential import Sequential
 from glassnet.saving import _h5, _limits, _rebuild
 from glassnet.saving.keras_common import (
@@ -355,7 +355,8 @@ def load_keras(filepath: str | os.PathLike[str], compile: bool = True) -> Model:
     doc, h5, state, where = _read_archive(filepath)
     try:
         cls, config, entries = glassnet_config(doc)
-        model = cls.from_config(config)
+        with deferred_build():  # built below, within what the file backs
+            model = cls.from_config(config)
         keys = _group_keys([str(e.get("class_name")) for e in entries])
         stored = _layer_weights(h5, keys, entries)
         _rebuild.build_within(model, sum(a.size for arrays in stored.values() for a in arrays),

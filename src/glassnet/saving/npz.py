@@ -27,7 +27,7 @@ import numpy as np
 from glassnet._atomic import atomic_write, remove_leftovers
 from glassnet.errors import ModelFileError
 from glassnet.models.functional import Model as Functional
-from glassnet.models.model import Model
+from glassnet.models.model import Model, deferred_build
 from glassnet.models.sequential import Sequential
 from glassnet.saving import _limits, _rebuild
 
@@ -135,7 +135,8 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Model:
         config = header.get("config")
         if not isinstance(config, dict):
             raise ModelFileError(f"{where}: the model config is not a mapping.")
-        model = cls.from_config(config)
+        with deferred_build():  # built below, within what the file backs
+            model = cls.from_config(config)
         weights = _weights(arrays)
         if header.get("built") or weights:
             _rebuild.build_within(model, sum(w.size for w in weights), where)
