@@ -16,7 +16,7 @@ def fd_errors(model, x, y, eps=1e-6):
     """Relative error of every trainable weight's gradient against central differences."""
     got = [g.copy() for g in model.compute_gradients(x, y, training=False).grads]
     errors = []
-    for w, g in zip(model.trainable_weights, got, strict=True):
+    for w, g in zip([np.asarray(v) for v in model.trainable_weights], got, strict=True):
         num = np.zeros_like(w)
         for i in range(w.size):
             old = w.flat[i]
@@ -230,7 +230,10 @@ def test_shared_embedding_over_two_texts_trains(rng):
 # ---------------------------------------------------------------- nested models
 def test_model_called_on_tensors_is_a_layer_sharing_its_weights(rng):
     inner_in = Input(shape=(4,))
-    encoder = models.Model(inner_in, layers.Dense(2, activation="tanh")(inner_in), name="enc")
+    # The encoder is built at construction (as in Keras), in its own dtype: float64 here too,
+    # so that the finite differences below see float64 everywhere.
+    encoder = models.Model(inner_in, layers.Dense(2, activation="tanh")(inner_in), name="enc",
+                           dtype="float64")
     a, b = Input(shape=(4,)), Input(shape=(4,))
     y = layers.Dense(1)(layers.concatenate([encoder(a), encoder(b)]))
     outer = models.Model([a, b], y, dtype="float64", seed=1)
@@ -249,7 +252,8 @@ def test_model_called_on_tensors_is_a_layer_sharing_its_weights(rng):
 
 
 def test_model_inside_sequential(rng):
-    inner = models.Sequential([layers.Dense(3, activation="relu", input_shape=(4,))])
+    inner = models.Sequential([layers.Dense(3, activation="relu", input_shape=(4,))],
+                              dtype="float64")
     model = models.Sequential([Input(shape=(4,)), inner, layers.Dense(1)], dtype="float64")
     model.compile("sgd", "mse")
     x, y = rng.random((6, 4)), rng.random((6, 1))

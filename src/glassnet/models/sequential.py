@@ -53,6 +53,10 @@ class Sequential(Model):
     def layers(self) -> list[Layer]:
         return list(self._layers)
 
+    # A stack builds from its declared input shape and lets a layer that does not fit raise
+    # (the functional model's own version leaves sizes declared None to the first batch).
+    _build_if_declared = BaseModel._build_if_declared
+
     def add(self, layer: Layer) -> None:
         """Append a layer, naming it ``<type>_<k>`` (``dense_1``) unless it has a name.
 
