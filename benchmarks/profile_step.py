@@ -193,9 +193,6 @@ class GlassnetProbe:
         from glassnet.models import training
 
         # fit's own per-step metric code (internal names: whichever this checkout has).
-        self.metric_fn = getattr(training, "_metric_sums", None) \
-            or getattr(training, "_metric_values", None) \
-            or (lambda m, yt, yp: [float(fn(yt, yp).sum()) for fn in m._metric_fns])
         self.Running = training._Running
         self.wl, self.x, self.bs = wl, x, wl.batch_size
         self.model = model = glassnet_worker.build_model(wl, seed)
@@ -243,7 +240,7 @@ class GlassnetProbe:
     def phase_pass(self, record: bool = True) -> None:
         m, flat = self.model, self.model._flat
         for xb, yb in self.batches():
-            running = self.Running(m.metric_names)
+            running = self.Running(m)  # the epoch's loss mean and compiled metrics
             t0 = clock()
             out = m._forward(xb, training=True)
             t1 = clock()
@@ -253,7 +250,7 @@ class GlassnetProbe:
             t3 = clock()
             m.optimizer.step([flat.theta], [flat.grad])
             t4 = clock()
-            running.add(len(xb), loss, self.metric_fn(m, yb, out))
+            running.add(len(xb), loss, yb, out)
             t5 = clock()
             if record:
                 for k, dt in zip(self.phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),

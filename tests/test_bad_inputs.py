@@ -155,8 +155,9 @@ ROWS: dict[str, Row] = {
     ),
     "fit-uncompiled": (
         lambda: gn.Sequential([L.Dense(2, input_shape=(4,))]).fit(X, Y),
-        RuntimeError,
-        r"You must call `compile\(optimizer, loss\)` before `fit`",
+        ValueError,  # Keras's class
+        r"You must call `compile\(\)` before using the model: call `compile\(optimizer, loss\)` "
+        r"before `fit`",
     ),
     # ---------------------------------------------------------------- fit: data
     "fit-x-y-length": (

@@ -301,11 +301,16 @@ def output_shape(self: Any, input_shape: Any) -> Any:
     compute = getattr(self, "compute_output_shape", None)
     if compute is not None:
         return tuple(compute(_with_batch(input_shape)))[1:]
-    if not self.built:
+    probe_only = not self.built
+    if probe_only:  # built only to learn the shape: a model builds it for real later
+        saved_dtype = self.dtype
         self.build(input_shape, np.random.default_rng(0))
     probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype or np.float32)
     with np.errstate(all="ignore"):
         out = run_call(self, probe, False)
+    if probe_only:  # forget the throw-away weights, so the model's dtype and seed apply
+        self.params, self.grads, self.state = {}, {}, {}
+        self.built, self.built_input_shape, self.dtype = False, None, saved_dtype
     return tuple(np.shape(value_of(out)))[1:]
 
 
