@@ -17,7 +17,26 @@ are written once:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+_C = TypeVar("_C", bound="Configurable")
+
+
+class Configurable:
+    """The config round trip of every serializable object (initializers, regularizers, losses,
+    metrics, optimizers, schedules, the image augmenter): ``from_config`` calls the constructor
+    with ``get_config()``'s keys, and the repr shows them (a subclass may show less)."""
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls: type[_C], config: dict[str, Any]) -> _C:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 def _normalize(name: str) -> str:
@@ -106,6 +125,14 @@ def resolve(
     """Turn an instance, a name, a class or a config dict into an instance of ``base``.
 
     With ``allow_callable``, any other callable (a user's function) is returned unchanged.
+    Every module's ``get`` raises what this raises:
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones.
+    TypeError
+        For any other kind of identifier.
     """
     if isinstance(identifier, base):
         return identifier

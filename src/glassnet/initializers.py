@@ -43,7 +43,7 @@ def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
     return int(shape[-2] * receptive_field), int(shape[-1] * receptive_field)
 
 
-class Initializer:
+class Initializer(_registry.Configurable):
     """Base class: ``__call__(shape, dtype=None, *, rng=None)`` validates, :meth:`_sample` draws.
 
     Standalone, as Keras's: ``GlorotUniform(seed=42)(shape=(3, 4))`` gives the same array on
@@ -97,14 +97,6 @@ class Initializer:
     def get_config(self) -> dict[str, Any]:
         """What rebuilds the initializer: ``type(i).from_config(i.get_config())``."""
         return {}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Initializer:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 # -- sampling primitives (generate float32 directly when asked: half the memory and time) --
@@ -393,12 +385,8 @@ def get(identifier: InitializerLike) -> Initializer | Callable[..., np.ndarray]:
         ``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``; or a function
         ``f(shape, rng=rng, dtype=dtype) -> ndarray``, returned as it is.
 
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For any other kind of identifier.
+    Raises as :func:`glassnet._registry.resolve`: ValueError for an unknown name (listing the
+    valid ones), TypeError for any other kind of identifier.
     """
     return _registry.resolve("initializer", _REGISTRY, Initializer, identifier, allow_callable=True)
 

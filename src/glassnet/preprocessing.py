@@ -19,15 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.augmentation.transforms import as_rng
+
 Seed = int | np.random.Generator | None
 
 
 def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"`seed` must be an int, a numpy Generator or None, got {seed!r}.")
-    return np.random.default_rng(seed)
+    return as_rng(seed, "seed", "an int, a numpy Generator or None")
 
 
 def _n_test(test_size: float | int, n: int) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 from glassnet import _registry, _validate
 
 
-class Regularizer:
+class Regularizer(_registry.Configurable):
     """Base class: a penalty ``__call__(w) -> float`` and its ``gradient(w) -> ndarray``."""
 
     def __call__(self, w: np.ndarray) -> float:
@@ -51,14 +51,6 @@ class Regularizer:
         grad = self.gradient(outputs)
         grad *= 1.0 / n
         return self(outputs) / n, grad
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Regularizer:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
@@ -150,12 +142,8 @@ def get(identifier: Regularizer | str | dict[str, Any] | None) -> Regularizer | 
     ``"l1"`` is ``L1(0.01)``, ``"l2"`` is ``L2(0.01)``, and ``"l1_l2"`` is
     ``L1L2(0.01, 0.01)`` as Keras 2's ``l1_l2()`` (Keras 3 gives ``L1L2(0, 0)``, no penalty).
 
-    Raises
-    ------
-    ValueError
-        For an unknown name, listing the valid ones.
-    TypeError
-        For any other kind of identifier.
+    Raises as :func:`glassnet._registry.resolve`: ValueError for an unknown name (listing the
+    valid ones), TypeError for any other kind of identifier.
     """
     if identifier is None:
         return None

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _registry
 from glassnet.augmentation.geometry import (
     FILL_MODES,
     INTERPOLATIONS,
@@ -38,7 +39,7 @@ from glassnet.augmentation.transforms import (
 )
 
 
-class ImageAugmenter:
+class ImageAugmenter(_registry.Configurable):
     """Random flips, rotation, zoom, shift, erasing and noise, applied to a batch at once.
 
     Parameters
@@ -195,14 +196,6 @@ class ImageAugmenter:
             "interpolation": self.interpolation,
             "seed": self.seed,
         }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ImageAugmenter:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"ImageAugmenter({args})"
 
 
 class BatchFlow(Iterator):

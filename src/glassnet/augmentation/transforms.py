@@ -19,12 +19,15 @@ RNG = np.random.Generator | int | None
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
 
-def as_rng(rng: RNG) -> np.random.Generator:
-    """``rng`` itself when a Generator, else ``np.random.default_rng(rng)``."""
+def as_rng(rng: RNG, name: str = "rng",
+           expected: str = "a numpy Generator, an int seed or None") -> np.random.Generator:
+    """``rng`` itself when a Generator, else ``np.random.default_rng(rng)`` for an int seed or
+    None; anything else raises "`<name>` must be <expected>, got ...".
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is not None and (isinstance(rng, bool) or not isinstance(rng, numbers.Integral)):
-        raise TypeError(f"`rng` must be a numpy Generator, an int seed or None, got {rng!r}.")
+        raise TypeError(f"`{name}` must be {expected}, got {rng!r}.")
     return np.random.default_rng(rng)
 
 

@@ -17,11 +17,16 @@ Debian's copies, which hold the same data re-gzipped without the file name in th
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-
-from glassnet.datasets.mnist import FILES, SPLITS, Split, check_split, load_mnist_like
-from glassnet.datasets.sources import Checksums, DataSource
+# Fashion-MNIST keeps MNIST's file names and splits.
+from glassnet.datasets.mnist import (  # noqa: F401
+    FILES,
+    SPLITS,
+    IdxDataset,
+    Split,
+    check_split,
+    load_mnist_like,
+)
+from glassnet.datasets.sources import DataSource
 
 #: Names of the classes, by label (as in Zalando's README and Keras's docs).
 CLASS_NAMES: tuple[str, ...] = (
@@ -74,55 +79,9 @@ SOURCE = DataSource(
 )
 
 
-def load_split(
-    split: str,
-    path: str | os.PathLike[str] | None = None,
-    *,
-    download: bool | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    mirrors: Sequence[str] | None = None,
-    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-    checksums: Checksums | None = None,
-    progress: bool = True,
-) -> Split:
-    """Load one split of Fashion-MNIST: ``(x, y)``, uint8 ``(n, 28, 28)`` and uint8 ``(n,)``.
-
-    Arguments as for :func:`glassnet.datasets.mnist.load_split`; only the two files of
-    ``split`` ('train' or 'test') need to exist.
-    """
-    check_split(split)
-    (pair,) = load_mnist_like(
-        [split], SOURCE, FILES, path, download=download, cache_dir=cache_dir,
-        mirrors=MIRRORS if mirrors is None else mirrors,
-        system_dirs=SYSTEM_DIRS if system_dirs is None else system_dirs,
-        checksums=CHECKSUMS if checksums is None else checksums, progress=progress,
-    )
-    return pair
-
-
-def load_data(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    download: bool | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    mirrors: Sequence[str] | None = None,
-    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-    checksums: Checksums | None = None,
-    progress: bool = True,
-) -> tuple[Split, Split]:
-    """Load Fashion-MNIST as Keras does: ``(x_train, y_train), (x_test, y_test)``.
-
-    ``x_train`` uint8 of shape (60000, 28, 28), ``y_train`` uint8 (60000,) with 6000 of each
-    class, ``x_test`` uint8 (10000, 28, 28), ``y_test`` uint8 (10000,). Arguments and errors
-    as for :func:`glassnet.datasets.mnist.load_data` (the cache is
-    ``~/.cache/glassnet/fashion-mnist``).
-    """
-    train, test = load_mnist_like(
-        SPLITS, SOURCE, FILES, path, download=download, cache_dir=cache_dir,
-        mirrors=MIRRORS if mirrors is None else mirrors,
-        system_dirs=SYSTEM_DIRS if system_dirs is None else system_dirs,
-        checksums=CHECKSUMS if checksums is None else checksums, progress=progress,
-        hint="To load only a split whose files exist, use "
-        "glassnet.datasets.fashion_mnist.load_split('test') (or 'train').",
-    )
-    return train, test
+_DATASET = IdxDataset(__name__, SOURCE)
+#: One split, as :func:`glassnet.datasets.mnist.load_split`.
+load_split = _DATASET.load_split
+#: ``(x_train, y_train), (x_test, y_test)``, as :func:`glassnet.datasets.mnist.load_data`;
+#: ``y_train`` holds 6000 of each class.
+load_data = _DATASET.load_data

@@ -23,8 +23,10 @@ be changed (or passed as arguments) to point at a local server or directory.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -163,89 +165,120 @@ def load_mnist_like(
     return out
 
 
-def load_split(
-    split: str,
-    path: str | os.PathLike[str] | None = None,
-    *,
-    download: bool | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    mirrors: Sequence[str] | None = None,
-    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-    checksums: Checksums | None = None,
-    progress: bool = True,
-) -> Split:
-    """Load one split of MNIST; only that split's two files need to exist.
+class IdxDataset:
+    """The two loaders, ``load_split`` and ``load_data``, of a data set stored as MNIST is.
 
     Parameters
     ----------
-    split : {'train', 'test'}
-        Which split.
-    path, download, cache_dir, mirrors, system_dirs, checksums, progress
-        As for :func:`load_data`.
-
-    Returns
-    -------
-    x : ndarray of shape (n, 28, 28), uint8
-        n = 60000 for 'train', 10000 for 'test'.
-    y : ndarray of shape (n,), uint8
+    module : str
+        The data set's module (``"glassnet.datasets.fashion_mnist"``): its ``MIRRORS``,
+        ``SYSTEM_DIRS`` and ``CHECKSUMS`` are read at each call, so they can be changed there.
+    source : DataSource
+        Where its files are looked for.
     """
-    check_split(split)
-    (pair,) = load_mnist_like(
-        [split], SOURCE, FILES, path, download=download, cache_dir=cache_dir,
-        mirrors=MIRRORS if mirrors is None else mirrors,
-        system_dirs=SYSTEM_DIRS if system_dirs is None else system_dirs,
-        checksums=CHECKSUMS if checksums is None else checksums, progress=progress,
-    )
-    return pair
+
+    def __init__(self, module: str, source: DataSource) -> None:
+        self.module = module
+        self.source = source
+
+    def _sources(self, mirrors: Sequence[str] | None,
+                 system_dirs: Sequence[str | os.PathLike[str]] | None,
+                 checksums: Checksums | None) -> dict[str, Any]:
+        """The arguments, or else the module's current ``MIRRORS``, ``SYSTEM_DIRS``, ``CHECKSUMS``."""
+        module = sys.modules[self.module]
+        return {
+            "mirrors": module.MIRRORS if mirrors is None else mirrors,
+            "system_dirs": module.SYSTEM_DIRS if system_dirs is None else system_dirs,
+            "checksums": module.CHECKSUMS if checksums is None else checksums,
+        }
+
+    def load_split(
+        self,
+        split: str,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        download: bool | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        mirrors: Sequence[str] | None = None,
+        system_dirs: Sequence[str | os.PathLike[str]] | None = None,
+        checksums: Checksums | None = None,
+        progress: bool = True,
+    ) -> Split:
+        """Load one split; only that split's two files need to exist.
+
+        Parameters
+        ----------
+        split : {'train', 'test'}
+            Which split.
+        path, download, cache_dir, mirrors, system_dirs, checksums, progress
+            As for ``load_data``.
+
+        Returns
+        -------
+        x : ndarray of shape (n, 28, 28), uint8
+            n = 60000 for 'train', 10000 for 'test'.
+        y : ndarray of shape (n,), uint8
+        """
+        check_split(split)
+        (pair,) = load_mnist_like(
+            [split], self.source, FILES, path, download=download, cache_dir=cache_dir,
+            progress=progress, **self._sources(mirrors, system_dirs, checksums),
+        )
+        return pair
+
+    def load_data(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        download: bool | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        mirrors: Sequence[str] | None = None,
+        system_dirs: Sequence[str | os.PathLike[str]] | None = None,
+        checksums: Checksums | None = None,
+        progress: bool = True,
+    ) -> tuple[Split, Split]:
+        """Load the data set as Keras does: ``(x_train, y_train), (x_test, y_test)``.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            A directory searched first (also its subdirectory named after the data set, e.g.
+            ``mnist/``), or a Keras-style ``.npz`` file, read directly. A path that does not
+            exist is an error.
+        download : bool, optional
+            Allow downloading missing files into the cache; by default unless
+            ``$GLASSNET_OFFLINE`` is set.
+        cache_dir : path-like, optional
+            Replaces the user cache directory (``~/.cache/glassnet/mnist``,
+            ``~/.cache/glassnet/fashion-mnist``).
+        mirrors, system_dirs, checksums : optional
+            Replace the module's ``MIRRORS``, ``SYSTEM_DIRS``, ``CHECKSUMS``.
+        progress : bool, default True
+            Show a progress bar while downloading (when tqdm is installed).
+
+        Returns
+        -------
+        (x_train, y_train), (x_test, y_test)
+            ``x_train`` uint8 of shape (60000, 28, 28), ``y_train`` uint8 of shape (60000,),
+            ``x_test`` uint8 (10000, 28, 28), ``y_test`` uint8 (10000,).
+
+        Raises
+        ------
+        MissingFilesError
+            Some of the four files were found nowhere (the message names them and every
+            directory searched); use ``load_split`` to load a split whose files do exist.
+        IDXFormatError, DatasetError
+            A file is corrupt or the images and labels disagree.
+        """
+        train, test = load_mnist_like(
+            SPLITS, self.source, FILES, path, download=download, cache_dir=cache_dir,
+            progress=progress, **self._sources(mirrors, system_dirs, checksums),
+            hint=f"To load only a split whose files exist, use {self.module}.load_split('test') "
+            "(or 'train').",
+        )
+        return train, test
 
 
-def load_data(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    download: bool | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    mirrors: Sequence[str] | None = None,
-    system_dirs: Sequence[str | os.PathLike[str]] | None = None,
-    checksums: Checksums | None = None,
-    progress: bool = True,
-) -> tuple[Split, Split]:
-    """Load MNIST as Keras does: ``(x_train, y_train), (x_test, y_test)``.
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        A directory searched first (also its ``mnist/`` subdirectory), or a Keras-style
-        ``.npz`` file, read directly. A path that does not exist is an error.
-    download : bool, optional
-        Allow downloading missing files into the cache; by default unless
-        ``$GLASSNET_OFFLINE`` is set.
-    cache_dir : path-like, optional
-        Replaces the user cache directory ``~/.cache/glassnet/mnist``.
-    mirrors, system_dirs, checksums : optional
-        Replace :data:`MIRRORS`, :data:`SYSTEM_DIRS`, :data:`CHECKSUMS`.
-    progress : bool, default True
-        Show a progress bar while downloading (when tqdm is installed).
-
-    Returns
-    -------
-    (x_train, y_train), (x_test, y_test)
-        ``x_train`` uint8 of shape (60000, 28, 28), ``y_train`` uint8 of shape (60000,),
-        ``x_test`` uint8 (10000, 28, 28), ``y_test`` uint8 (10000,).
-
-    Raises
-    ------
-    MissingFilesError
-        Some of the four files were found nowhere (the message names them and every directory
-        searched); use :func:`load_split` to load a split whose files do exist.
-    IDXFormatError, DatasetError
-        A file is corrupt or the images and labels disagree.
-    """
-    train, test = load_mnist_like(
-        SPLITS, SOURCE, FILES, path, download=download, cache_dir=cache_dir,
-        mirrors=MIRRORS if mirrors is None else mirrors,
-        system_dirs=SYSTEM_DIRS if system_dirs is None else system_dirs,
-        checksums=CHECKSUMS if checksums is None else checksums, progress=progress,
-        hint="To load only a split whose files exist, use "
-        "glassnet.datasets.mnist.load_split('test') (or 'train').",
-    )
-    return train, test
+_DATASET = IdxDataset(__name__, SOURCE)
+load_split = _DATASET.load_split
+load_data = _DATASET.load_data

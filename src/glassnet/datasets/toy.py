@@ -130,6 +130,16 @@ def make_astronaut(
 # --------------------------------------------------------------------------- 2-D classics
 
 
+def _two_classes(rng: np.random.Generator, first: np.ndarray, second: np.ndarray,
+                 noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """``first`` (label 0) and ``second`` (label 1), 2-D points, with Gaussian noise of std
+    ``noise`` added to the coordinates, shuffled together."""
+    n0, n1 = len(first), len(second)
+    X = np.concatenate([first, second]) + noise * rng.standard_normal((n0 + n1, 2))
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return _shuffled(rng, X, y)
+
+
 def make_moons(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -156,9 +166,7 @@ def make_moons(
     t1 = np.linspace(0.0, np.pi, n1)
     upper = np.column_stack([np.cos(t0), np.sin(t0)])
     lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
-    X = np.concatenate([upper, lower]) + noise * rng.standard_normal((n, 2))
-    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
-    return _shuffled(rng, X, y)
+    return _two_classes(rng, upper, lower, noise)
 
 
 def make_circles(
@@ -191,9 +199,7 @@ def make_circles(
     t_in = np.linspace(0.0, 2 * np.pi, n_in, endpoint=False)
     outer = np.column_stack([np.cos(t_out), np.sin(t_out)])
     inner = factor * np.column_stack([np.cos(t_in), np.sin(t_in)])
-    X = np.concatenate([outer, inner]) + noise * rng.standard_normal((n, 2))
-    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
-    return _shuffled(rng, X, y)
+    return _two_classes(rng, outer, inner, noise)
 
 
 def make_spirals(

@@ -52,6 +52,34 @@ def int_pair(value: Any, owner: str, arg: str, minimum: int = 1) -> tuple[int, i
     return int(pair[0]), int(pair[1])
 
 
+def _nonneg_int(v: Any) -> bool:
+    return bool(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0)
+
+
+def side_pairs(value: Any, owner: str, arg: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Keras's three spellings of what is added or removed at each side of an image, ``2``,
+    ``(2, 3)`` (symmetric height and width) or ``((1, 2), (3, 4))``, as
+    ``((top, bottom), (left, right))``; anything else (or a negative number) raises.
+
+    ``owner`` and ``arg`` name the layer and its argument in the error message.
+    """
+    if _nonneg_int(value):
+        v = int(value)
+        return (v, v), (v, v)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        if all(_nonneg_int(v) for v in value):
+            vh, vw = (int(v) for v in value)
+            return (vh, vh), (vw, vw)
+        if all(isinstance(v, (tuple, list)) and len(v) == 2 and all(_nonneg_int(u) for u in v)
+               for v in value):
+            (t, b), (l, r) = value
+            return (int(t), int(b)), (int(l), int(r))
+    raise ValueError(
+        f"{owner} `{arg}` must be an int, a tuple of 2 ints (symmetric height and width {arg}) "
+        f"or ((top, bottom), (left, right)), all >= 0, got {value!r}."
+    )
+
+
 def check_padding(padding: Any, owner: str) -> str:
     """``'valid'`` or ``'same'`` (case-insensitive), else a ValueError listing both."""
     if not isinstance(padding, str) or padding.lower() not in PADDINGS:

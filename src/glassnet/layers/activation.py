@@ -8,7 +8,29 @@ from glassnet import activations
 from glassnet.layers.base import Layer
 
 
-class Activation(Layer):
+class _FunctionLayer(Layer):
+    """A layer that applies an activation function object (:meth:`_function`) and reuses its
+    derivative: ``y = f(x)``, ``dL/dx = f'(x) * dL/dy`` from the cached input and output."""
+
+    def __init__(self, **base: Any) -> None:
+        # A signature of its own: the .keras reader collects the constructor arguments of
+        # every class up to Layer, and this base adds none.
+        super().__init__(**base)
+
+    def _function(self) -> activations.ActivationFunction:
+        raise NotImplementedError
+
+    def forward(self, x, training=False):
+        y = self._function().forward(x)
+        self._cache = (x, y)
+        return y
+
+    def backward(self, grad_y):
+        x, y = self._cache
+        return self._function().backward(x, y, grad_y)
+
+
+class Activation(_FunctionLayer):
     """``y = f(x)`` for an activation ``f`` given by name (``'relu'``) or instance.
 
     Backward: ``dL/dx = f'(x) * dL/dy``, computed by the activation itself from the cached
@@ -19,14 +41,8 @@ class Activation(Layer):
         super().__init__(**base)
         self.activation: activations.ActivationFunction = activations.get(activation)
 
-    def forward(self, x, training=False):
-        a = self.activation.forward(x)
-        self._cache = (x, a)
-        return a
-
-    def backward(self, grad_y):
-        x, a = self._cache
-        return self.activation.backward(x, a, grad_y)
+    def _function(self) -> activations.ActivationFunction:
+        return self.activation
 
     def backward_preactivation(self, grad_z):
         """The loss already produced ``dL/dx`` through this activation (fused softmax + CE)."""

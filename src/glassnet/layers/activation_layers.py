@@ -12,6 +12,7 @@ from typing import Any, overload
 import numpy as np
 
 from glassnet import activations, initializers
+from glassnet.layers.activation import _FunctionLayer
 from glassnet.layers.base import Layer
 
 
@@ -218,7 +219,7 @@ class PReLU(Layer):
         return config
 
 
-class ELU(Layer):
+class ELU(_FunctionLayer):
     """Exponential linear unit (Keras's ``ELU`` layer).
 
     Parameters
@@ -242,14 +243,8 @@ class ELU(Layer):
         self.alpha = float(alpha)
         self._fn = activations.ELU(self.alpha)
 
-    def forward(self, x, training=False):
-        y = self._fn.forward(x)
-        self._cache = (x, y)
-        return y
-
-    def backward(self, grad_y):
-        x, y = self._cache
-        return self._fn.backward(x, y, grad_y)
+    def _function(self) -> activations.ActivationFunction:
+        return self._fn
 
     def get_config(self):
         config = super().get_config()

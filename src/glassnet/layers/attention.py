@@ -19,6 +19,7 @@ from typing import Any, cast
 import numpy as np
 
 from glassnet import _validate
+from glassnet.layers._stochastic import seed_noise
 from glassnet.layers.base import Layer
 
 #: What Keras subtracts from masked scores before the softmax.
@@ -91,6 +92,40 @@ def check_rate(owner: str, dropout: Any) -> float:
     return float(dropout)
 
 
+def apply_call_options(layer: Layer, owner: str, inputs: Any, use_causal_mask: bool | None,
+                       return_attention_scores: bool) -> None:
+    """The call arguments of both attention layers: ``use_causal_mask`` (kept on the layer,
+    as Keras does) and ``return_attention_scores`` (arrays only)."""
+    from glassnet.layers.input import is_symbolic
+
+    if use_causal_mask is not None:
+        layer.use_causal_mask = bool(use_causal_mask)  # type: ignore[attr-defined]
+    if return_attention_scores and is_symbolic(inputs):
+        raise NotImplementedError(
+            f"{owner} `return_attention_scores=True` works on arrays only: a graph node here "
+            "has one output.")
+
+
+def input_shapes(input_shape: Any, expected: str) -> list[tuple[Any, ...]]:
+    """The 2 or 3 one-sample shapes ``[query, value(, key)]`` as tuples; ``expected`` opens
+    the error message for anything else."""
+    if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
+            not all(isinstance(s, (list, tuple)) for s in input_shape):
+        raise ValueError(f"{expected}, got input shapes {input_shape!r}.")
+    return [tuple(s) for s in input_shape]
+
+
+def check_value_key_steps(owner: str, shapes: list[tuple[Any, ...]]) -> None:
+    """Value and key (the value when no key is given) must have the same number of steps."""
+    v = shapes[1]
+    k = shapes[2] if len(shapes) == 3 else v
+    if v[0] is not None and k[0] is not None and v[0] != k[0]:
+        raise ValueError(
+            f"{owner}: value and key need the same number of steps, got value "
+            f"{(None,) + v} and key {(None,) + k}."
+        )
+
+
 SCORE_MODES = ("dot", "concat")
 
 
@@ -144,25 +179,13 @@ class Attention(Layer):
                  return_attention_scores: bool = False) -> Any:
         """``layer([query, value(, key)])``; ``return_attention_scores=True`` (arrays only)
         also returns the attention weights, shape (batch, Tq, Tk), as Keras does."""
-        from glassnet.layers.input import is_symbolic
-
-        if use_causal_mask is not None:
-            self.use_causal_mask = bool(use_causal_mask)
-        if return_attention_scores and is_symbolic(inputs):
-            raise NotImplementedError(
-                "Attention `return_attention_scores=True` works on arrays only: a graph node "
-                "here has one output.")
+        apply_call_options(self, "Attention", inputs, use_causal_mask, return_attention_scores)
         out = super().__call__(inputs, training=training)
         return (out, self._cache[5][0]) if return_attention_scores else out
 
     def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
-                not all(isinstance(s, (list, tuple)) for s in input_shape):
-            raise ValueError(
-                "Attention must be called on a list [query, value] or [query, value, key], "
-                f"got input shapes {input_shape!r}."
-            )
-        shapes = [tuple(s) for s in input_shape]
+        shapes = input_shapes(
+            input_shape, "Attention must be called on a list [query, value] or [query, value, key]")
         q, v = shapes[0], shapes[1]
         k = shapes[2] if len(shapes) == 3 else v
         if any(len(s) != 2 for s in (q, v, k)):
@@ -175,11 +198,7 @@ class Attention(Layer):
                 f"Attention: query and key need the same last dimension, got query "
                 f"{(None,) + q} and key {(None,) + k}."
             )
-        if v[0] is not None and k[0] is not None and v[0] != k[0]:
-            raise ValueError(
-                f"Attention: value and key need the same number of steps, got value "
-                f"{(None,) + v} and key {(None,) + k}."
-            )
+        check_value_key_steps("Attention", shapes)
         return shapes
 
     def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
@@ -197,8 +216,8 @@ class Attention(Layer):
             # Keras's scalar weights have shape (); add_param's contiguous copy made them (1,)
             self.params[key] = self.params[key].reshape(())
             self.grads[key] = self.grads[key].reshape(())
-        if self.stochastic and (self.seed is not None or self.noise_rng is None):
-            self.noise_rng = np.random.default_rng(self.seed)
+        if self.stochastic:
+            seed_noise(self)
 
     def forward(self, xs, training=False):
         if not isinstance(xs, (list, tuple)) or len(xs) not in (2, 3):

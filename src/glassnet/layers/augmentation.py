@@ -17,6 +17,7 @@ import numpy as np
 
 from glassnet.augmentation.augmenter import ImageAugmenter
 from glassnet.augmentation.geometry import check_images
+from glassnet.layers._stochastic import seed_noise
 from glassnet.layers.base import Layer
 
 
@@ -70,8 +71,7 @@ class RandomAugmentation(Layer):
                 f"per sample, got input_shape {tuple(input_shape)}."
             )
         super().build(input_shape, rng)
-        if self.seed is not None or self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
+        seed_noise(self)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if not training:

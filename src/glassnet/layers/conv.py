@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations, initializers, regularizers
 from glassnet.layers import _channels as ch
 from glassnet.layers import _im2col as win
-from glassnet.layers.base import Layer
+from glassnet.layers._shapes import check_channels
+from glassnet.layers._weights_config import _KernelLayer
 
 
-class Conv2D(Layer):
+class Conv2D(_KernelLayer):
     """2-D convolution layer, Keras's ``Conv2D`` (channels last).
 
     Parameters
@@ -84,19 +84,8 @@ class Conv2D(Layer):
         self.strides = win.int_pair(strides, "Conv2D", "strides")
         self.padding = win.check_padding(padding, "Conv2D")
         self.dilation_rate = win.int_pair(dilation_rate, "Conv2D", "dilation_rate")
-        self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        # Resolve now, so that a bad name fails here and not at build time.
-        for value in (kernel_initializer, bias_initializer):
-            initializers.get(value)
-        for value in (kernel_regularizer, bias_regularizer):
-            regularizers.get(value)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        #: The model clears this on its first layer: no one needs dL/dx there.
-        self.input_grad_needed = True
+        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer)
         self._cols: np.ndarray | None = None  # im2col buffer, reused across batches
 
     # -- shapes ---------------------------------------------------------------------------------
@@ -138,11 +127,7 @@ class Conv2D(Layer):
             )
         super().build(input_shape, rng)
         kh, kw = self.kernel_size
-        self.add_param("kernel", (kh, kw, int(input_shape[-1]), self.filters),
-                       self.kernel_initializer, rng, self.kernel_regularizer)
-        if self.use_bias:
-            self.add_param("bias", (self.filters,), self.bias_initializer, rng,
-                           self.bias_regularizer)
+        self._add_kernel_and_bias((kh, kw, int(input_shape[-1]), self.filters), self.filters, rng)
 
     def _pads(self, h: int, w: int) -> tuple[tuple[int, int], tuple[int, int]]:
         if self.padding == "valid":
@@ -162,11 +147,7 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         kernel = self.params["kernel"]
         kh, kw, c, f = kernel.shape
-        if x.ndim != 4 or x.shape[-1] != c:
-            raise ValueError(
-                f"Conv2D '{self.name}' expects inputs of shape (batch, height, width, {c}), "
-                f"got {x.shape}."
-            )
+        check_channels(self, x, c, owner="Conv2D")
         n, h, w, _ = x.shape
         pads = self._pads(h, w)
         xp = win.pad_hw(x, pads)  # (n, hp, wp, c); x itself for 'valid'
@@ -228,8 +209,6 @@ class Conv2D(Layer):
         return dxp[:, t:padded_shape[1] - b, l:padded_shape[2] - r, :]  # crop the padding
 
     def get_config(self):
-        from glassnet import initializers, regularizers
-
         config = super().get_config()
         config.update(
             filters=self.filters,
@@ -237,15 +216,7 @@ class Conv2D(Layer):
             strides=list(self.strides),
             padding=self.padding,
             dilation_rate=list(self.dilation_rate),
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
-            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
-            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            **self._weights_config(),
         )
         return config
 
-
-def _reg(identifier: Any, regularizers: Any) -> Any:
-    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))

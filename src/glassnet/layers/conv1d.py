@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations
+from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank
+from glassnet.layers._weights_config import _KernelLayer
 from glassnet.layers.base import Layer
-from glassnet.layers.conv import Conv2D, _reg
+from glassnet.layers.conv import Conv2D
 
 PADDINGS_1D = ("valid", "same", "causal")
 
@@ -30,14 +31,10 @@ def positive_int(value: Any, owner: str, arg: str) -> int:
 
 
 def check_sequence(layer: Layer, input_shape: tuple[Any, ...]) -> None:
-    if len(input_shape) != 2:
-        raise ValueError(
-            f"{type(layer).__name__} '{layer.name}' expects inputs of shape (batch, steps, "
-            f"channels), got {(None,) + tuple(input_shape)}."
-        )
+    check_rank(layer, input_shape, SEQUENCES)
 
 
-class Conv1D(Layer):
+class Conv1D(_KernelLayer):
     """1-D convolution layer, Keras's ``Conv1D`` (channels last).
 
     Parameters
@@ -95,14 +92,8 @@ class Conv1D(Layer):
         self.strides = positive_int(strides, "Conv1D", "strides")
         self.dilation_rate = positive_int(dilation_rate, "Conv1D", "dilation_rate")
         self.padding = padding.lower()
-        self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        #: The model clears this on its first layer: no one needs dL/dx there.
-        self.input_grad_needed = True
+        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer)
         # The engine: same activation; 'causal' is 'valid' on a left-padded input.
         self._conv = Conv2D(self.filters, (1, self.kernel_size), strides=(1, self.strides),
                             padding="same" if self.padding == "same" else "valid",
@@ -136,11 +127,7 @@ class Conv1D(Layer):
             raise ValueError(f"Conv1D '{self.name}' needs a known channel axis, got inputs of "
                              f"shape {(None,) + input_shape}.")
         super().build(input_shape, rng)
-        self.add_param("kernel", (self.kernel_size, int(input_shape[-1]), self.filters),
-                       self.kernel_initializer, rng, self.kernel_regularizer)
-        if self.use_bias:
-            self.add_param("bias", (self.filters,), self.bias_initializer, rng,
-                           self.bias_regularizer)
+        self._add_kernel_and_bias((self.kernel_size, int(input_shape[-1]), self.filters), self.filters, rng)
         self._conv.dtype = self.dtype
         self._conv.built = True
 
@@ -158,11 +145,7 @@ class Conv1D(Layer):
 
     def forward(self, x, training=False):
         k, c, _ = self.params["kernel"].shape
-        if x.ndim != 3 or x.shape[-1] != c:
-            raise ValueError(
-                f"Conv1D '{self.name}' expects inputs of shape (batch, steps, {c}), got "
-                f"{x.shape}."
-            )
+        check_channels(self, x, c, SEQUENCES, owner="Conv1D")
         self.output_shape(x.shape[1:])
         self._sync()
         pad = self._left_pad()
@@ -184,8 +167,6 @@ class Conv1D(Layer):
         return dx[:, 0, self._left_pad():]  # drop the height axis and the causal padding
 
     def get_config(self):
-        from glassnet import initializers, regularizers
-
         config = super().get_config()
         config.update(
             filters=self.filters,
@@ -193,11 +174,6 @@ class Conv1D(Layer):
             strides=self.strides,
             padding=self.padding,
             dilation_rate=self.dilation_rate,
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
-            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
-            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            **self._weights_config(),
         )
         return config

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations
 from glassnet.layers import _im2col as win
-from glassnet.layers.base import Layer
-from glassnet.layers.conv import _reg
+from glassnet.layers._shapes import check_channels, check_rank
+from glassnet.layers._weights_config import _KernelLayer
 
 
 def transpose_geometry(length: int, k_eff: int, stride: int, padding: str,
@@ -44,7 +43,7 @@ def transpose_geometry(length: int, k_eff: int, stride: int, padding: str,
     return k_eff - 1 - left, (length - 1) * stride + pad - k_eff + 2
 
 
-class Conv2DTranspose(Layer):
+class Conv2DTranspose(_KernelLayer):
     """Transposed 2-D convolution, Keras's ``Conv2DTranspose`` (channels last).
 
     Parameters
@@ -117,14 +116,8 @@ class Conv2DTranspose(Layer):
                 f"{owner} `output_padding` must be smaller than `strides` along each axis, got "
                 f"output_padding={self.output_padding} and strides={self.strides}."
             )
-        self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        #: The model clears this on its first layer: no one needs dL/dx there.
-        self.input_grad_needed = True
+        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer)
 
     def _k_eff(self) -> tuple[int, int]:
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation_rate
@@ -139,11 +132,7 @@ class Conv2DTranspose(Layer):
 
     def output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"Conv2DTranspose '{self.name}' expects inputs of shape (batch, height, width, "
-                f"channels), got {(None,) + input_shape}."
-            )
+        check_rank(self, input_shape, owner="Conv2DTranspose")
         h, w = input_shape[0], input_shape[1]
         (_, oh), (_, ow) = self._geometry(h or 1, w or 1)
         return (None if h is None else oh, None if w is None else ow, self.filters)
@@ -156,20 +145,12 @@ class Conv2DTranspose(Layer):
                              f"inputs of shape {(None,) + input_shape}.")
         super().build(input_shape, rng)
         kh, kw = self.kernel_size
-        self.add_param("kernel", (kh, kw, self.filters, int(input_shape[-1])),
-                       self.kernel_initializer, rng, self.kernel_regularizer)
-        if self.use_bias:
-            self.add_param("bias", (self.filters,), self.bias_initializer, rng,
-                           self.bias_regularizer)
+        self._add_kernel_and_bias((kh, kw, self.filters, int(input_shape[-1])), self.filters, rng)
 
     def forward(self, x, training=False):
         kernel = self.params["kernel"]
         kh, kw, f, c = kernel.shape
-        if x.ndim != 4 or x.shape[-1] != c:
-            raise ValueError(
-                f"Conv2DTranspose '{self.name}' expects inputs of shape (batch, height, width, "
-                f"{c}), got {x.shape}."
-            )
+        check_channels(self, x, c, owner="Conv2DTranspose")
         n, h, w, _ = x.shape
         (eh, ew), (sh, sw) = self._k_eff(), self.strides
         full_shape = (n, (h - 1) * sh + eh, (w - 1) * sw + ew, f)
@@ -218,8 +199,6 @@ class Conv2DTranspose(Layer):
         return dx.reshape(-1, h, w, c)
 
     def get_config(self):
-        from glassnet import initializers, regularizers
-
         config = super().get_config()
         config.update(
             filters=self.filters,
@@ -228,11 +207,6 @@ class Conv2DTranspose(Layer):
             padding=self.padding,
             output_padding=None if self.output_padding is None else list(self.output_padding),
             dilation_rate=list(self.dilation_rate),
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
-            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
-            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            **self._weights_config(),
         )
         return config

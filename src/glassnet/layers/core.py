@@ -6,10 +6,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet.layers._stochastic import _StochasticLayer
 from glassnet.layers.base import Layer
 
 
-class Dropout(Layer):
+class Dropout(_StochasticLayer):
     """Zero each input with probability ``rate`` while training, scaling the rest by 1/(1-rate).
 
     Inverted dropout: ``y = x * m / (1 - rate)`` with ``m ~ Bernoulli(1 - rate)``, so the
@@ -18,19 +19,11 @@ class Dropout(Layer):
     so adding a Dropout layer never changes the initial weights.
     """
 
-    stochastic = True
-
     def __init__(self, rate: float, seed: int | None = None, **base: Any) -> None:
-        super().__init__(**base)
+        super().__init__(seed, **base)
         if not (isinstance(rate, (int, float)) and 0.0 <= rate < 1.0):
             raise ValueError(f"Dropout `rate` must be a float in [0, 1), got {rate!r}.")
         self.rate = float(rate)
-        self.seed = seed
-
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        if self.seed is not None or self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0.0:

@@ -6,11 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations, initializers, regularizers
-from glassnet.layers.base import Layer
+from glassnet.layers._weights_config import _KernelLayer
 
 
-class Dense(Layer):
+class Dense(_KernelLayer):
     """Fully connected layer.
 
     Parameters
@@ -53,19 +52,8 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense `units` must be a positive integer, got {units!r}.")
         self.units = int(units)
-        self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        # Resolve now, so that a bad name fails here and not at build time.
-        for value in (kernel_initializer, bias_initializer):
-            initializers.get(value)
-        for value in (kernel_regularizer, bias_regularizer):
-            regularizers.get(value)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        #: The model clears this on its first layer: no one needs dL/dx there.
-        self.input_grad_needed = True
+        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape, rng=None):
         if len(input_shape) < 1 or input_shape[-1] is None:
@@ -74,11 +62,7 @@ class Dense(Layer):
             )
         super().build(input_shape, rng)
         n_in = int(input_shape[-1])
-        self.add_param("kernel", (n_in, self.units), self.kernel_initializer, rng,
-                       self.kernel_regularizer)
-        if self.use_bias:
-            self.add_param("bias", (self.units,), self.bias_initializer, rng,
-                           self.bias_regularizer)
+        self._add_kernel_and_bias((n_in, self.units), self.units, rng)
 
     def output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -123,20 +107,10 @@ class Dense(Layer):
         return ones
 
     def get_config(self):
-        from glassnet import initializers, regularizers
-
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
-            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
-            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            **self._weights_config(),
         )
         return config
 
-
-def _reg(identifier, regularizers):
-    return None if identifier is None else regularizers.serialize(regularizers.get(identifier))

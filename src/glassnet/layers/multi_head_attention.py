@@ -7,9 +7,17 @@ from typing import Any, cast
 import numpy as np
 
 from glassnet import _validate, initializers
-from glassnet.layers.attention import attend, attend_backward, check_rate
+from glassnet.layers._stochastic import seed_noise
+from glassnet.layers._weights_config import serialize_initializer, serialize_regularizer
+from glassnet.layers.attention import (
+    apply_call_options,
+    attend,
+    attend_backward,
+    check_rate,
+    check_value_key_steps,
+    input_shapes,
+)
 from glassnet.layers.base import Layer
-from glassnet.layers.conv import _reg
 
 PROJECTIONS = ("query", "key", "value")
 
@@ -140,8 +148,6 @@ class MultiHeadAttention(Layer):
         two (or three) inputs. On arrays, ``return_attention_scores=True`` also returns the
         attention weights, shape (batch, heads, Tq, Tk), as Keras does.
         """
-        from glassnet.layers.input import is_symbolic
-
         if attention_mask is not None:
             raise NotImplementedError(
                 "MultiHeadAttention `attention_mask` is not supported; use_causal_mask=True "
@@ -152,36 +158,21 @@ class MultiHeadAttention(Layer):
             raise TypeError("MultiHeadAttention needs a query and a value: mha(query, value).")
         else:
             inputs = [query, value] + ([] if key is None else [key])
-        if use_causal_mask is not None:
-            self.use_causal_mask = bool(use_causal_mask)
-        if return_attention_scores and is_symbolic(inputs):
-            raise NotImplementedError(
-                "MultiHeadAttention `return_attention_scores=True` works on arrays only: a "
-                "graph node here has one output.")
+        apply_call_options(self, "MultiHeadAttention", inputs, use_causal_mask,
+                           return_attention_scores)
         out = super().__call__(inputs, training=training)
         return (out, self._cache[4][0]) if return_attention_scores else out
 
     # -- shapes ---------------------------------------------------------------------------------
     def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) not in (2, 3) or \
-                not all(isinstance(s, (list, tuple)) for s in input_shape):
-            raise ValueError(
-                "MultiHeadAttention takes a query and a value (and optionally a key), got "
-                f"input shapes {input_shape!r}."
-            )
-        shapes = [tuple(s) for s in input_shape]
+        shapes = input_shapes(
+            input_shape, "MultiHeadAttention takes a query and a value (and optionally a key)")
         if any(len(s) != 2 or s[-1] is None for s in shapes):
             raise ValueError(
                 "MultiHeadAttention expects query, value and key of shape (batch, steps, "
                 f"features) with known features, got {[(None,) + s for s in shapes]}."
             )
-        v = shapes[1]
-        k = shapes[2] if len(shapes) == 3 else v
-        if v[0] is not None and k[0] is not None and v[0] != k[0]:
-            raise ValueError(
-                f"MultiHeadAttention: value and key need the same number of steps, got value "
-                f"{(None,) + v} and key {(None,) + k}."
-            )
+        check_value_key_steps("MultiHeadAttention", shapes)
         return shapes
 
     def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
@@ -207,8 +198,8 @@ class MultiHeadAttention(Layer):
         if self.use_bias:
             self.add_param("output_bias", (self.output_dim or int(q[-1]),),
                            self.bias_initializer, rng, self.bias_regularizer)
-        if self.stochastic and (self.seed is not None or self.noise_rng is None):
-            self.noise_rng = np.random.default_rng(self.seed)
+        if self.stochastic:
+            seed_noise(self)
 
     # -- computation ----------------------------------------------------------------------------
     def _project(self, name: str, x: np.ndarray) -> np.ndarray:
@@ -276,17 +267,15 @@ class MultiHeadAttention(Layer):
         return [dq, dv_in + dk]  # the value also served as the key
 
     def get_config(self):
-        from glassnet import regularizers
-
         config = super().get_config()
         config.update(
             num_heads=self.num_heads, key_dim=self.key_dim, value_dim=self.value_dim,
             dropout=self.dropout, use_bias=self.use_bias, output_shape=self.output_dim,
             attention_axes=None, use_gate=False,
-            kernel_initializer=initializers.serialize(initializers.get(self.kernel_initializer)),
-            bias_initializer=initializers.serialize(initializers.get(self.bias_initializer)),
-            kernel_regularizer=_reg(self.kernel_regularizer, regularizers),
-            bias_regularizer=_reg(self.bias_regularizer, regularizers),
+            kernel_initializer=serialize_initializer(self.kernel_initializer),
+            bias_initializer=serialize_initializer(self.bias_initializer),
+            kernel_regularizer=serialize_regularizer(self.kernel_regularizer),
+            bias_regularizer=serialize_regularizer(self.bias_regularizer),
             seed=self.seed,
         )
         if self.use_causal_mask:  # a call argument in Keras: only kept when set

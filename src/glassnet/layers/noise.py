@@ -10,11 +10,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from glassnet.layers.base import Layer
+from glassnet.layers._shapes import IMAGES, SEQUENCES, check_rank
+from glassnet.layers._stochastic import _StochasticLayer, noise_source
 from glassnet.layers.core import Dropout
 
 
-class GaussianNoise(Layer):
+class GaussianNoise(_StochasticLayer):
     """Add zero-mean Gaussian noise while training (Keras's ``GaussianNoise``).
 
     Parameters
@@ -30,28 +31,18 @@ class GaussianNoise(Layer):
     ``x``, so ``dL/dx = dL/dy``.
     """
 
-    stochastic = True
-
     def __init__(self, stddev: float, seed: int | None = None, **base: Any) -> None:
-        super().__init__(**base)
+        super().__init__(seed, **base)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) \
                 or not 0 <= stddev <= 1:
             raise ValueError(
                 f"GaussianNoise `stddev` must be a float between 0 and 1, got {stddev!r}.")
         self.stddev = float(stddev)
-        self.seed = seed
-
-    def build(self, input_shape, rng=None):
-        super().build(input_shape, rng)
-        if self.seed is not None or self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
 
     def forward(self, x, training=False):
         if not training or self.stddev == 0.0:
             return x
-        if self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
-        noise = self.noise_rng.standard_normal(x.shape, dtype=np.float32)
+        noise = noise_source(self).standard_normal(x.shape, dtype=np.float32)
         return x + (self.stddev * noise).astype(x.dtype, copy=False)
 
     def backward(self, grad_y):
@@ -76,21 +67,7 @@ class _SpatialDropout(Dropout):
         super().__init__(rate, seed=seed, **base)
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
-        if len(input_shape) != self.sample_rank:
-            layout = "(batch, steps, channels)" if self.sample_rank == 2 else \
-                "(batch, height, width, channels)"
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' expects inputs of shape {layout}, got "
-                f"{(None,) + tuple(input_shape)}."
-            )
-
-    def output_shape(self, input_shape):
-        self._check(tuple(input_shape))
-        return tuple(input_shape)
-
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
+        check_rank(self, input_shape, SEQUENCES if self.sample_rank == 2 else IMAGES)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0.0:

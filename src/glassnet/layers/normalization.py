@@ -19,6 +19,7 @@ import numpy as np
 
 from glassnet import _validate
 from glassnet.layers import _channels as ch
+from glassnet.layers._weights_config import serialize_initializer, serialize_regularizer
 from glassnet.layers.base import Layer
 
 
@@ -34,22 +35,33 @@ def _float_in(value: Any, owner: str, arg: str, low: float, high: float | None,
     return float(value)
 
 
-def _reg(identifier: Any) -> Any:
-    from glassnet import regularizers
+class _AffineNormalization(Layer):
+    """What both normalizations share: the learned ``gamma`` (with ``scale``) and ``beta``
+    (with ``center``) of ``y = gamma * xhat + beta``."""
 
-    # get() returns None only for None
-    return None if identifier is None else regularizers.serialize(
-        cast(regularizers.Regularizer, regularizers.get(identifier)))
+    def __init__(self, **base: Any) -> None:
+        # A signature of its own: the .keras reader collects the constructor arguments of
+        # every class up to Layer, and this base adds none.
+        super().__init__(**base)
+
+    def _set_affine(self, center: bool, scale: bool, beta_initializer: Any,
+                    gamma_initializer: Any, beta_regularizer: Any,
+                    gamma_regularizer: Any) -> None:
+        self.center = _validate.check_bool(type(self).__name__, "center", center)
+        self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
+        self.beta_initializer = beta_initializer
+        self.gamma_initializer = gamma_initializer
+        self.beta_regularizer = beta_regularizer
+        self.gamma_regularizer = gamma_regularizer
+
+    def _add_gamma_beta(self, shape: tuple[int, ...], rng: np.random.Generator) -> None:
+        if self.scale:
+            self.add_param("gamma", shape, self.gamma_initializer, rng, self.gamma_regularizer)
+        if self.center:
+            self.add_param("beta", shape, self.beta_initializer, rng, self.beta_regularizer)
 
 
-def _init(identifier: Any) -> Any:
-    from glassnet import initializers
-
-    # A plain callable initializer has no get_config and cannot be serialized (as in Dense).
-    return initializers.serialize(cast(initializers.Initializer, initializers.get(identifier)))
-
-
-class BatchNormalization(Layer):
+class BatchNormalization(_AffineNormalization):
     """Normalise each feature with the batch's statistics (Keras's ``BatchNormalization``).
 
     Parameters
@@ -111,14 +123,10 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum = _float_in(momentum, "BatchNormalization", "momentum", 0.0, 1.0)
         self.epsilon = _float_in(epsilon, "BatchNormalization", "epsilon", 0.0, None, True)
-        self.center = _validate.check_bool(type(self).__name__, "center", center)
-        self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
-        self.beta_initializer = beta_initializer
-        self.gamma_initializer = gamma_initializer
+        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer)
         self.moving_mean_initializer = moving_mean_initializer
         self.moving_variance_initializer = moving_variance_initializer
-        self.beta_regularizer = beta_regularizer
-        self.gamma_regularizer = gamma_regularizer
         self._axis: int | None = None  # the feature axis of the batch array, >= 1
 
     def _feature_axis(self, input_shape: tuple[Any, ...]) -> int:
@@ -147,10 +155,7 @@ class BatchNormalization(Layer):
         self._axis = self._feature_axis(tuple(input_shape))
         super().build(input_shape, rng)
         c = int(input_shape[self._axis - 1])
-        if self.scale:
-            self.add_param("gamma", (c,), self.gamma_initializer, rng, self.gamma_regularizer)
-        if self.center:
-            self.add_param("beta", (c,), self.beta_initializer, rng, self.beta_regularizer)
+        self._add_gamma_beta((c,), rng)
         for key, init in (("moving_mean", self.moving_mean_initializer),
                           ("moving_variance", self.moving_variance_initializer)):
             value = initializers.get(init)((c,), rng=rng, dtype=self.dtype)
@@ -239,17 +244,17 @@ class BatchNormalization(Layer):
         config = super().get_config()
         config.update(
             axis=self.axis, momentum=self.momentum, epsilon=self.epsilon, center=self.center,
-            scale=self.scale, beta_initializer=_init(self.beta_initializer),
-            gamma_initializer=_init(self.gamma_initializer),
-            moving_mean_initializer=_init(self.moving_mean_initializer),
-            moving_variance_initializer=_init(self.moving_variance_initializer),
-            beta_regularizer=_reg(self.beta_regularizer),
-            gamma_regularizer=_reg(self.gamma_regularizer),
+            scale=self.scale, beta_initializer=serialize_initializer(self.beta_initializer),
+            gamma_initializer=serialize_initializer(self.gamma_initializer),
+            moving_mean_initializer=serialize_initializer(self.moving_mean_initializer),
+            moving_variance_initializer=serialize_initializer(self.moving_variance_initializer),
+            beta_regularizer=serialize_regularizer(self.beta_regularizer),
+            gamma_regularizer=serialize_regularizer(self.gamma_regularizer),
         )
         return config
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_AffineNormalization):
     """Normalise each sample over its feature axes (Keras's ``LayerNormalization``).
 
     Parameters
@@ -298,12 +303,8 @@ class LayerNormalization(Layer):
         self.axis: int | list[int] = int(axis) if isinstance(axis, (int, np.integer)) else [
             int(a) for a in axes]
         self.epsilon = _float_in(epsilon, "LayerNormalization", "epsilon", 0.0, None, True)
-        self.center = _validate.check_bool(type(self).__name__, "center", center)
-        self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
-        self.beta_initializer = beta_initializer
-        self.gamma_initializer = gamma_initializer
-        self.beta_regularizer = beta_regularizer
-        self.gamma_regularizer = gamma_regularizer
+        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer)
         self._axes: tuple[int, ...] = ()
 
     def _norm_axes(self, input_shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -331,10 +332,7 @@ class LayerNormalization(Layer):
         self._axes = self._norm_axes(tuple(input_shape))
         super().build(input_shape, rng)
         shape = tuple(int(input_shape[a - 1]) for a in self._axes)
-        if self.scale:
-            self.add_param("gamma", shape, self.gamma_initializer, rng, self.gamma_regularizer)
-        if self.center:
-            self.add_param("beta", shape, self.beta_initializer, rng, self.beta_regularizer)
+        self._add_gamma_beta(shape, rng)
 
     def _to_rows(self, a: np.ndarray) -> np.ndarray:
         k = len(self._axes)
@@ -393,9 +391,9 @@ class LayerNormalization(Layer):
         config = super().get_config()
         config.update(
             axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
-            beta_initializer=_init(self.beta_initializer),
-            gamma_initializer=_init(self.gamma_initializer),
-            beta_regularizer=_reg(self.beta_regularizer),
-            gamma_regularizer=_reg(self.gamma_regularizer),
+            beta_initializer=serialize_initializer(self.beta_initializer),
+            gamma_initializer=serialize_initializer(self.gamma_initializer),
+            beta_regularizer=serialize_regularizer(self.beta_regularizer),
+            gamma_regularizer=serialize_regularizer(self.gamma_regularizer),
         )
         return config

@@ -8,15 +8,12 @@ import numpy as np
 
 from glassnet import _validate
 from glassnet.layers import _im2col as win
+from glassnet.layers._shapes import check_rank
 from glassnet.layers.base import Layer
 
 
 def _check_image(layer: Layer, input_shape: tuple[Any, ...]) -> None:
-    if len(input_shape) != 3:
-        raise ValueError(
-            f"{type(layer).__name__} '{layer.name}' expects inputs of shape (batch, height, "
-            f"width, channels), got {(None,) + tuple(input_shape)}."
-        )
+    check_rank(layer, input_shape)
 
 
 class _Pooling2D(Layer):
@@ -172,14 +169,9 @@ class MaxPooling2D(_Pooling2D):
 class AveragePooling2D(_Pooling2D):
     """Mean over each ``pool_size`` window (Keras's ``AveragePooling2D``).
 
-    Parameters
-    ----------
-    pool_size : int or tuple of 2 ints, default (2, 2)
-    strides : int or tuple of 2 ints, optional
-        Defaults to ``pool_size``.
-    padding : {'valid', 'same'}, default 'valid'
-        With 'same', windows at the border average only their real pixels (TensorFlow's rule:
-        the padding is not counted).
+    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling2D`,
+    except that with 'same', windows at the border average only their real pixels
+    (TensorFlow's rule: the padding is not counted).
 
     Notes
     -----

@@ -96,13 +96,8 @@ class MaxPooling1D(_Pooling1D):
 class AveragePooling1D(_Pooling1D):
     """Mean over windows of ``pool_size`` steps (Keras's ``AveragePooling1D``).
 
-    Parameters
-    ----------
-    pool_size : int, default 2
-    strides : int, optional
-        Defaults to ``pool_size``.
-    padding : {'valid', 'same'}, default 'valid'
-        With 'same', border windows average their real steps only.
+    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling1D`,
+    except that with 'same', border windows average their real steps only.
 
     Notes
     -----

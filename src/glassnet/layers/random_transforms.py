@@ -22,7 +22,7 @@ from glassnet.augmentation.geometry import (
     _sample,
     affine_transform,
 )
-from glassnet.layers.base import Layer
+from glassnet.layers._stochastic import _StochasticLayer, noise_source
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -46,19 +46,16 @@ def _factor_range(owner: str, arg: str, factor: Any, bound: float | None = 1.0
     return lo, hi
 
 
-class _RandomLayer(Layer):
+class _RandomLayer(_StochasticLayer):
     """Seed handling, the training switch and the image-shape check shared by the four."""
-
-    stochastic = True
 
     def __init__(self, seed: int | None = None, data_format: str | None = None,
                  **base: Any) -> None:
-        super().__init__(**base)
+        super().__init__(seed, **base)
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 f"{type(self).__name__} `data_format` must be 'channels_last', "
                 f"got {data_format!r}.")
-        self.seed = seed
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
         if len(input_shape) != 3:
@@ -67,25 +64,13 @@ class _RandomLayer(Layer):
                 f"width, channels), got {(None,) + tuple(input_shape)}."
             )
 
-    def output_shape(self, input_shape):
-        self._check(tuple(input_shape))
-        return tuple(input_shape)
-
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
-        if self.seed is not None or self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
-
     def forward(self, x, training=False):
         self._cache = None
         if not training:
             return x
         if x.ndim != 4:
             self._check(x.shape[1:])
-        if self.noise_rng is None:
-            self.noise_rng = np.random.default_rng(self.seed)
-        return self._transform(x, self.noise_rng)
+        return self._transform(x, noise_source(self))
 
     def _transform(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError

@@ -7,14 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.layers import _im2col as win
+from glassnet.layers._shapes import _CheckedLayer, check_rank
 from glassnet.layers.base import Layer
 
 
-def _nonneg_int(v: Any) -> bool:
-    return bool(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0)
-
-
-class RepeatVector(Layer):
+class RepeatVector(_CheckedLayer):
     """Repeat a vector ``n`` times: ``(batch, features) -> (batch, n, features)``.
 
     Parameters
@@ -34,19 +32,11 @@ class RepeatVector(Layer):
         self.n = int(n)
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
-        if len(input_shape) != 1:
-            raise ValueError(
-                f"RepeatVector '{self.name}' expects inputs of shape (batch, features), got "
-                f"{(None,) + tuple(input_shape)}."
-            )
+        check_rank(self, input_shape, "(batch, features)", owner="RepeatVector")
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))
         return (self.n, input_shape[0])
-
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
 
     def forward(self, x, training=False):
         if x.ndim != 2:
@@ -62,7 +52,7 @@ class RepeatVector(Layer):
         return config
 
 
-class Permute(Layer):
+class Permute(_CheckedLayer):
     """Permute the non-batch axes: ``dims`` is a permutation of ``1 .. rank`` (Keras's).
 
     Parameters
@@ -99,10 +89,6 @@ class Permute(Layer):
         self._check(tuple(input_shape))
         return tuple(input_shape[d - 1] for d in self.dims)
 
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
-
     def forward(self, x, training=False):
         if x.ndim != len(self.dims) + 1:
             self._check(x.shape[1:])
@@ -115,25 +101,6 @@ class Permute(Layer):
         config = super().get_config()
         config["dims"] = list(self.dims)
         return config
-
-
-def _croppings(cropping: Any) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Keras's three spellings -> ``((top, bottom), (left, right))``."""
-    if _nonneg_int(cropping):
-        c = int(cropping)
-        return (c, c), (c, c)
-    if isinstance(cropping, (tuple, list)) and len(cropping) == 2:
-        if all(_nonneg_int(v) for v in cropping):
-            ch, cw = (int(v) for v in cropping)
-            return (ch, ch), (cw, cw)
-        if all(isinstance(v, (tuple, list)) and len(v) == 2 and all(_nonneg_int(u) for u in v)
-               for v in cropping):
-            (t, b), (l, r) = cropping
-            return (int(t), int(b)), (int(l), int(r))
-    raise ValueError(
-        "Cropping2D `cropping` must be an int, a tuple of 2 ints (symmetric height and width "
-        f"cropping) or ((top, bottom), (left, right)), all >= 0, got {cropping!r}."
-    )
 
 
 class Cropping2D(Layer):
@@ -156,15 +123,11 @@ class Cropping2D(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 f"Cropping2D `data_format` must be 'channels_last', got {data_format!r}.")
-        self.cropping = _croppings(cropping)
+        self.cropping = win.side_pairs(cropping, "Cropping2D", "cropping")
 
     def output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"Cropping2D '{self.name}' expects inputs of shape (batch, height, width, "
-                f"channels), got {(None,) + input_shape}."
-            )
+        check_rank(self, input_shape, owner="Cropping2D")
         out = []
         for size, (a, b), axis in zip(input_shape[:2], self.cropping, ("height", "width"),
                                       strict=True):

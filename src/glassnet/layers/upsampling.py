@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers import _im2col as win
-from glassnet.layers.base import Layer
+from glassnet.layers._shapes import _CheckedLayer, check_rank
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
 
-class UpSampling1D(Layer):
+class UpSampling1D(_CheckedLayer):
     """Repeat each time step ``size`` times: ``(batch, steps, f) -> (batch, steps * size, f)``.
 
     Parameters
@@ -31,20 +31,12 @@ class UpSampling1D(Layer):
         self.size = int(size)
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
-        if len(input_shape) != 2:
-            raise ValueError(
-                f"UpSampling1D '{self.name}' expects inputs of shape (batch, steps, features), "
-                f"got {(None,) + tuple(input_shape)}."
-            )
+        check_rank(self, input_shape, "(batch, steps, features)", owner="UpSampling1D")
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))
         steps = input_shape[0]
         return (None if steps is None else steps * self.size, input_shape[1])
-
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
 
     def forward(self, x, training=False):
         if x.ndim != 3:
@@ -80,7 +72,7 @@ def _linear_matrix(n_in: int, factor: int, dtype: np.dtype) -> np.ndarray:
     return m.astype(dtype)
 
 
-class UpSampling2D(Layer):
+class UpSampling2D(_CheckedLayer):
     """Enlarge channels-last images by integer factors (Keras's ``UpSampling2D``).
 
     Parameters
@@ -115,21 +107,13 @@ class UpSampling2D(Layer):
         self.interpolation = interpolation
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"UpSampling2D '{self.name}' expects inputs of shape (batch, height, width, "
-                f"channels), got {(None,) + tuple(input_shape)}."
-            )
+        check_rank(self, input_shape, owner="UpSampling2D")
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))
         h, w, c = input_shape
         sh, sw = self.size
         return (None if h is None else h * sh, None if w is None else w * sw, c)
-
-    def build(self, input_shape, rng=None):
-        self._check(tuple(input_shape))
-        super().build(input_shape, rng)
 
     def forward(self, x, training=False):
         if x.ndim != 4:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate
+from glassnet import _registry, _validate
 
 EPSILON = 1e-7  # Keras's epsilon: clip for probabilities, floor for divisors.
 
@@ -45,7 +45,7 @@ def format_shape(shape: Any) -> str:
     return f"({dims},)" if len(shape) == 1 else f"({dims})"
 
 
-class Loss:
+class Loss(_registry.Configurable):
     """Base class of every loss.
 
     Parameters
@@ -193,10 +193,6 @@ class Loss:
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Loss:
-        return cls(**config)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.get_config()})"

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _registry
+
 
 def _reduce_samplewise(values: Any, sample_weight: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """Keras's ``reduce_to_samplewise_values`` with a mean: weighted values, one per sample.
@@ -79,7 +81,7 @@ class MetricVariable:
         return float(self.value)
 
 
-class Metric:
+class Metric(_registry.Configurable):
     """Base class: subclasses keep their state and define ``update_state`` and ``result``.
 
     A subclass may keep its state in :meth:`add_variable` variables, as in Keras; the default
@@ -143,10 +145,6 @@ class Metric:
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Metric:
-        return cls(**config)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
@@ -229,7 +227,3 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), **self._fn_kwargs}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Metric:
-        return cls(**config)

@@ -137,33 +137,26 @@ class Recall(Precision):
 
 class TruePositives(_ConfusionCounts):
     default_name = "true_positives"
+    #: Which of the four counts ``result`` reports (the subclasses report the other three).
+    _count = "true_positives"
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(thresholds, name=name, dtype=dtype)
 
     def result(self) -> Any:
-        return self._out(self.true_positives)
+        return self._out(getattr(self, self._count))
 
 
 class FalsePositives(TruePositives):
-    default_name = "false_positives"
-
-    def result(self) -> Any:
-        return self._out(self.false_positives)
+    default_name = _count = "false_positives"
 
 
 class TrueNegatives(TruePositives):
-    default_name = "true_negatives"
-
-    def result(self) -> Any:
-        return self._out(self.true_negatives)
+    default_name = _count = "true_negatives"
 
 
 class FalseNegatives(TruePositives):
-    default_name = "false_negatives"
-
-    def result(self) -> Any:
-        return self._out(self.false_negatives)
+    default_name = _count = "false_negatives"
 
 
 class AUC(_ConfusionCounts):

@@ -19,6 +19,21 @@ from glassnet.losses import rowwise as _row
 
 EPSILON = _loss_base.EPSILON
 
+# The error and cross-entropy metrics are the losses' own per-sample functions, as in Keras.
+mean_squared_error = _reg.mean_squared_error
+mean_absolute_error = _reg.mean_absolute_error
+mean_absolute_percentage_error = _reg.mean_absolute_percentage_error
+mean_squared_logarithmic_error = _reg.mean_squared_logarithmic_error
+log_cosh = _reg.log_cosh
+hinge = _reg.hinge
+squared_hinge = _reg.squared_hinge
+poisson = _reg.poisson
+binary_crossentropy = _ce.binary_crossentropy
+categorical_crossentropy = _ce.categorical_crossentropy
+sparse_categorical_crossentropy = _ce.sparse_categorical_crossentropy
+kl_divergence = _row.kl_divergence
+categorical_hinge = _row.categorical_hinge
+
 
 def _per_sample(hit: np.ndarray) -> np.ndarray:
     """Mean over every axis but the batch axis, as float (a no-op for one value per sample)."""
@@ -91,65 +106,6 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> n
     return _top_k(_labels(y_true, y_pred), y_pred, k)
 
 
-def _loss_values(loss: _loss_base.Loss, y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_base.unreduced(loss, y_true, y_pred)
-
-
-def mean_squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.MeanSquaredError(), y_true, y_pred)
-
-
-def mean_absolute_error(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.MeanAbsoluteError(), y_true, y_pred)
-
-
-def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.MeanAbsolutePercentageError(), y_true, y_pred)
-
-
-def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.MeanSquaredLogarithmicError(), y_true, y_pred)
-
-
-def log_cosh(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.LogCosh(), y_true, y_pred)
-
-
-def hinge(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.Hinge(), y_true, y_pred)
-
-
-def squared_hinge(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.SquaredHinge(), y_true, y_pred)
-
-
-def poisson(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_reg.Poisson(), y_true, y_pred)
-
-
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                        label_smoothing: float = 0.0) -> np.ndarray:
-    return _loss_values(_ce.BinaryCrossentropy(from_logits, label_smoothing), y_true, y_pred)
-
-
-def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                             label_smoothing: float = 0.0) -> np.ndarray:
-    return _loss_values(_ce.CategoricalCrossentropy(from_logits, label_smoothing), y_true, y_pred)
-
-
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any,
-                                    from_logits: bool = False) -> np.ndarray:
-    return _loss_values(_ce.SparseCategoricalCrossentropy(from_logits), y_true, y_pred)
-
-
-def kl_divergence(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_row.KLDivergence(), y_true, y_pred)
-
-
-def categorical_hinge(y_true: Any, y_pred: Any) -> np.ndarray:
-    return _loss_values(_row.CategoricalHinge(), y_true, y_pred)
-
-
 def cosine_similarity(y_true: Any, y_pred: Any) -> np.ndarray:
     """The cosine of the angle between ``y_true`` and ``y_pred`` rows (the loss's negative)."""
-    return -_loss_values(_row.CosineSimilarity(), y_true, y_pred)
+    return -_loss_base.unreduced(_row.CosineSimilarity(), y_true, y_pred)

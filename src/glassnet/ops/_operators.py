@@ -7,6 +7,7 @@ graph. Comparisons return plain boolean arrays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,11 @@ def _flip(fn: Any) -> Any:
     return lambda self, other: fn(other, self)
 
 
-_BINARY = {
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "add": el.add, "sub": el.subtract, "mul": el.multiply, "truediv": el.divide,
     "pow": el.power, "matmul": linalg.matmul,
 }
-_COMPARE = {
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "__eq__": el.equal, "__ne__": el.not_equal, "__lt__": el.less, "__le__": el.less_equal,
     "__gt__": el.greater, "__ge__": el.greater_equal,
 }

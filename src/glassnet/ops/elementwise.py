@@ -7,6 +7,7 @@ are not differentiable, so nothing is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -202,36 +203,25 @@ def where(condition: ArrayLike, x1: ArrayLike = None, x2: ArrayLike = None) -> A
 
 
 # -- comparisons: boolean results, no gradient -------------------------------------------------
-def equal(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.equal(unpack(x1)[0], unpack(x2)[0])
+def _comparison(ufunc: np.ufunc) -> Callable[[ArrayLike, ArrayLike], np.ndarray]:
+    """``f(x1, x2) = ufunc(x1, x2)`` on the values (traced or not): no gradient flows."""
+
+    def compare(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
+        return ufunc(unpack(x1)[0], unpack(x2)[0])
+
+    compare.__name__ = compare.__qualname__ = ufunc.__name__
+    compare.__doc__ = f"``np.{ufunc.__name__}`` of the values; a boolean array, no gradient."
+    return compare
 
 
-def not_equal(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.not_equal(unpack(x1)[0], unpack(x2)[0])
-
-
-def greater(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.greater(unpack(x1)[0], unpack(x2)[0])
-
-
-def greater_equal(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.greater_equal(unpack(x1)[0], unpack(x2)[0])
-
-
-def less(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.less(unpack(x1)[0], unpack(x2)[0])
-
-
-def less_equal(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.less_equal(unpack(x1)[0], unpack(x2)[0])
-
-
-def logical_and(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.logical_and(unpack(x1)[0], unpack(x2)[0])
-
-
-def logical_or(x1: ArrayLike, x2: ArrayLike) -> np.ndarray:
-    return np.logical_or(unpack(x1)[0], unpack(x2)[0])
+equal = _comparison(np.equal)
+not_equal = _comparison(np.not_equal)
+greater = _comparison(np.greater)
+greater_equal = _comparison(np.greater_equal)
+less = _comparison(np.less)
+less_equal = _comparison(np.less_equal)
+logical_and = _comparison(np.logical_and)
+logical_or = _comparison(np.logical_or)
 
 
 def logical_not(x: ArrayLike) -> np.ndarray:

@@ -27,7 +27,7 @@ import itertools
 import operator
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +37,30 @@ _creation = itertools.count()
 _local = threading.local()
 
 
-class Traced:
+class ArrayAttributes:
+    """``shape``, ``ndim`` and ``dtype`` of the array an object holds in ``value`` (a traced
+    array, a layer's variable), read-only, as NumPy names them."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        @property
+        def value(self) -> np.ndarray: ...
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype
+
+
+class Traced(ArrayAttributes):
     """An array recorded on a tape: its value, its parents and its local derivative.
 
     Parameters
@@ -56,6 +79,7 @@ class Traced:
     """
 
     __slots__ = ("value", "parents", "backward", "index")
+    value: np.ndarray
 
     def __init__(self, value: np.ndarray, parents: tuple[Traced | None, ...] = (),
                  backward: Backward | None = None) -> None:
@@ -64,19 +88,7 @@ class Traced:
         self.backward = backward
         self.index = next(_creation)
 
-    # -- array-like read-only attributes ------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.value.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.value.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.value.dtype
-
+    # -- array-like read-only attributes (and those of ArrayAttributes) --------------------------
     @property
     def size(self) -> int:
         return int(self.value.size)

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.ops.tape import Traced, active_tape
+from glassnet.ops.tape import ArrayAttributes, Traced, active_tape
 
 
-class Variable:
+class Variable(ArrayAttributes):
     """One weight of a layer, by reference.
 
     Parameters
@@ -65,18 +65,6 @@ class Variable:
 
     def assign_sub(self, value: Any) -> None:
         self.value[...] -= np.asarray(value)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.value.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.value.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.value.dtype
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.value if dtype is None else self.value.astype(dtype)

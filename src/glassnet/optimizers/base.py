@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate
+from glassnet import _registry, _validate
 from glassnet.optimizers import schedules
 from glassnet.optimizers.schedules import LearningRateSchedule
 
 LearningRate = float | LearningRateSchedule
 
 
-class Optimizer:
+class Optimizer(_registry.Configurable):
     """Base class of every optimizer: updates parameter arrays in place from their gradients.
 
     Every optimizer takes these options through ``**base``; a subclass adds only its own.
@@ -325,10 +325,6 @@ class Optimizer:
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
         }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Optimizer:
-        return cls(**config)
 
     def get_state(self) -> dict[str, np.ndarray | int | float]:
         """Step counter and slot arrays (copies), for saving in an ``.npz``.

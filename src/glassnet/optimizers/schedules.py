@@ -15,7 +15,7 @@ from typing import Any
 from glassnet import _registry, _validate
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(_registry.Configurable):
     """Base class: a callable from the step number to a learning rate (a Python float)."""
 
     def __call__(self, step: int) -> float:
@@ -24,14 +24,6 @@ class LearningRateSchedule:
     def get_config(self) -> dict[str, Any]:
         """What rebuilds the schedule: ``type(s).from_config(s.get_config())``."""
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_lr(owner: str, value: Any) -> float:

@@ -88,13 +88,15 @@ def _check_network(w: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> tuple[Pa
     return ws, bs
 
 
-def _check_X(X: np.ndarray, w: Params, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a float array of shape ``(m, n_in)`` matching ``w[0]``."""
+def _check_X(X: np.ndarray, w: Params, name: str = "X", columns: bool = False) -> np.ndarray:
+    """Return ``X`` as a float array of shape ``(m, n_in)`` matching ``w[0]`` (``(n_in, m)``,
+    one sample per column as the slides draw it, with ``columns``)."""
     X = np.asarray(X, dtype=np.float64)
     n_in = w[0].shape[1]
-    if X.ndim != 2 or X.shape[1] != n_in:
+    if X.ndim != 2 or X.shape[0 if columns else 1] != n_in:
+        shape = f"({n_in}, m), one sample per column," if columns else f"(m, {n_in})"
         raise ValueError(
-            f"`{name}` must have shape (m, {n_in}) to match `w[0]` of shape {w[0].shape}, "
+            f"`{name}` must have shape {shape} to match `w[0]` of shape {w[0].shape}, "
             f"got {X.shape}."
         )
     return X
@@ -229,14 +231,7 @@ def forward_pass(inp: np.ndarray, w: Sequence[np.ndarray], b: Sequence[np.ndarra
     column is broadcast across the ``m`` columns.
     """
     ws, bs = _check_network(w, b)
-    inp = np.asarray(inp, dtype=np.float64)
-    n_in = ws[0].shape[1]
-    if inp.ndim != 2 or inp.shape[0] != n_in:
-        raise ValueError(
-            f"`inp` must have shape ({n_in}, m), one sample per column, to match `w[0]` of "
-            f"shape {ws[0].shape}, got {inp.shape}."
-        )
-    return _forward(inp, ws, bs)
+    return _forward(_check_X(inp, ws, "inp", columns=True), ws, bs)
 
 
 def predict(X: np.ndarray, w: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
