@@ -153,6 +153,46 @@ ROWS: dict[str, Row] = {
         ValueError,
         r"`validation_data` must be a tuple \(x_val, y_val\)",
     ),
+    "scratch-sigmoid-str": (
+        lambda: __import__("glassnet.scratch", fromlist=["sigmoid"]).sigmoid("a"),
+        TypeError,
+        r"`z` must be a number or an array of numbers, got 'a'",
+    ),
+    "explain_step-str": (
+        lambda: clf().explain_step("abc", Y),
+        ValueError,
+        r"`x` must be an array of numbers",
+    ),
+    "check_gradients-tolerance": (
+        lambda: clf().check_gradients(X, Y, tolerance="a", print_fn=None),
+        TypeError,
+        r"`tolerance`",
+    ),
+    "summary-line_length": (
+        lambda: clf().summary(line_length="a", print_fn=lambda s: None),
+        TypeError,
+        r"`line_length`",
+    ),
+    "CSVLogger-None": (
+        lambda: __import__("glassnet.callbacks", fromlist=["CSVLogger"]).CSVLogger(None),
+        TypeError,
+        r"CSVLogger `filename` must be a path \(str or Path\), got None",
+    ),
+    "ReduceLROnPlateau-patience": (
+        lambda: __import__("glassnet.callbacks", fromlist=["x"]).ReduceLROnPlateau(patience=-2),
+        ValueError,
+        r"`patience`",
+    ),
+    "save-directory": (
+        lambda: clf().save(os.path.dirname(os.path.abspath(__file__))),
+        ValueError,
+        r"is a directory; give a file name",
+    ),
+    "mnist-load_data-path": (
+        lambda: __import__("glassnet.datasets.mnist", fromlist=["x"]).load_data(path=3),
+        TypeError,
+        r"`path` must be a path \(str or path-like\), got 3",
+    ),
     "fit-uncompiled": (
         lambda: gn.Sequential([L.Dense(2, input_shape=(4,))]).fit(X, Y),
         ValueError,  # Keras's class

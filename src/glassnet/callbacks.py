@@ -432,6 +432,10 @@ class ReduceLROnPlateau(Callback):
         super().__init__()
         factor = _validate.check_float("ReduceLROnPlateau", "factor", factor, min=0.0, max=1.0,
                                        min_open=True, max_open=True)
+        patience = _validate.check_int("ReduceLROnPlateau", "patience", patience, min=0)
+        cooldown = _validate.check_int("ReduceLROnPlateau", "cooldown", cooldown, min=0)
+        min_delta = _validate.check_float("ReduceLROnPlateau", "min_delta", min_delta, min=0.0)
+        min_lr = _validate.check_float("ReduceLROnPlateau", "min_lr", min_lr, min=0.0)
         self.monitor, self.factor, self.patience = monitor, factor, patience
         self.mode = _resolve_mode(mode, monitor)
         self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
@@ -480,6 +484,8 @@ class CSVLogger(Callback):
 
     def __init__(self, filename: str | Path, separator: str = ",", append: bool = False) -> None:
         super().__init__()
+        if not isinstance(filename, (str, os.PathLike)) or not str(filename):
+            raise TypeError(f"CSVLogger `filename` must be a path (str or Path), got {filename!r}.")
         self.filename = Path(filename)
         self.sep = separator
         self.append = append

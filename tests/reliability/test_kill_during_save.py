@@ -16,6 +16,7 @@ import glassnet.layers as gl
 from glassnet.models import Sequential, load_model
 
 KILLS = 8
+MAX_KILLS = 40
 
 
 def _model() -> Sequential:
@@ -46,7 +47,9 @@ def test_sigkill_mid_save_leaves_old_or_new_file_and_no_leftover(tmp_path, suffi
     path = tmp_path / f"m{suffix}"
     rng = np.random.default_rng(0)
     killed_mid_write = 0
-    for _ in range(KILLS):
+    for attempt in range(MAX_KILLS):
+        if attempt >= KILLS and killed_mid_write:
+            break  # enough kills, and at least one landed mid-write (a busy machine may need more)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
             pid = os.fork()

@@ -270,6 +270,10 @@ class IdxDataset:
         IDXFormatError, DatasetError
             A file is corrupt or the images and labels disagree.
         """
+        for arg, value in (("path", path), ("cache_dir", cache_dir)):
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise TypeError(f"`{arg}` must be a path (str or path-like), got {value!r} "
+                                f"({type(value).__name__}).")
         train, test = load_mnist_like(
             SPLITS, self.source, FILES, path, download=download, cache_dir=cache_dir,
             progress=progress, **self._sources(mirrors, system_dirs, checksums),

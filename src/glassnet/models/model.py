@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate, utils
 from glassnet import losses as losses_mod
 from glassnet import metrics as metrics_mod
 from glassnet import optimizers as optimizers_mod
-from glassnet import utils
 from glassnet.layers.base import Layer
 from glassnet.layers.graph import Graph, GraphObserver
 from glassnet.models import data, step, teaching
@@ -492,6 +492,10 @@ class Model(ModelWeights):
     # ---------------------------------------------------------------- reporting & files
     def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
         """Print Keras's table: layer (type), output shape, param # and the three totals."""
+        if line_length is not None:
+            line_length = _validate.check_int("summary", "line_length", line_length, min=40)
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"`print_fn` must be a function such as print, got {print_fn!r}.")
         if not self.built:
             try:
                 self.build()

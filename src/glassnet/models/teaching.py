@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from glassnet import gradcheck
+from glassnet import _validate, gradcheck
 from glassnet.layers.base import Layer
+from glassnet.models import data
 
 if TYPE_CHECKING:
     from glassnet.models.model import Model
@@ -46,7 +47,10 @@ def check_gradients(model: Model, x: Any, y: Any, tolerance: float = 1e-6, eps: 
     Returns the rows; prints them as a table unless ``print_fn`` is None.
     """
     model._check_compiled("check_gradients")
-    x = np.asarray(x)
+    tolerance = _validate.check_float("check_gradients", "tolerance", tolerance, min=0.0,
+                                      min_open=True)
+    eps = _validate.check_float("check_gradients", "eps", eps, min=0.0, min_open=True)
+    x = data.as_inputs(model._pack_inputs(x), np.dtype(np.float64), "x")
     model._ensure_built(np.asarray(x, dtype=model.dtype))
     twin = float64_copy(model)
     rows = gradcheck.check_model(twin, np.asarray(x, dtype=np.float64), y, eps=eps)
@@ -135,6 +139,10 @@ def explain_step(model: Model, x: Any, y: Any, learning_rate: float | None = Non
     """
     model._check_compiled("explain_step")
     assert model.optimizer is not None  # compiled
+    x = data.as_inputs(model._pack_inputs(x), np.dtype(np.float64), "x")
+    if learning_rate is not None:
+        learning_rate = _validate.check_float("explain_step", "learning_rate", learning_rate,
+                                              min=0.0, min_open=True)
     lr = float(model.optimizer.learning_rate if learning_rate is None else learning_rate)
     model._ensure_built(np.asarray(x, dtype=model.dtype))
     twin = float64_copy(model)

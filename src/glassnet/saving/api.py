@@ -33,6 +33,9 @@ def save_model(model: Model, filepath: str | os.PathLike[str],
         For a ``.h5``/``.hdf5`` path (Keras's legacy format, which glassnet does not write).
     """
     path = _path(filepath)
+    if os.path.isdir(path):
+        raise ValueError(f"`filepath` {path!r} is a directory; give a file name such as "
+                         f"{os.path.join(path, 'model.npz')!r}.")
     if path.endswith((".h5", ".hdf5")):
         raise ValueError(
             f"`filepath` {path!r} asks for Keras's legacy HDF5 format, which glassnet does not "

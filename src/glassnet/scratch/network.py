@@ -197,7 +197,11 @@ def sigmoid(z: np.ndarray | float) -> np.ndarray:
     :math:`\\sigma(z) = 1 / (1 + e)` for ``z >= 0`` and :math:`e / (1 + e)` for ``z < 0``;
     both forms only ever exponentiate a non-positive number.
     """
-    z = np.asarray(z, dtype=np.float64)
+    try:
+        z = np.asarray(z, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"`z` must be a number or an array of numbers, got {z!r} "
+                        f"({type(z).__name__}).") from None
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
