@@ -218,8 +218,15 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true: Any, y_pred: Any,  # type: ignore[override]  # as Keras
                      sample_weight: Any = None) -> None:
-        y_pred = np.asarray(y_pred)
-        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+        if not isinstance(y_pred, np.ndarray):
+            y_pred = np.asarray(y_pred)
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if sample_weight is None and isinstance(values, np.ndarray) and values.ndim == 1:
+            # the training loop's case (one value per sample, no weights): two reductions
+            self.total += float(np.add.reduce(values, dtype=np.float64))
+            self.count += float(values.size)
+            return
+        super().update_state(values, sample_weight)
 
     def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         values, _ = _reduce_samplewise(self._fn(y_true, y_pred, **self._fn_kwargs), None)
