@@ -385,8 +385,12 @@ def get(identifier: InitializerLike) -> Initializer | Callable[..., np.ndarray]:
         ``{"class_name": "RandomNormal", "config": {"stddev": 0.1}}``; or a function
         ``f(shape, rng=rng, dtype=dtype) -> ndarray``, returned as it is.
 
-    Raises as :func:`glassnet._registry.resolve`: ValueError for an unknown name (listing the
-    valid ones), TypeError for any other kind of identifier.
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the valid ones).
+    TypeError
+        For any other kind of identifier.
     """
     return _registry.resolve("initializer", _REGISTRY, Initializer, identifier, allow_callable=True)
 

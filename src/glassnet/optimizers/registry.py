@@ -32,8 +32,12 @@ def get(identifier: Optimizer | str | dict[str, Any] | type[Optimizer]) -> Optim
         name), giving the defaults; or
         ``{"class_name": "Adam", "config": {...}}`` as :func:`serialize` writes it.
 
-    Raises as :func:`glassnet._registry.resolve`: ValueError for an unknown name (listing the
-    valid ones), TypeError for any other kind of identifier.
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the valid ones).
+    TypeError
+        For any other kind of identifier.
     """
     return _registry.resolve("optimizer", _REGISTRY, Optimizer, identifier)
 
