@@ -23,3 +23,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on the torch backend (the referee for behaviour), or a skip saying why."""
+    from layer_referees import keras_module
+
+    return keras_module()

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("h5py", reason="the .keras format stores weights in HDF5 (pip install h5py)")
-pytestmark = pytest.mark.filterwarnings(  # raised inside Keras's torch backend, not by glassnet
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
 
 import glassnet.layers as gl  # noqa: E402
 from glassnet import activations, losses  # noqa: E402

@@ -19,21 +19,12 @@ from layer_referees import (
     GRAD_TOL,
     assert_config_round_trip,
     assert_gradients,
-    keras_module,
     keras_referee,
     to_numpy,
     torch_module,
 )
 
-pytestmark = pytest.mark.filterwarnings(  # raised inside Keras's torch backend
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 def _inputs(rng, with_key, d=3):

@@ -8,18 +8,9 @@ import pytest
 
 import glassnet.layers as gl
 from glassnet.models import Sequential, load_model
-from layer_referees import keras_module, to_numpy
+from layer_referees import to_numpy
 
 pytest.importorskip("h5py", reason="the .keras format stores weights in HDF5 (pip install h5py)")
-pytestmark = pytest.mark.filterwarnings(  # raised inside Keras's torch backend
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
-
-
 def _keras_models(keras):
     L = keras.layers
     return {

@@ -12,18 +12,9 @@ from layer_referees import (
     assert_config_round_trip,
     assert_gradients,
     assert_trains_and_saves,
-    keras_module,
     keras_referee,
     to_numpy,
 )
-
-pytestmark = pytest.mark.filterwarnings(  # raised inside Keras's torch backend
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
-
-@pytest.fixture(scope="module")
-def keras():
-    return keras_module()
 
 
 # ------------------------------------------------------------------ Normalization
