@@ -9,25 +9,25 @@ from glassnet.layers.base import Layer
 
 
 class _FunctionLayer(Layer):
-    """A layer that applies an activation function object (:meth:`_function`) and reuses its
-    derivative: ``y = f(x)``, ``dL/dx = f'(x) * dL/dy`` from the cached input and output."""
+    """A layer that applies an activation function object ``self._fn`` (set by the subclass)
+    and reuses its derivative: ``y = f(x)``, ``dL/dx = f'(x) * dL/dy`` from the cached input
+    and output."""
+
+    _fn: activations.ActivationFunction
 
     def __init__(self, **base: Any) -> None:
         # A signature of its own: the .keras reader collects the constructor arguments of
         # every class up to Layer, and this base adds none.
         super().__init__(**base)
 
-    def _function(self) -> activations.ActivationFunction:
-        raise NotImplementedError
-
     def forward(self, x, training=False):
-        y = self._function().forward(x)
+        y = self._fn.forward(x)
         self._cache = (x, y)
         return y
 
     def backward(self, grad_y):
         x, y = self._cache
-        return self._function().backward(x, y, grad_y)
+        return self._fn.backward(x, y, grad_y)
 
 
 class Activation(_FunctionLayer):
@@ -39,10 +39,16 @@ class Activation(_FunctionLayer):
 
     def __init__(self, activation: Any, **base: Any) -> None:
         super().__init__(**base)
-        self.activation: activations.ActivationFunction = activations.get(activation)
+        self._fn = activations.get(activation)
 
-    def _function(self) -> activations.ActivationFunction:
-        return self.activation
+    @property
+    def activation(self) -> activations.ActivationFunction:
+        """The activation function object (``activations.get`` of the argument)."""
+        return self._fn
+
+    @activation.setter
+    def activation(self, value: Any) -> None:
+        self._fn = activations.get(value)
 
     def backward_preactivation(self, grad_z):
         """The loss already produced ``dL/dx`` through this activation (fused softmax + CE)."""

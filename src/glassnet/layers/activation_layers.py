@@ -243,9 +243,6 @@ class ELU(_FunctionLayer):
         self.alpha = float(alpha)
         self._fn = activations.ELU(self.alpha)
 
-    def _function(self) -> activations.ActivationFunction:
-        return self._fn
-
     def get_config(self):
         config = super().get_config()
         config["alpha"] = self.alpha

@@ -18,6 +18,29 @@ if TYPE_CHECKING:
     from glassnet.layers.input import Node
 
 
+class WeightAttribute:
+    """``layer.kernel``, ``layer.bias``, ``layer.gamma``, ``layer.moving_mean`` ...: the
+    built-in layers' weight of that name as a Variable, as Keras's layers expose them.
+
+    A class-level descriptor rather than a ``__getattr__`` on every layer: a class with
+    ``__getattr__`` makes each attribute read of its instances take the interpreter's slow
+    path, and the training step reads layer attributes thousands of times per epoch. It is
+    a non-data descriptor, so an attribute of the same name set on the instance wins (a
+    custom layer's ``self.kernel = self.add_weight(...)``).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, layer: Any, owner: type | None = None) -> Any:
+        if layer is None:
+            return self
+        d = layer.__dict__
+        if self.name in d.get("params", ()) or self.name in d.get("state", ()):
+            return layer._variable(self.name)
+        raise AttributeError(f"{type(layer).__name__!r} object has no attribute {self.name!r}")
+
+
 class LayerWeights:
     """The weight attributes of :class:`glassnet.layers.base.Layer` (a mixin: it reads the
     layer's ``params``, ``state``, ``regularizers``, ``trainable`` and graph node)."""
@@ -28,6 +51,36 @@ class LayerWeights:
     state: dict[str, np.ndarray]
     regularizers: dict[str, Any]
     activity_loss: float | None
+
+    # The names the built-in layers give their weights (see each layer's ``build``).
+    kernel = WeightAttribute()
+    bias = WeightAttribute()
+    recurrent_kernel = WeightAttribute()
+    gamma = WeightAttribute()
+    beta = WeightAttribute()
+    moving_mean = WeightAttribute()
+    moving_variance = WeightAttribute()
+    embeddings = WeightAttribute()
+    alpha = WeightAttribute()
+    mean = WeightAttribute()
+    variance = WeightAttribute()
+    count = WeightAttribute()
+    scale = WeightAttribute()
+    concat_score_weight = WeightAttribute()
+    query_kernel = WeightAttribute()
+    query_bias = WeightAttribute()
+    key_kernel = WeightAttribute()
+    key_bias = WeightAttribute()
+    value_kernel = WeightAttribute()
+    value_bias = WeightAttribute()
+    output_kernel = WeightAttribute()
+    output_bias = WeightAttribute()
+    forward_kernel = WeightAttribute()
+    forward_recurrent_kernel = WeightAttribute()
+    forward_bias = WeightAttribute()
+    backward_kernel = WeightAttribute()
+    backward_recurrent_kernel = WeightAttribute()
+    backward_bias = WeightAttribute()
 
     def _variable(self, key: str) -> Any:
         """The :class:`~glassnet.ops.variable.Variable` naming ``params``/``state`` ``[key]``."""
@@ -71,14 +124,6 @@ class LayerWeights:
         weight's (Keras's ``layer.losses``)."""
         out = [] if self.activity_loss is None else [self.activity_loss]
         return out + [float(reg(self.params[k])) for k, reg in self.regularizers.items()]
-
-    def __getattr__(self, name: str) -> Any:
-        """``layer.kernel``, ``layer.bias``, ``layer.gamma``, ``layer.moving_mean`` ...: the
-        weight of that name as a Variable, as Keras's layers expose them."""
-        d = self.__dict__
-        if not name.startswith("_") and (name in d.get("params", ()) or name in d.get("state", ())):
-            return self._variable(name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _graph_node(self, what: str) -> Node:
         node = self.__dict__.get("_node") or self.__dict__.get("_chain_node")

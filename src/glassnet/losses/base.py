@@ -27,6 +27,8 @@ EPSILON = 1e-7  # Keras's epsilon: clip for probabilities, floor for divisors.
 
 #: Keras's reductions. "mean" is "sum_over_batch_size"; None is "none".
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+#: The reductions whose value and gradient are rescaled from the batch mean.
+_RESCALED = frozenset({"sum", "mean_with_sample_weight"})
 
 
 def per_sample_mean(values: np.ndarray) -> np.ndarray:
@@ -169,9 +171,12 @@ class Loss(_registry.Configurable):
     def value_and_logit_gradient(self, y_true: np.ndarray, probs: np.ndarray,
                                  sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """``(loss, dL/dz)`` where ``probs = fused_activation(z)`` (see module notes)."""
-        y_true = self._like_pred(y_true, probs)
+        if not self.integer_labels and y_true.dtype != probs.dtype:  # _like_pred, inline
+            y_true = y_true.astype(probs.dtype)
         value, grad = self._value_and_logit_gradient(y_true, probs, sample_weight)
-        return self._rescaled(value, grad, probs, sample_weight)
+        if self.reduction in _RESCALED:
+            return self._rescaled(value, grad, probs, sample_weight)
+        return value, grad
 
     def _rescaled(self, value: float, grad: np.ndarray, y_pred: np.ndarray,
                   sample_weight: np.ndarray | None) -> tuple[float, np.ndarray]:

@@ -49,7 +49,10 @@ def per_sample(fn: Any, **kwargs: Any) -> Any:
     """``fn`` made to return one value per sample (the mean over its other axes)."""
 
     def samplewise(y_true: Any, y_pred: Any) -> np.ndarray:
-        return _per_sample(np.asarray(fn(y_true, y_pred, **kwargs)))
+        hit = fn(y_true, y_pred, **kwargs)
+        if type(hit) is np.ndarray and hit.ndim == 1 and hit.dtype != bool:
+            return hit  # already one value per sample (the training loop's usual case)
+        return _per_sample(np.asarray(hit))
 
     samplewise.__name__ = fn.__name__
     return samplewise
@@ -77,13 +80,13 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndar
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels)."""
     y_pred = np.asarray(y_pred)
-    return _float(y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1))
+    return (y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1)).astype(np.float32)
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where ``argmax(y_pred) == y_true`` (integer labels)."""
     y_pred = np.asarray(y_pred)
-    return _float(y_pred.argmax(axis=-1) == _labels(y_true, y_pred))
+    return (y_pred.argmax(axis=-1) == _labels(y_true, y_pred)).astype(np.float32)
 
 
 def _top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:

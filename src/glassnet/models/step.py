@@ -66,13 +66,20 @@ def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray |
     """
     loss_fn = model.loss
     assert loss_fn is not None  # compiled: callers check first
-    out = model._forward(xb, training, observer)
-    if model._fused:  # dL/dz through the output activation (softmax/sigmoid + CE)
+    # A model with a graph is walked by it (``Model._forward``/``_backward``, called here
+    # directly: this runs once per training step); a subclassed model runs its ``call``.
+    graph = model.__dict__.get("_graph")
+    fused = model._fused
+    out = model._forward(xb, training, observer) if graph is None \
+        else graph.forward(xb, training, observer)
+    if fused:  # dL/dz through the output activation (softmax/sigmoid + CE)
         loss, grad = loss_fn.value_and_logit_gradient(yb, out, wb)
     else:
         loss, grad = loss_fn.value_and_gradient(yb, out, wb)
-    model._backward(grad, model._fused, observer)
-    graph = model.__dict__.get("_graph")
+    if graph is None:
+        model._backward(grad, fused, observer)
+    else:
+        graph.backward(grad, fused, observer)
     if graph is not None and not graph._plain:  # activity regularizers ran in forward
         loss += graph.activity_penalty
     for layer in model._regularized:

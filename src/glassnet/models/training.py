@@ -95,7 +95,7 @@ class _Running:
     def __init__(self, model: Model) -> None:
         self.tracker = model._tracker
         self.tracker.reset_state()
-        self.metrics = bool(self.tracker.metrics)
+        self.metrics = list(self.tracker.metrics)  # updated one by one: once per step
         self.loss_sum = 0.0
         self.count = 0
 
@@ -104,7 +104,8 @@ class _Running:
         self.loss_sum += loss * n
         self.count += n
         if self.metrics and out is not None:
-            self.tracker.update_state(yb, out, wb)
+            for metric in self.metrics:
+                metric.update_state(yb, out, sample_weight=wb)
 
     def logs(self, prefix: str = "") -> dict[str, float]:
         logs = {prefix + "loss": self.loss_sum / max(self.count, 1)}
@@ -178,6 +179,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
     cb = cbks.CallbackList(cb_list, model, params)
     terminate_on_nan = any(isinstance(c, cbks.TerminateOnNaN) for c in cb_list)
+    begin_hook = cb.wants("on_train_batch_begin")
     model.history = history
     model.stop_training = False
 
@@ -209,7 +211,8 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                         except ValueError as exc:
                             raise ValueError(f"The generator's batch {step} (epoch {epoch + 1}): "
                                              f"{exc}") from None
-                    cb.on_train_batch_begin(step)
+                    if begin_hook:
+                        cb.on_train_batch_begin(step)
                     try:
                         loss, out = model._train_step(xb, yb, wb)
                     except NonFiniteStep as bad:  # checked before the update: nothing changed
