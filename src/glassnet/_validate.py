@@ -72,6 +72,22 @@ def check_int(owner: str, name: str, value: Any, *, min: int | None = None,  # n
     return int(check_number(owner, name, value, low=min, high=max, integer=True))
 
 
+def check_positive_int(owner: str, name: str, value: Any) -> int:
+    """A positive integer (NumPy's included, a bool not), for a layer's sizes: ``units``,
+    ``filters`` ...; else "<owner> `<name>` must be a positive integer, got <value>."."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{owner} `{name}` must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def check_rate(owner: str, name: str, value: Any) -> float:
+    """A fraction in ``[0, 1)`` (a dropout rate; a bool is not one); else
+    "<owner> `<name>` must be a float in [0, 1), got <value>."."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise ValueError(f"{owner} `{name}` must be a float in [0, 1), got {value!r}.")
+    return float(value)
+
+
 def check_float(owner: str, name: str, value: Any, *, min: float | None = None,  # noqa: A002
                 max: float | None = None, min_open: bool = False,  # noqa: A002
                 max_open: bool = False) -> float:

@@ -57,6 +57,10 @@ class _CheckedLayer(Layer):
     """A layer that checks the one-sample input shape with :meth:`_check` before it answers
     ``output_shape`` and before it builds."""
 
+    #: The input layout :meth:`_check` requires, e.g. ``"(batch, steps, features)"`` (see
+    #: :func:`check_rank`); None takes any shape. A layer with another rule overrides ``_check``.
+    layout: str | None = None
+
     def __init__(self, **base: Any) -> None:
         # A signature of its own: the .keras reader collects the constructor arguments of
         # every class up to Layer, and this base adds none.
@@ -64,6 +68,8 @@ class _CheckedLayer(Layer):
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:
         """Raise a ValueError for a one-sample input shape the layer cannot take."""
+        if self.layout is not None:
+            check_rank(self, input_shape, self.layout)
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))

@@ -1,4 +1,5 @@
-"""What Dense and the convolutions share: a kernel, an optional bias and an activation.
+"""What Dense, the convolutions and the recurrent layers share: weights, an optional bias and
+an activation.
 
 Their constructors differ (units, filters, windows) and validate their own arguments; the
 activation, the bias switch, the initializers and the regularizers are set, built and written
@@ -7,7 +8,7 @@ to the config here, once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -17,17 +18,43 @@ from glassnet.layers.base import Layer
 
 def serialize_regularizer(identifier: Any) -> Any:
     """``None``, or the ``{"class_name": ..., "config": ...}`` form of a regularizer."""
-    from glassnet import regularizers
-
     return None if identifier is None else regularizers.serialize(regularizers.get(identifier))
 
 
 def serialize_initializer(identifier: Any) -> Any:
     """The ``{"class_name": ..., "config": ...}`` form of an initializer (a plain function
     raises: its code cannot be saved)."""
-    from glassnet import initializers
-
     return initializers.serialize(initializers.get(identifier))
+
+
+class WeightedLayer(Protocol):
+    """What the two functions below read and write on a layer."""
+
+    activation: activations.ActivationFunction
+    use_bias: bool
+
+
+def set_weight_arguments(layer: WeightedLayer, activation: Any, use_bias: bool, **identifiers: Any) -> None:
+    """Store a constructor's weight arguments on ``layer``: the activation resolved by name,
+    ``use_bias`` checked, and each ``<weight>_initializer`` / ``<weight>_regularizer`` as given
+    once its name is checked (so a bad name fails here, not at build time)."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = _validate.check_bool(type(layer).__name__, "use_bias", use_bias)
+    for arg, value in identifiers.items():
+        (initializers if arg.endswith("_initializer") else regularizers).get(value)
+        setattr(layer, arg, value)
+
+
+def weight_arguments_config(layer: WeightedLayer, weights: tuple[str, ...]) -> dict[str, Any]:
+    """The config entries of the weight arguments, as Keras writes them: ``activation``,
+    ``use_bias``, then the initializer and after them the regularizer of each of ``weights``
+    (e.g. ``("kernel", "bias")``)."""
+    config: dict[str, Any] = {"activation": activations.serialize(layer.activation),
+                              "use_bias": layer.use_bias}
+    for kind, serialize in (("initializer", serialize_initializer),
+                            ("regularizer", serialize_regularizer)):
+        config.update((f"{w}_{kind}", serialize(getattr(layer, f"{w}_{kind}"))) for w in weights)
+    return config
 
 
 class _KernelLayer(Layer):
@@ -54,19 +81,11 @@ class _KernelLayer(Layer):
         kernel_regularizer: Any,
         bias_regularizer: Any,
     ) -> None:
-        """Store the constructor's weight arguments (the activation resolved by name; the
-        initializer and regularizer names checked now, so a bad name fails here, not at
-        build time)."""
-        self.activation: activations.ActivationFunction = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        for value in (kernel_initializer, bias_initializer):
-            initializers.get(value)
-        for value in (kernel_regularizer, bias_regularizer):
-            regularizers.get(value)
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        """Store the constructor's weight arguments (see :func:`set_weight_arguments`)."""
+        set_weight_arguments(self, activation, use_bias, kernel_initializer=kernel_initializer,
+                             bias_initializer=bias_initializer,
+                             kernel_regularizer=kernel_regularizer,
+                             bias_regularizer=bias_regularizer)
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True
 
@@ -79,13 +98,9 @@ class _KernelLayer(Layer):
         if self.use_bias:
             self.add_param("bias", (units,), self.bias_initializer, rng, self.bias_regularizer)
 
-    def _weights_config(self) -> dict[str, Any]:
-        """The config entries of the weight arguments, as Keras writes them."""
-        return {
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_initializer(self.kernel_initializer),
-            "bias_initializer": serialize_initializer(self.bias_initializer),
-            "kernel_regularizer": serialize_regularizer(self.kernel_regularizer),
-            "bias_regularizer": serialize_regularizer(self.bias_regularizer),
-        }
+    def get_config(self) -> dict[str, Any]:
+        """The layer's own arguments (:attr:`config_keys`), then the weight arguments, as Keras
+        writes them."""
+        config = super().get_config()
+        config.update(weight_arguments_config(self, ("kernel", "bias")))
+        return config

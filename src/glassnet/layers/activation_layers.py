@@ -59,6 +59,8 @@ class ReLU(Layer):
         y = a (x - t)         if x < t           dy/dx = a
     """
 
+    config_keys = ("max_value", "negative_slope", "threshold")
+
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
                  threshold: float = 0.0, **base: Any) -> None:
         super().__init__(**base)
@@ -80,12 +82,6 @@ class ReLU(Layer):
     def backward(self, grad_y):
         return grad_y * self._cache
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(max_value=self.max_value, negative_slope=self.negative_slope,
-                      threshold=self.threshold)
-        return config
-
 
 class LeakyReLU(Layer):
     """``y = x`` for ``x >= 0`` else ``negative_slope * x`` (Keras's ``LeakyReLU``).
@@ -102,6 +98,8 @@ class LeakyReLU(Layer):
     ``dy/dx = 1`` for ``x >= 0``, ``negative_slope`` below.
     """
 
+    config_keys = ("negative_slope",)
+
     def __init__(self, negative_slope: float = 0.3, alpha: float | None = None,
                  **base: Any) -> None:
         super().__init__(**base)
@@ -116,11 +114,6 @@ class LeakyReLU(Layer):
 
     def backward(self, grad_y):
         return grad_y * self._cache
-
-    def get_config(self):
-        config = super().get_config()
-        config["negative_slope"] = self.negative_slope
-        return config
 
 
 class PReLU(Layer):
@@ -235,6 +228,8 @@ class ELU(_FunctionLayer):
         y = alpha (exp(x) - 1)     otherwise      dy/dx = y + alpha
     """
 
+    config_keys = ("alpha",)
+
     def __init__(self, alpha: float = 1.0, **base: Any) -> None:
         super().__init__(**base)
         if (isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating))
@@ -242,11 +237,6 @@ class ELU(_FunctionLayer):
             raise ValueError(f"ELU `alpha` must be a number (not NaN), got {alpha!r}.")
         self.alpha = float(alpha)
         self._fn = activations.ELU(self.alpha)
-
-    def get_config(self):
-        config = super().get_config()
-        config["alpha"] = self.alpha
-        return config
 
 
 class Softmax(Layer):

@@ -109,6 +109,11 @@ class Layer(LayerWeights):
     branch: Graph | None = None
     #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``.
     _node: Node | None = None
+    #: Constructor arguments a subclass adds to :meth:`get_config`, read from the attributes of
+    #: the same name, in this order; a tuple is written as a list, as in Keras's JSON (arguments
+    #: that need more, such as serialized initializers, are added by the subclass's own
+    #: ``get_config``).
+    config_keys: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -346,6 +351,7 @@ class Layer(LayerWeights):
             config["dtype"] = self.dtype.name
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config.update((key, _listed(getattr(self, key))) for key in self.config_keys)
         return config
 
     @classmethod
@@ -386,3 +392,8 @@ def deserialize_layer(config: dict[str, Any]) -> Layer:
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config needs 'class_name' and 'config', got {config!r}.")
     return layer_class(config["class_name"]).from_config(config.get("config", {}))
+
+
+def _listed(value: Any) -> Any:
+    """A tuple as a list (a config is JSON, which has no tuples); anything else as it is."""
+    return list(value) if isinstance(value, tuple) else value

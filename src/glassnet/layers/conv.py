@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _channels as ch
 from glassnet.layers import _im2col as win
 from glassnet.layers._shapes import check_channels
@@ -55,6 +56,8 @@ class Conv2D(_KernelLayer):
     batch to the next.
     """
 
+    config_keys = ("filters", "kernel_size", "strides", "padding", "dilation_rate")
+
     def __init__(
         self,
         filters: int,
@@ -72,8 +75,7 @@ class Conv2D(_KernelLayer):
         **base: Any,
     ) -> None:
         super().__init__(**base)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"Conv2D `filters` must be a positive integer, got {filters!r}.")
+        filters = _validate.check_positive_int("Conv2D", "filters", filters)
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 f"Conv2D `data_format` must be 'channels_last' (the only layout glassnet "
@@ -207,16 +209,4 @@ class Conv2D(_KernelLayer):
         if t == b == l == r == 0:
             return dxp
         return dxp[:, t:padded_shape[1] - b, l:padded_shape[2] - r, :]  # crop the padding
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters,
-            kernel_size=list(self.kernel_size),
-            strides=list(self.strides),
-            padding=self.padding,
-            dilation_rate=list(self.dilation_rate),
-            **self._weights_config(),
-        )
-        return config
 

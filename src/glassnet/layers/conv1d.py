@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank
 from glassnet.layers._weights_config import _KernelLayer
 from glassnet.layers.base import Layer
@@ -25,9 +26,7 @@ def positive_int(value: Any, owner: str, arg: str) -> int:
     """``3`` or ``(3,)`` -> 3; anything else raises a ValueError naming ``arg``."""
     if isinstance(value, (tuple, list)) and len(value) == 1:
         value = value[0]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{owner} `{arg}` must be a positive integer, got {value!r}.")
-    return int(value)
+    return _validate.check_positive_int(owner, arg, value)
 
 
 def check_sequence(layer: Layer, input_shape: tuple[Any, ...]) -> None:
@@ -63,6 +62,8 @@ class Conv1D(_KernelLayer):
     notes for ``dL/dW``, ``dL/db`` and ``dL/dx``); 'causal' first pads ``(k - 1) * d`` zeros
     on the left and crops them from ``dL/dx`` after.
     """
+
+    config_keys = ("filters", "kernel_size", "strides", "padding", "dilation_rate")
 
     def __init__(
         self,
@@ -165,15 +166,3 @@ class Conv1D(_KernelLayer):
         if dx is None:
             return None
         return dx[:, 0, self._left_pad():]  # drop the height axis and the causal padding
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters,
-            kernel_size=self.kernel_size,
-            strides=self.strides,
-            padding=self.padding,
-            dilation_rate=self.dilation_rate,
-            **self._weights_config(),
-        )
-        return config

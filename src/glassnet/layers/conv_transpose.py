@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _im2col as win
 from glassnet.layers._shapes import check_channels, check_rank
 from glassnet.layers._weights_config import _KernelLayer
@@ -79,6 +80,8 @@ class Conv2DTranspose(_KernelLayer):
         dL/db = sum over n, oh, ow of dL/dz
     """
 
+    config_keys = ("filters", "kernel_size", "strides", "padding", "output_padding", "dilation_rate")
+
     def __init__(
         self,
         filters: int,
@@ -98,8 +101,7 @@ class Conv2DTranspose(_KernelLayer):
     ) -> None:
         super().__init__(**base)
         owner = "Conv2DTranspose"
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"{owner} `filters` must be a positive integer, got {filters!r}.")
+        filters = _validate.check_positive_int(owner, "filters", filters)
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 f"{owner} `data_format` must be 'channels_last', got {data_format!r}.")
@@ -197,16 +199,3 @@ class Conv2DTranspose(_KernelLayer):
             return None
         dx = dp2 @ kernel.reshape(-1, c)  # (n*h*w, kh*kw*f) @ (kh*kw*f, c)
         return dx.reshape(-1, h, w, c)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            filters=self.filters,
-            kernel_size=list(self.kernel_size),
-            strides=list(self.strides),
-            padding=self.padding,
-            output_padding=None if self.output_padding is None else list(self.output_padding),
-            dilation_rate=list(self.dilation_rate),
-            **self._weights_config(),
-        )
-        return config

@@ -19,6 +19,8 @@ class Dropout(_StochasticLayer):
     so adding a Dropout layer never changes the initial weights.
     """
 
+    config_keys = ("rate", "seed")
+
     def __init__(self, rate: float, seed: int | None = None, **base: Any) -> None:
         super().__init__(seed, **base)
         if not (isinstance(rate, (int, float)) and 0.0 <= rate < 1.0):
@@ -37,11 +39,6 @@ class Dropout(_StochasticLayer):
 
     def backward(self, grad_y):
         return grad_y if self._cache is None else grad_y * self._cache
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(rate=self.rate, seed=self.seed)
-        return config
 
 
 class Flatten(Layer):
@@ -65,6 +62,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshape each sample to ``target_shape`` (one entry may be -1, as in Keras)."""
+
+    config_keys = ("target_shape",)
 
     def __init__(self, target_shape: tuple[int, ...], **base: Any) -> None:
         super().__init__(**base)
@@ -103,11 +102,6 @@ class Reshape(Layer):
 
     def backward(self, grad_y):
         return grad_y.reshape(self._cache)
-
-    def get_config(self):
-        config = super().get_config()
-        config["target_shape"] = list(self.target_shape)
-        return config
 
     @classmethod
     def from_config(cls, config):

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers._weights_config import _KernelLayer
 
 
@@ -37,6 +38,8 @@ class Dense(_KernelLayer):
     the last axis.
     """
 
+    config_keys = ("units",)
+
     def __init__(
         self,
         units: int,
@@ -49,9 +52,7 @@ class Dense(_KernelLayer):
         **base: Any,
     ) -> None:
         super().__init__(**base)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense `units` must be a positive integer, got {units!r}.")
-        self.units = int(units)
+        self.units = _validate.check_positive_int("Dense", "units", units)
         self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
                                  kernel_regularizer, bias_regularizer)
 
@@ -105,12 +106,4 @@ class Dense(_KernelLayer):
         if ones is None or len(ones) != n or ones.dtype != dtype:
             ones = self._ones_cache = np.ones(n, dtype=dtype)
         return ones
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            units=self.units,
-            **self._weights_config(),
-        )
-        return config
 

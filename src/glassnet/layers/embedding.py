@@ -64,8 +64,7 @@ class Embedding(Layer):
         **base: Any,
     ) -> None:
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding `{arg}` must be a positive integer, got {value!r}.")
+            _validate.check_positive_int("Embedding", arg, value)
         if input_length is not None:
             if (isinstance(input_length, bool) or not isinstance(input_length, (int, np.integer))
                     or input_length <= 0):

@@ -210,6 +210,8 @@ class Concatenate(_Merge):
         dL/dx_i = dL/dy[..., o_i : o_i + d_i]    backward: split at the same offsets
     """
 
+    config_keys = ("axis",)
+
     def __init__(self, axis: int = -1, **base: Any) -> None:
         super().__init__(**base)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0:
@@ -253,11 +255,6 @@ class Concatenate(_Merge):
     def _grads(self, grad_y):
         axis, offsets = self._cache
         return np.split(grad_y, offsets, axis=axis)  # views, one per input
-
-    def get_config(self):
-        config = super().get_config()
-        config["axis"] = self.axis
-        return config
 
 
 class _Extremum(_Merge):
@@ -318,6 +315,8 @@ class Dot(_Merge):
     Two vectors (batch, k) give (batch, 1), as in Keras. With ``normalize``,
     ``u = x / |x|`` and ``dL/dx = (dL/du - u * sum(dL/du * u)) / |x|``.
     """
+
+    config_keys = ("axes", "normalize")
 
     n_inputs = 2
 
@@ -384,11 +383,6 @@ class Dot(_Merge):
             ga = (ga - a * np.sum(ga * a, axis=ka, keepdims=True)) / na
             gb = (gb - b * np.sum(gb * b, axis=kb, keepdims=True)) / nb
         return [np.ascontiguousarray(ga), np.ascontiguousarray(gb)]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(axes=self.axes, normalize=self.normalize)
-        return config
 
 
 # ------------------------------------------------------------------ Keras's functions

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers._shapes import IMAGES, SEQUENCES, check_rank
 from glassnet.layers._stochastic import _StochasticLayer, noise_source
 from glassnet.layers.core import Dropout
@@ -31,6 +32,8 @@ class GaussianNoise(_StochasticLayer):
     ``x``, so ``dL/dx = dL/dy``.
     """
 
+    config_keys = ("stddev", "seed")
+
     def __init__(self, stddev: float, seed: int | None = None, **base: Any) -> None:
         super().__init__(seed, **base)
         if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) \
@@ -48,11 +51,6 @@ class GaussianNoise(_StochasticLayer):
     def backward(self, grad_y):
         return grad_y
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(stddev=self.stddev, seed=self.seed)
-        return config
-
 
 class _SpatialDropout(Dropout):
     """Dropout with one draw per (sample, channel), shared over the other axes."""
@@ -61,9 +59,7 @@ class _SpatialDropout(Dropout):
     sample_rank = 2
 
     def __init__(self, rate: float, seed: int | None = None, **base: Any) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
-            raise ValueError(
-                f"{type(self).__name__} `rate` must be a float in [0, 1), got {rate!r}.")
+        rate = _validate.check_rate(type(self).__name__, "rate", rate)
         super().__init__(rate, seed=seed, **base)
 
     def _check(self, input_shape: tuple[Any, ...]) -> None:

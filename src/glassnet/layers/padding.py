@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.layers import _im2col as win
-from glassnet.layers._shapes import _CheckedLayer, check_rank
+from glassnet.layers._shapes import IMAGES, _CheckedLayer
 
 
 class ZeroPadding2D(_CheckedLayer):
@@ -21,6 +21,8 @@ class ZeroPadding2D(_CheckedLayer):
     middle. Backward crops: ``dL/dx = dL/dy[:, top:top + h, left:left + w, :]``.
     """
 
+    layout = IMAGES
+
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None,
                  **base: Any) -> None:
         super().__init__(**base)
@@ -29,9 +31,6 @@ class ZeroPadding2D(_CheckedLayer):
                 f"ZeroPadding2D `data_format` must be 'channels_last', got {data_format!r}."
             )
         self.padding = win.side_pairs(padding, "ZeroPadding2D", "padding")
-
-    def _check(self, input_shape: tuple[Any, ...]) -> None:
-        check_rank(self, input_shape, owner="ZeroPadding2D")
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))

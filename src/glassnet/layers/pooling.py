@@ -214,6 +214,8 @@ class AveragePooling2D(_Pooling2D):
 class _GlobalPooling2D(Layer):
     """Shared shape logic: ``(n, h, w, c) -> (n, c)`` (or ``(n, 1, 1, c)`` with keepdims)."""
 
+    config_keys = ("keepdims",)
+
     def __init__(self, data_format: str | None = None, keepdims: bool = False,
                  **base: Any) -> None:
         super().__init__(**base)
@@ -235,11 +237,6 @@ class _GlobalPooling2D(Layer):
 
     def _shape_out(self, y: np.ndarray) -> np.ndarray:
         return y[:, None, None, :] if self.keepdims else y
-
-    def get_config(self):
-        config = super().get_config()
-        config["keepdims"] = self.keepdims
-        return config
 
 
 class GlobalAveragePooling2D(_GlobalPooling2D):

@@ -31,29 +31,13 @@ mask of each kind is shared by all gates.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations, initializers, regularizers
+from glassnet import _validate, activations
+from glassnet.layers._weights_config import set_weight_arguments, weight_arguments_config
 from glassnet.layers.base import Layer
-
-
-def _serialize_reg(identifier: Any) -> Any:
-    # get() returns None only for None
-    return None if identifier is None else regularizers.serialize(
-        cast(regularizers.Regularizer, regularizers.get(identifier)))
-
-
-def _serialize_init(identifier: Any) -> dict[str, Any]:
-    # A plain callable initializer has no get_config and cannot be serialized (as in Dense).
-    return initializers.serialize(cast(initializers.Initializer, initializers.get(identifier)))
-
-
-def _check_rate(owner: str, arg: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{owner} `{arg}` must be a float in [0, 1), got {value!r}.")
-    return float(value)
 
 
 class RecurrentLayer(Layer):
@@ -87,6 +71,7 @@ class RecurrentLayer(Layer):
     gates: int = 1
     #: The cell's output activation (always set; Layer's is optional).
     activation: activations.ActivationFunction
+    use_bias: bool
 
     # Set in __init__ through setattr: identifiers as given (names, instances, dicts, callables).
     kernel_initializer: Any
@@ -119,8 +104,7 @@ class RecurrentLayer(Layer):
     ) -> None:
         super().__init__(**base)
         owner = type(self).__name__
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"{owner} `units` must be a positive integer, got {units!r}.")
+        units = _validate.check_positive_int(owner, "units", units)
         if return_state:
             raise NotImplementedError(
                 f"{owner} `return_state=True` is not supported: a Sequential layer has one "
@@ -134,21 +118,14 @@ class RecurrentLayer(Layer):
                                  or seed < 0):
             raise ValueError(f"{owner} `seed` must be a non-negative integer or None, got {seed!r}.")
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = _validate.check_bool(type(self).__name__, "use_bias", use_bias)
-        # Resolve now, so that a bad name fails here and not at build time.
-        for arg, value in (("kernel_initializer", kernel_initializer),
-                           ("recurrent_initializer", recurrent_initializer),
-                           ("bias_initializer", bias_initializer)):
-            initializers.get(value)
-            setattr(self, arg, value)
-        for arg, value in (("kernel_regularizer", kernel_regularizer),
-                           ("recurrent_regularizer", recurrent_regularizer),
-                           ("bias_regularizer", bias_regularizer)):
-            regularizers.get(value)
-            setattr(self, arg, value)
-        self.dropout = _check_rate(owner, "dropout", dropout)
-        self.recurrent_dropout = _check_rate(owner, "recurrent_dropout", recurrent_dropout)
+        set_weight_arguments(self, activation, use_bias, kernel_initializer=kernel_initializer,
+                             recurrent_initializer=recurrent_initializer,
+                             bias_initializer=bias_initializer,
+                             kernel_regularizer=kernel_regularizer,
+                             recurrent_regularizer=recurrent_regularizer,
+                             bias_regularizer=bias_regularizer)
+        self.dropout = _validate.check_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = _validate.check_rate(owner, "recurrent_dropout", recurrent_dropout)
         self.seed = None if seed is None else int(seed)
         self.return_sequences = _validate.check_bool(owner, "return_sequences", return_sequences)
         self.return_state = False
@@ -365,14 +342,7 @@ class RecurrentLayer(Layer):
         config = super().get_config()
         config.update(
             units=self.units,
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=_serialize_init(self.kernel_initializer),
-            recurrent_initializer=_serialize_init(self.recurrent_initializer),
-            bias_initializer=_serialize_init(self.bias_initializer),
-            kernel_regularizer=_serialize_reg(self.kernel_regularizer),
-            recurrent_regularizer=_serialize_reg(self.recurrent_regularizer),
-            bias_regularizer=_serialize_reg(self.bias_regularizer),
+            **weight_arguments_config(self, ("kernel", "recurrent", "bias")),
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             seed=self.seed,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _im2col as win
 from glassnet.layers._shapes import _CheckedLayer, check_rank
 from glassnet.layers.base import Layer
@@ -25,14 +26,12 @@ class RepeatVector(_CheckedLayer):
     ``y[b, t, f] = x[b, f]`` for every ``t``; so ``dL/dx[b, f] = sum_t dL/dy[b, t, f]``.
     """
 
+    config_keys = ("n",)
+    layout = "(batch, features)"
+
     def __init__(self, n: int, **base: Any) -> None:
         super().__init__(**base)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-            raise ValueError(f"RepeatVector `n` must be a positive integer, got {n!r}.")
-        self.n = int(n)
-
-    def _check(self, input_shape: tuple[Any, ...]) -> None:
-        check_rank(self, input_shape, "(batch, features)", owner="RepeatVector")
+        self.n = _validate.check_positive_int("RepeatVector", "n", n)
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))
@@ -45,11 +44,6 @@ class RepeatVector(_CheckedLayer):
 
     def backward(self, grad_y):
         return grad_y.sum(axis=1)  # (batch, n, features) -> (batch, features)
-
-    def get_config(self):
-        config = super().get_config()
-        config["n"] = self.n
-        return config
 
 
 class Permute(_CheckedLayer):

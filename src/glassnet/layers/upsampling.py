@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet import _validate
 from glassnet.layers import _im2col as win
-from glassnet.layers._shapes import _CheckedLayer, check_rank
+from glassnet.layers._shapes import IMAGES, _CheckedLayer
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -24,14 +25,12 @@ class UpSampling1D(_CheckedLayer):
     ``y[:, t * size + r] = x[:, t]``; so ``dL/dx[:, t] = sum_r dL/dy[:, t * size + r]``.
     """
 
+    config_keys = ("size",)
+    layout = "(batch, steps, features)"
+
     def __init__(self, size: int = 2, **base: Any) -> None:
         super().__init__(**base)
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
-            raise ValueError(f"UpSampling1D `size` must be a positive integer, got {size!r}.")
-        self.size = int(size)
-
-    def _check(self, input_shape: tuple[Any, ...]) -> None:
-        check_rank(self, input_shape, "(batch, steps, features)", owner="UpSampling1D")
+        self.size = _validate.check_positive_int("UpSampling1D", "size", size)
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))
@@ -46,11 +45,6 @@ class UpSampling1D(_CheckedLayer):
     def backward(self, grad_y):
         n, t, f = grad_y.shape
         return grad_y.reshape(n, t // self.size, self.size, f).sum(axis=2)
-
-    def get_config(self):
-        config = super().get_config()
-        config["size"] = self.size
-        return config
 
 
 def _linear_matrix(n_in: int, factor: int, dtype: np.dtype) -> np.ndarray:
@@ -92,6 +86,8 @@ class UpSampling2D(_CheckedLayer):
         dL/dx = A.T dL/dy B      the adjoint
     """
 
+    layout = IMAGES
+
     def __init__(self, size: int | tuple[int, int] = (2, 2), data_format: str | None = None,
                  interpolation: str = "nearest", **base: Any) -> None:
         super().__init__(**base)
@@ -105,9 +101,6 @@ class UpSampling2D(_CheckedLayer):
             )
         self.size = win.int_pair(size, "UpSampling2D", "size")
         self.interpolation = interpolation
-
-    def _check(self, input_shape: tuple[Any, ...]) -> None:
-        check_rank(self, input_shape, owner="UpSampling2D")
 
     def output_shape(self, input_shape):
         self._check(tuple(input_shape))

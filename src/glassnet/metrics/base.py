@@ -150,14 +150,18 @@ class Metric(_registry.Configurable):
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-class Mean(Metric):
-    """The (weighted) mean of the values given to ``update_state(values, sample_weight)``."""
-
-    default_name = "mean"
+class _Reduce(Metric):
+    """A metric whose state is plain float attributes, set by its own :meth:`reset_state`."""
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.reset_state()
+
+
+class Mean(_Reduce):
+    """The (weighted) mean of the values given to ``update_state(values, sample_weight)``."""
+
+    default_name = "mean"
 
     def reset_state(self) -> None:
         self.total = 0.0
@@ -172,14 +176,10 @@ class Mean(Metric):
         return self.total / self.count if self.count else 0.0
 
 
-class Sum(Metric):
+class Sum(_Reduce):
     """The (weighted) sum of the values given to ``update_state(values, sample_weight)``."""
 
     default_name = "sum"
-
-    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-        self.reset_state()
 
     def reset_state(self) -> None:
         self.total = 0.0

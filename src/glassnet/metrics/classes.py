@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from glassnet import _validate
@@ -10,11 +11,30 @@ from glassnet.metrics import functions as F
 from glassnet.metrics.base import MeanMetricWrapper
 
 
-class Accuracy(MeanMetricWrapper):
-    """How often ``y_pred`` equals ``y_true`` exactly."""
+class _MeanOf(MeanMetricWrapper):
+    """The running mean of one per-sample function of :mod:`glassnet.metrics.functions`.
 
-    def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
-        super().__init__(F.accuracy, name=name, dtype=dtype)
+    A subclass names the function and its default name in its class statement,
+    ``class Hinge(_MeanOf, fn=F.hinge, default_name="hinge")``, and gets Keras's constructor
+    ``Hinge(name="hinge", dtype=None)``. (A subclass of such a class that names neither keeps
+    its parent's constructor.)
+    """
+
+    def __init_subclass__(cls, fn: Callable[..., Any] | None = None, default_name: str | None = None,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if fn is None or default_name is None:
+            return
+
+        def __init__(self: MeanMetricWrapper, name: str = default_name, dtype: Any = None) -> None:
+            MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype)
+
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        cls.__init__ = __init__  # type: ignore[method-assign, assignment]
+
+
+class Accuracy(_MeanOf, fn=F.accuracy, default_name="accuracy"):
+    """How often ``y_pred`` equals ``y_true`` exactly."""
 
 
 class BinaryAccuracy(MeanMetricWrapper):
@@ -26,18 +46,13 @@ class BinaryAccuracy(MeanMetricWrapper):
         super().__init__(F.binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_MeanOf, fn=F.categorical_accuracy, default_name="categorical_accuracy"):
     """How often the highest score is at the one-hot label's class."""
 
-    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(F.categorical_accuracy, name=name, dtype=dtype)
 
-
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_MeanOf, fn=F.sparse_categorical_accuracy,
+                                default_name="sparse_categorical_accuracy"):
     """How often the highest score is at the integer label's class."""
-
-    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(F.sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
@@ -58,58 +73,46 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         super().__init__(F.sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
-class MeanSquaredError(MeanMetricWrapper):
+class MeanSquaredError(_MeanOf, fn=F.mean_squared_error, default_name="mean_squared_error"):
     """Running mean of ``mean((y_pred - y_true)^2)`` per sample."""
 
-    def __init__(self, name: str = "mean_squared_error", dtype: Any = None) -> None:
-        super().__init__(F.mean_squared_error, name=name, dtype=dtype)
 
-
-class MeanAbsoluteError(MeanMetricWrapper):
+class MeanAbsoluteError(_MeanOf, fn=F.mean_absolute_error, default_name="mean_absolute_error"):
     """Running mean of ``mean|y_pred - y_true|`` per sample."""
 
-    def __init__(self, name: str = "mean_absolute_error", dtype: Any = None) -> None:
-        super().__init__(F.mean_absolute_error, name=name, dtype=dtype)
+
+class MeanAbsolutePercentageError(_MeanOf, fn=F.mean_absolute_percentage_error,
+                                  default_name="mean_absolute_percentage_error"):
+    """Running mean of ``100 mean(|y - p| / max(|y|, eps))`` per sample."""
 
 
-class MeanAbsolutePercentageError(MeanMetricWrapper):
-    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None) -> None:
-        super().__init__(F.mean_absolute_percentage_error, name=name, dtype=dtype)
+class MeanSquaredLogarithmicError(_MeanOf, fn=F.mean_squared_logarithmic_error,
+                                  default_name="mean_squared_logarithmic_error"):
+    """Running mean of ``mean((log1p(max(p, eps)) - log1p(max(y, eps)))^2)`` per sample."""
 
 
-class MeanSquaredLogarithmicError(MeanMetricWrapper):
-    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
-        super().__init__(F.mean_squared_logarithmic_error, name=name, dtype=dtype)
+class LogCoshError(_MeanOf, fn=F.log_cosh, default_name="logcosh"):
+    """Running mean of ``mean(log(cosh(y_pred - y_true)))`` per sample."""
 
 
-class LogCoshError(MeanMetricWrapper):
-    def __init__(self, name: str = "logcosh", dtype: Any = None) -> None:
-        super().__init__(F.log_cosh, name=name, dtype=dtype)
+class Hinge(_MeanOf, fn=F.hinge, default_name="hinge"):
+    """Running mean of ``mean(max(1 - y p, 0))`` per sample (0/1 labels mapped to -1/1)."""
 
 
-class Hinge(MeanMetricWrapper):
-    def __init__(self, name: str = "hinge", dtype: Any = None) -> None:
-        super().__init__(F.hinge, name=name, dtype=dtype)
+class SquaredHinge(_MeanOf, fn=F.squared_hinge, default_name="squared_hinge"):
+    """Running mean of ``mean(max(1 - y p, 0)^2)`` per sample (0/1 labels mapped to -1/1)."""
 
 
-class SquaredHinge(MeanMetricWrapper):
-    def __init__(self, name: str = "squared_hinge", dtype: Any = None) -> None:
-        super().__init__(F.squared_hinge, name=name, dtype=dtype)
+class Poisson(_MeanOf, fn=F.poisson, default_name="poisson"):
+    """Running mean of ``mean(p - y log(p + eps))`` per sample."""
 
 
-class Poisson(MeanMetricWrapper):
-    def __init__(self, name: str = "poisson", dtype: Any = None) -> None:
-        super().__init__(F.poisson, name=name, dtype=dtype)
+class KLDivergence(_MeanOf, fn=F.kl_divergence, default_name="kl_divergence"):
+    """Running mean of the Kullback-Leibler divergence of ``y_pred`` from ``y_true``."""
 
 
-class KLDivergence(MeanMetricWrapper):
-    def __init__(self, name: str = "kl_divergence", dtype: Any = None) -> None:
-        super().__init__(F.kl_divergence, name=name, dtype=dtype)
-
-
-class CategoricalHinge(MeanMetricWrapper):
-    def __init__(self, name: str = "categorical_hinge", dtype: Any = None) -> None:
-        super().__init__(F.categorical_hinge, name=name, dtype=dtype)
+class CategoricalHinge(_MeanOf, fn=F.categorical_hinge, default_name="categorical_hinge"):
+    """Running mean of the categorical hinge loss per sample."""
 
 
 class CosineSimilarity(MeanMetricWrapper):
@@ -147,12 +150,10 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
                          from_logits=from_logits)
 
 
-class RootMeanSquaredError(MeanMetricWrapper):
+class RootMeanSquaredError(_MeanOf, fn=F.mean_squared_error,
+                           default_name="root_mean_squared_error"):
     """``sqrt`` of the running mean squared error (Keras's: the root of the mean over
     everything seen, not a mean of roots)."""
-
-    def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
-        super().__init__(F.mean_squared_error, name=name, dtype=dtype)
 
     def result(self) -> float:
         return math.sqrt(super().result())

@@ -24,7 +24,6 @@ class Adam(Optimizer):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-        Step size (``lr=`` is accepted as an alias).
     beta_1 : float, default 0.9
         Decay of the first-moment (mean) estimate, in ``[0, 1)``.
     beta_2 : float, default 0.999
@@ -51,6 +50,8 @@ class Adam(Optimizer):
     The paper's (and PyTorch's) form :math:`\\eta \\hat m / (\\sqrt{\\hat v} + \\epsilon)` is the
     same with :math:`\\epsilon \\sqrt{1 - \\beta_2^t}` in place of :math:`\\epsilon`.
     """
+
+    config_keys: tuple[str, ...] = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
@@ -90,15 +91,6 @@ class Adam(Optimizer):
         buf *= alpha  # buf = alpha_t m / (sqrt(v) + eps)
         p -= buf  # p <- p - buf
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-            "amsgrad": self.amsgrad,
-        }
-
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
@@ -106,7 +98,6 @@ class AdamW(Adam):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-        Step size (``lr=`` is accepted as an alias).
     weight_decay : float, default 0.004
         Decay ``lambda >= 0``, applied to the weights, not added to the gradient (Keras's
         default; PyTorch's is 0.01).
@@ -134,12 +125,10 @@ class Adamax(Adam):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-    beta_1 : float, default 0.9
     beta_2 : float, default 0.999
         Decay of the running maximum ``u`` of ``|g|``.
-    epsilon : float, default 1e-7
-    **base
-        See :class:`~glassnet.optimizers.Optimizer`.
+    beta_1, epsilon, **base
+        As for :class:`Adam`.
 
     Notes
     -----
@@ -149,6 +138,7 @@ class Adamax(Adam):
         p \\leftarrow p - \\frac{\\eta \\, m}{(1 - \\beta_1^t)(u + \\epsilon)}
     """
 
+    config_keys = ("beta_1", "beta_2", "epsilon")
     slot_names = ("m", "u")  # type: ignore[assignment]
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float = 0.9,
@@ -168,11 +158,6 @@ class Adamax(Adam):
         buf *= lr / (1.0 - self.beta_1**t)
         p -= buf
 
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        del config["amsgrad"]
-        return config
-
 
 class Nadam(Adam):
     """Adam with Nesterov momentum (Dozat, 2016), Keras's schedule of ``beta_1``.
@@ -180,11 +165,8 @@ class Nadam(Adam):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-    beta_1 : float, default 0.9
-    beta_2 : float, default 0.999
-    epsilon : float, default 1e-7
-    **base
-        See :class:`~glassnet.optimizers.Optimizer`.
+    beta_1, beta_2, epsilon, **base
+        As for :class:`Adam`.
 
     Notes
     -----
@@ -196,6 +178,8 @@ class Nadam(Adam):
         \\qquad \\hat v = \\frac{v}{1 - \\beta_2^t}, \\qquad
         p \\leftarrow p - \\eta \\hat m / (\\sqrt{\\hat v} + \\epsilon)
     """
+
+    config_keys = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate: LearningRate | None = None, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **base: Any) -> None:
@@ -224,8 +208,3 @@ class Nadam(Adam):
         step += g * (lr * (1.0 - mu_t) / (1.0 - prod_t))  # + lr (1 - mu_t) g / (1 - Pi_t)
         step /= buf
         p -= step
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        del config["amsgrad"]
-        return config

@@ -22,7 +22,6 @@ class RMSprop(Optimizer):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-        Step size (``lr=`` is accepted as an alias).
     rho : float, default 0.9
         Decay of the running average of ``g**2``, in ``[0, 1)``. (PyTorch's ``alpha``.)
     momentum : float, default 0.0
@@ -49,6 +48,8 @@ class RMSprop(Optimizer):
     PyTorch's ``RMSprop`` writes :math:`\\sqrt{v} + \\epsilon` and keeps :math:`b` without the
     rate (the same trajectory for a constant rate).
     """
+
+    config_keys = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(self, learning_rate: LearningRate | None = None, rho: float = 0.9,
                  momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False,
@@ -91,15 +92,6 @@ class RMSprop(Optimizer):
         else:
             p -= buf  # p <- p - Delta
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "rho": self.rho,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "centered": self.centered,
-        }
-
 
 class Adagrad(Optimizer):
     """Divide by the root of the sum of all past squared gradients.
@@ -107,7 +99,6 @@ class Adagrad(Optimizer):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.001
-        Step size (``lr=`` is accepted as an alias).
     initial_accumulator_value : float, default 0.1
         Starting value of the accumulator (Keras's default; PyTorch's is 0).
     epsilon : float, default 1e-7
@@ -125,6 +116,7 @@ class Adagrad(Optimizer):
     :math:`\\sqrt a + \\epsilon`.
     """
 
+    config_keys = ("initial_accumulator_value", "epsilon")
     slot_names = ("accumulator",)
 
     def __init__(self, learning_rate: LearningRate | None = None,
@@ -148,10 +140,3 @@ class Adagrad(Optimizer):
         np.divide(g, buf, out=buf)  # buf = g / sqrt(a + eps)
         buf *= lr  # buf = lr g / sqrt(a + eps)
         p -= buf  # p <- p - buf
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "epsilon": self.epsilon,
-        }

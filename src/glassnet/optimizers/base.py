@@ -71,6 +71,8 @@ class Optimizer(_registry.Configurable):
     slot_names: tuple[str, ...] = ()
     #: Keras's default learning rate of this optimizer (used when none is given).
     default_learning_rate: float = 0.001
+    #: Attributes a subclass adds to :meth:`get_config`, under their own names, in this order.
+    config_keys: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -317,7 +319,7 @@ class Optimizer(_registry.Configurable):
         lr: LearningRate | dict[str, Any] = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = schedules.serialize(lr)
-        return {
+        config: dict[str, Any] = {
             "name": self.name,
             "learning_rate": lr,
             "weight_decay": self.weight_decay,
@@ -325,6 +327,8 @@ class Optimizer(_registry.Configurable):
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
         }
+        config.update((key, getattr(self, key)) for key in self.config_keys)
+        return config
 
     def get_state(self) -> dict[str, np.ndarray | int | float]:
         """Step counter and slot arrays (copies), for saving in an ``.npz``.

@@ -21,9 +21,14 @@ class LearningRateSchedule(_registry.Configurable):
     def __call__(self, step: int) -> float:
         raise NotImplementedError
 
+    #: Constructor arguments :meth:`get_config` returns, read from the attributes of the same name.
+    config_keys: tuple[str, ...] = ()
+
     def get_config(self) -> dict[str, Any]:
         """What rebuilds the schedule: ``type(s).from_config(s.get_config())``."""
-        raise NotImplementedError
+        if not self.config_keys:
+            raise NotImplementedError
+        return {key: getattr(self, key) for key in self.config_keys}
 
 
 def _check_lr(owner: str, value: Any) -> float:
@@ -50,6 +55,8 @@ class ExponentialDecay(LearningRateSchedule):
               \\quad (\\text{staircase: } r^{\\lfloor t / T \\rfloor})
     """
 
+    config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -70,14 +77,6 @@ class ExponentialDecay(LearningRateSchedule):
         if self.staircase:
             exponent = math.floor(exponent)  # floor(t / T)
         return self.initial_learning_rate * self.decay_rate**exponent  # lr0 * r^exponent
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-        }
 
 
 class StepDecay(ExponentialDecay):
@@ -180,6 +179,8 @@ class CosineDecay(LearningRateSchedule):
     Keras itself ignores ``warmup_steps`` when ``warmup_target`` is None).
     """
 
+    config_keys = ("initial_learning_rate", "decay_steps", "alpha", "warmup_steps")
+
     def __init__(
         self,
         initial_learning_rate: float,
@@ -211,13 +212,10 @@ class CosineDecay(LearningRateSchedule):
         return lr0 * ((1.0 - self.alpha) * cosine + self.alpha)  # lr0 -> alpha lr0
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "alpha": self.alpha,
-            "warmup_steps": self.warmup_steps,
-            **({} if self.warmup_target is None else {"warmup_target": self.warmup_target}),
-        }
+        config = super().get_config()
+        if self.warmup_target is not None:
+            config["warmup_target"] = self.warmup_target
+        return config
 
 
 class InverseTimeDecay(LearningRateSchedule):
@@ -234,6 +232,8 @@ class InverseTimeDecay(LearningRateSchedule):
         Use ``floor(step / decay_steps)``.
     """
 
+    config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase")
+
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float,
                  staircase: bool = False, name: str | None = None) -> None:
         owner = type(self).__name__
@@ -248,10 +248,6 @@ class InverseTimeDecay(LearningRateSchedule):
         if self.staircase:
             ratio = math.floor(ratio)
         return self.initial_learning_rate / (1.0 + self.decay_rate * ratio)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase}
 
 
 class PolynomialDecay(LearningRateSchedule):
@@ -271,6 +267,8 @@ class PolynomialDecay(LearningRateSchedule):
     -----
     Keras's formula: ``(lr0 - end) (1 - min(t, T) / T)^p + end``.
     """
+
+    config_keys = ("initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle")
 
     def __init__(self, initial_learning_rate: float, decay_steps: int,
                  end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
@@ -292,11 +290,6 @@ class PolynomialDecay(LearningRateSchedule):
         fraction = 1.0 - step / steps
         end = self.end_learning_rate
         return (self.initial_learning_rate - end) * fraction**self.power + end
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "end_learning_rate": self.end_learning_rate, "power": self.power,
-                "cycle": self.cycle}
 
 
 _REGISTRY: dict[str, type[LearningRateSchedule]] = {

@@ -16,7 +16,6 @@ class SGD(Optimizer):
     Parameters
     ----------
     learning_rate : float or LearningRateSchedule, default 0.01
-        Step size (``lr=`` is accepted as an alias).
     momentum : float, default 0.0
         Velocity decay ``mu`` in ``[0, 1]``; 0 is plain gradient descent.
     nesterov : bool, default False
@@ -40,6 +39,7 @@ class SGD(Optimizer):
     changes (a schedule): here the velocity remembers past rates.
     """
 
+    config_keys = ("momentum", "nesterov")
     default_learning_rate = 0.01
 
     def __init__(self, learning_rate: LearningRate | None = None, momentum: float = 0.0,
@@ -66,6 +66,3 @@ class SGD(Optimizer):
             p += buf  # p <- p + mu v - lr g
         else:
             p += v  # p <- p + v
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

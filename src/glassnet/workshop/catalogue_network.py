@@ -1,7 +1,8 @@
 """Known mistakes of the network challenges: forward pass, predict, cost, update helpers.
 
 Each function below is a mistaken version of a workshop function, written the way
-learners write it; the decorator registers it with its hint (see :mod:`.mistakes`).
+learners write it; the decorator registers it with its hint (see :mod:`.mistakes`). Mistakes
+that are one setting of a shared mistaken routine are registered with ``variant``.
 """
 
 # Written as learners write them: the legacy np.random functions, zip without strict.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.scratch import sigmoid
-from glassnet.workshop.mistakes import mistake
+from glassnet.workshop.mistakes import mistake, variant
 
 # --------------------------------------------------------------------------- forward pass
 
@@ -181,65 +182,57 @@ def _cost_not_squared(X, y, w, b):
 # --------------------------------------------------------------------------- w_update, b_update
 
 
-def _register_updates(name: str, arg: str) -> None:
-    # The same five mistakes, in the slides' notation of each parameter.
-    sym = "w_{jk}^{(i)}" if arg == "w" else "b_j^{(i)}"
-
-    @mistake(f"{name}-in-place", name,
-             f"{name} changed the caller's {arg}: the gradient estimator then nudges the real network. "
-             f"Copy first: new_{arg} = copy.deepcopy({arg}) (or [p.copy() for p in {arg}]).")
-    def _in_place(params, layer_id, i, j, new_param):
-        params[layer_id][i, j] = new_param
-        return params
-
-    @mistake(f"{name}-shallow-copy", name,
-             f"{arg}.copy() or list({arg}) copies the list but not the arrays in it, so setting an "
-             f"entry changes the caller's {arg}; copy the arrays too: copy.deepcopy({arg}).")
-    def _shallow(params, layer_id, i, j, new_param):
-        new = list(params)
-        new[layer_id][i, j] = new_param
-        return new
-
-    @mistake(f"{name}-shares-layers", name,
-             f"the result shares its untouched layers with the input {arg}: editing it in place later "
-             f"changes the caller's network. Copy every layer (copy.deepcopy({arg})).")
-    def _shares(params, layer_id, i, j, new_param):
-        new = list(params)
-        new[layer_id] = params[layer_id].copy()
-        new[layer_id][i, j] = new_param
-        return new
-
-    @mistake(f"{name}-adds", name,
-             f"new_param is the new value of {sym}, not an amount to add: set it (=), don't add (+=).")
-    def _adds(params, layer_id, i, j, new_param):
+def _edit(params, layer_id, i, j, new_param, copy="all", index=lambda i, j: (i, j), add=False):
+    """Set (or, with ``add``, add to) ``params[layer_id][index(i, j)]`` in what ``copy`` makes:
+    "none" the caller's list itself, "list" a new list of the same arrays, "layer" that list
+    with a copy of the edited array, "all" copies of every array."""
+    if copy == "none":
+        new = params
+    elif copy == "all":
         new = [p.copy() for p in params]
-        new[layer_id][i, j] += new_param
-        return new
-
-    if arg == "w":
-        @mistake("w_update-swapped-index", name,
-                 "w_{jk}^{(i)} is row j, column k of w[i]: w[layer_id][i, j] with i the row (the unit "
-                 "of the next layer); you set w[layer_id][j, i].")
-        def _swapped(params, layer_id, i, j, new_param):
-            new = [p.copy() for p in params]
-            new[layer_id][j, i] = new_param
-            return new
-
-        @mistake("w_update-whole-row", name,
-                 "w[layer_id][i] = new_param sets the whole row i; index both: w[layer_id][i, j] "
-                 "(or w[layer_id][i][j]).")
-        def _whole_row(params, layer_id, i, j, new_param):
-            new = [p.copy() for p in params]
-            new[layer_id][i] = new_param
-            return new
     else:
-        @mistake("b_update-whole-layer", name,
-                 "b[layer_id][:] = new_param sets every bias of the layer; set one entry: "
-                 "b[layer_id][i, j] (j is 0: b^{(i)} is a column).")
-        def _whole_layer(params, layer_id, i, j, new_param):
-            new = [p.copy() for p in params]
-            new[layer_id][:] = new_param
-            return new
+        new = list(params)
+        if copy == "layer":
+            new[layer_id] = params[layer_id].copy()
+    if add:
+        new[layer_id][index(i, j)] += new_param
+    else:
+        new[layer_id][index(i, j)] = new_param
+    return new
+
+
+def _register_updates(name: str, arg: str) -> None:
+    # Four mistakes of both, in the slides' notation of each parameter; then each one's own.
+    sym = "w_{jk}^{(i)}" if arg == "w" else "b_j^{(i)}"
+    variant(f"{name}-in-place", name,
+            f"{name} changed the caller's {arg}: the gradient estimator then nudges the real network. "
+            f"Copy first: new_{arg} = copy.deepcopy({arg}) (or [p.copy() for p in {arg}]).",
+            _edit, copy="none")
+    variant(f"{name}-shallow-copy", name,
+            f"{arg}.copy() or list({arg}) copies the list but not the arrays in it, so setting an "
+            f"entry changes the caller's {arg}; copy the arrays too: copy.deepcopy({arg}).",
+            _edit, copy="list")
+    variant(f"{name}-shares-layers", name,
+            f"the result shares its untouched layers with the input {arg}: editing it in place later "
+            f"changes the caller's network. Copy every layer (copy.deepcopy({arg})).",
+            _edit, copy="layer")
+    variant(f"{name}-adds", name,
+            f"new_param is the new value of {sym}, not an amount to add: set it (=), don't add (+=).",
+            _edit, add=True)
+    if arg == "w":
+        variant("w_update-swapped-index", name,
+                "w_{jk}^{(i)} is row j, column k of w[i]: w[layer_id][i, j] with i the row (the unit "
+                "of the next layer); you set w[layer_id][j, i].",
+                _edit, index=lambda i, j: (j, i))
+        variant("w_update-whole-row", name,
+                "w[layer_id][i] = new_param sets the whole row i; index both: w[layer_id][i, j] "
+                "(or w[layer_id][i][j]).",
+                _edit, index=lambda i, j: i)
+    else:
+        variant("b_update-whole-layer", name,
+                "b[layer_id][:] = new_param sets every bias of the layer; set one entry: "
+                "b[layer_id][i, j] (j is 0: b^{(i)} is a column).",
+                _edit, index=lambda i, j: slice(None))
 
 
 _register_updates("w_update", "w")

@@ -1,7 +1,8 @@
 """Known mistakes of the training challenges: numeric gradient, descent, backprop.
 
 Each function below is a mistaken version of a workshop function, written the way
-learners write it; the decorator registers it with its hint (see :mod:`.mistakes`).
+learners write it; the decorator registers it with its hint (see :mod:`.mistakes`). Mistakes
+that are one setting of a shared mistaken routine are registered with ``variant``.
 """
 
 # Written as learners write them: the legacy np.random functions, zip without strict.
@@ -15,7 +16,7 @@ import numpy as np
 
 from glassnet import scratch
 from glassnet.scratch import cost_function, sigmoid
-from glassnet.workshop.mistakes import mistake
+from glassnet.workshop.mistakes import mistake, variant
 from glassnet.workshop.outcome import Mismatch, normalize
 
 # --------------------------------------------------------------------------- gradient_estimator
@@ -81,38 +82,33 @@ def _huge_epsilon(received: Any, case: Any) -> bool:
     return False
 
 
-@mistake("grad-huge-epsilon", "gradient_estimator",
-         "epsilon is too large: (cost(w⁺, b) - cost(w, b)) / epsilon is then the slope of a chord, "
-         "not of the tangent; use epsilon ≈ 1e-6.", detect=_huge_epsilon)
-def _grad_huge(X, y, w, b):
-    return _numeric(X, y, w, b, eps=0.5)
+variant("grad-huge-epsilon", "gradient_estimator",
+        "epsilon is too large: (cost(w⁺, b) - cost(w, b)) / epsilon is then the slope of a chord, "
+        "not of the tangent; use epsilon ≈ 1e-6.",
+        _numeric, _huge_epsilon, eps=0.5)
 
 
-@mistake("grad-tiny-epsilon", "gradient_estimator",
-         "epsilon is so small that cost(w⁺, b) - cost(w, b) is all rounding error (float64 keeps "
-         "about 16 digits): use epsilon ≈ 1e-6 to 1e-8.", detect=_tiny_epsilon)
-def _grad_tiny(X, y, w, b):
-    return _numeric(X, y, w, b, eps=1e-15)
+variant("grad-tiny-epsilon", "gradient_estimator",
+        "epsilon is so small that cost(w⁺, b) - cost(w, b) is all rounding error (float64 keeps "
+        "about 16 digits): use epsilon ≈ 1e-6 to 1e-8.",
+        _numeric, _tiny_epsilon, eps=1e-15)
 
 
-@mistake("grad-no-divide", "gradient_estimator",
-         "the partial is the difference divided by epsilon: (cost(w⁺, b) - cost(w, b)) / epsilon.")
-def _grad_no_divide(X, y, w, b):
-    return _numeric(X, y, w, b, divide=False)
+variant("grad-no-divide", "gradient_estimator",
+        "the partial is the difference divided by epsilon: (cost(w⁺, b) - cost(w, b)) / epsilon.",
+        _numeric, divide=False)
 
 
-@mistake("grad-reversed", "gradient_estimator",
-         "the difference is reversed: cost(w⁺, b) - cost(w, b), nudged cost first; otherwise every "
-         "partial has the wrong sign.")
-def _grad_reversed(X, y, w, b):
-    return _numeric(X, y, w, b, reverse=True)
+variant("grad-reversed", "gradient_estimator",
+        "the difference is reversed: cost(w⁺, b) - cost(w, b), nudged cost first; otherwise every "
+        "partial has the wrong sign.",
+        _numeric, reverse=True)
 
 
-@mistake("grad-no-restore", "gradient_estimator",
-         "put each nudged parameter back before nudging the next: w⁺ is w with only "
-         "w_{jk}^{(i)} + epsilon, but here the earlier nudges stay in.")
-def _grad_no_restore(X, y, w, b):
-    return _numeric(X, y, w, b, restore=False)
+variant("grad-no-restore", "gradient_estimator",
+        "put each nudged parameter back before nudging the next: w⁺ is w with only "
+        "w_{jk}^{(i)} + epsilon, but here the earlier nudges stay in.",
+        _numeric, restore=False)
 
 
 @mistake("grad-mutates", "gradient_estimator",
@@ -130,11 +126,10 @@ def _grad_mutates(X, y, w, b):
     return pds
 
 
-@mistake("grad-zero", "gradient_estimator",
-         "every partial is 0: both costs were computed at the same point (compute cost(w, b) with "
-         "the unchanged parameters), or w + epsilon == w because epsilon is far too small.")
-def _grad_base_after(X, y, w, b):
-    return _numeric(X, y, w, b, base_after=True)
+variant("grad-zero", "gradient_estimator",
+        "every partial is 0: both costs were computed at the same point (compute cost(w, b) with "
+        "the unchanged parameters), or w + epsilon == w because epsilon is far too small.",
+        _numeric, base_after=True)
 
 
 @mistake("grad-no-bias", "gradient_estimator",
@@ -227,38 +222,31 @@ def _one(X, y, w, b, lr):
     return [p - lr * g for p, g in zip(w, gw)], [p - lr * g for p, g in zip(b, gb)]
 
 
-@mistake("gd-not-reassigned", "GD",
-         "each step starts where the last one ended: assign the result back, "
-         "w, b = one_step_gd(X, y, w, b, lr), inside the loop.")
-def _gd_not_reassigned(X, y, w, b, epoch, lr):
+def _gd(X, y, w, b, epoch, lr, reassign=True, return_start=False, steps=0, ascent=False):
+    rate = -lr if ascent else lr  # p - (-lr) g is exactly p + lr g
     new_w, new_b = w, b
-    for _ in range(epoch):
-        new_w, new_b = _one(X, y, w, b, lr)
-    return new_w, new_b
+    for _ in range(epoch + steps):
+        new_w, new_b = _one(X, y, new_w, new_b, rate) if reassign else _one(X, y, w, b, rate)
+    return (w, b) if return_start else (new_w, new_b)
 
 
-@mistake("gd-returns-start", "GD", "GD returned the parameters it was given: return the trained w, b.")
-def _gd_returns_start(X, y, w, b, epoch, lr):
-    new_w, new_b = w, b
-    for _ in range(epoch):
-        new_w, new_b = _one(X, y, new_w, new_b, lr)
-    return w, b
+variant("gd-not-reassigned", "GD",
+        "each step starts where the last one ended: assign the result back, "
+        "w, b = one_step_gd(X, y, w, b, lr), inside the loop.",
+        _gd, reassign=False)
 
 
-@mistake("gd-off-by-one", "GD", "GD makes exactly `epoch` steps: for i in range(epoch).")
-def _gd_off_by_one(X, y, w, b, epoch, lr):
-    for _ in range(epoch - 1):
-        w, b = _one(X, y, w, b, lr)
-    return w, b
+variant("gd-returns-start", "GD", "GD returned the parameters it was given: return the trained w, b.",
+        _gd, return_start=True)
 
 
-@mistake("gd-ascent", "GD",
-         "the parameters climb the cost: each step is w - lr · ∂J/∂w (minus), as in one_step_gd.")
-def _gd_ascent(X, y, w, b, epoch, lr):
-    for _ in range(epoch):
-        gw, gb = _grads(X, y, w, b)
-        w, b = [p + lr * g for p, g in zip(w, gw)], [p + lr * g for p, g in zip(b, gb)]
-    return w, b
+variant("gd-off-by-one", "GD", "GD makes exactly `epoch` steps: for i in range(epoch).",
+        _gd, steps=-1)
+
+
+variant("gd-ascent", "GD",
+        "the parameters climb the cost: each step is w - lr · ∂J/∂w (minus), as in one_step_gd.",
+        _gd, ascent=True)
 
 
 # --------------------------------------------------------------------------- backprop
@@ -292,58 +280,49 @@ def _backprop(X, y, w, b, *, dsig=True, two=2.0, per_m=True, sign=1.0, transpose
     return w_pds, b_pds
 
 
-@mistake("bp-no-sigmoid-derivative", "backprop",
-         "each δ^{(i)} is multiplied by σ'(z^{(i)}) = a^{(i+1)}(1 - a^{(i+1)}) of its layer, the output "
-         "layer's included.")
-def _bp_no_dsig(X, y, w, b):
-    return _backprop(X, y, w, b, dsig=False)
+variant("bp-no-sigmoid-derivative", "backprop",
+        "each δ^{(i)} is multiplied by σ'(z^{(i)}) = a^{(i+1)}(1 - a^{(i+1)}) of its layer, the output "
+        "layer's included.",
+        _backprop, dsig=False)
 
 
-@mistake("bp-no-two", "backprop",
-         "d/dŷ (ŷ - y)² = 2(ŷ - y): the 2 is missing (or this is the gradient of a cost with 1/2 in front).")
-def _bp_no_two(X, y, w, b):
-    return _backprop(X, y, w, b, two=1.0)
+variant("bp-no-two", "backprop",
+        "d/dŷ (ŷ - y)² = 2(ŷ - y): the 2 is missing (or this is the gradient of a cost with 1/2 in front).",
+        _backprop, two=1.0)
 
 
-@mistake("bp-no-m", "backprop",
-         "the cost averages over the m samples, so the output δ has 1/m: δ = (2/m)(a - y^T) σ'.")
-def _bp_no_m(X, y, w, b):
-    return _backprop(X, y, w, b, per_m=False)
+variant("bp-no-m", "backprop",
+        "the cost averages over the m samples, so the output δ has 1/m: δ = (2/m)(a - y^T) σ'.",
+        _backprop, per_m=False)
 
 
-@mistake("bp-sign", "backprop",
-         "the output δ is (2/m)(a - y^T) ⊙ σ', a minus y; with y - a every partial has the wrong sign.")
-def _bp_sign(X, y, w, b):
-    return _backprop(X, y, w, b, sign=-1.0)
+variant("bp-sign", "backprop",
+        "the output δ is (2/m)(a - y^T) ⊙ σ', a minus y; with y - a every partial has the wrong sign.",
+        _backprop, sign=-1.0)
 
 
-@mistake("bp-w-not-transposed", "backprop",
-         "the error flows back through the transpose: δ^{(i-1)} = (w^{(i)T} δ^{(i)}) ⊙ σ'.")
-def _bp_no_transpose(X, y, w, b):
-    return _backprop(X, y, w, b, transpose_w=False)
+variant("bp-w-not-transposed", "backprop",
+        "the error flows back through the transpose: δ^{(i-1)} = (w^{(i)T} δ^{(i)}) ⊙ σ'.",
+        _backprop, transpose_w=False)
 
 
-@mistake("bp-bias-mean", "backprop",
-         "∂J/∂b^{(i)} sums δ^{(i)} over the samples (columns); the 1/m is already inside δ.")
-def _bp_bias_mean(X, y, w, b):
-    return _backprop(X, y, w, b, bias="mean")
+variant("bp-bias-mean", "backprop",
+        "∂J/∂b^{(i)} sums δ^{(i)} over the samples (columns); the 1/m is already inside δ.",
+        _backprop, bias="mean")
 
 
-@mistake("bp-bias-not-summed", "backprop",
-         "∂J/∂b^{(i)} is δ^{(i)} summed over its m columns: shape (n_{i+1}, 1), like b^{(i)}.")
-def _bp_bias_not_summed(X, y, w, b):
-    return _backprop(X, y, w, b, bias="none")
+variant("bp-bias-not-summed", "backprop",
+        "∂J/∂b^{(i)} is δ^{(i)} summed over its m columns: shape (n_{i+1}, 1), like b^{(i)}.",
+        _backprop, bias="none")
 
 
-@mistake("bp-double-sigmoid", "backprop",
-         "σ'(z) = σ(z)(1 - σ(z)) = a(1 - a), where a is already σ(z); sigmoid(a)(1 - sigmoid(a)) "
-         "applies σ twice.")
-def _bp_double(X, y, w, b):
-    return _backprop(X, y, w, b, double_sigmoid=True)
+variant("bp-double-sigmoid", "backprop",
+        "σ'(z) = σ(z)(1 - σ(z)) = a(1 - a), where a is already σ(z); sigmoid(a)(1 - sigmoid(a)) "
+        "applies σ twice.",
+        _backprop, double_sigmoid=True)
 
 
-@mistake("bp-w-grad-transposed", "backprop",
-         "∂J/∂w^{(i)} = δ^{(i)} a^{(i)T}, of shape (n_{i+1}, n_i) like w^{(i)}; a^{(i)} δ^{(i)T} is "
-         "its transpose.")
-def _bp_wgrad_t(X, y, w, b):
-    return _backprop(X, y, w, b, w_grad="a_deltaT")
+variant("bp-w-grad-transposed", "backprop",
+        "∂J/∂w^{(i)} = δ^{(i)} a^{(i)T}, of shape (n_{i+1}, n_i) like w^{(i)}; a^{(i)} δ^{(i)T} is "
+        "its transpose.",
+        _backprop, w_grad="a_deltaT")

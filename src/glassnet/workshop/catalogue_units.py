@@ -1,7 +1,8 @@
 """Known mistakes of the first challenges: the sigmoid and perceptron units, Challenge 1.
 
 Each function below is a mistaken version of a workshop function, written the way
-learners write it; the decorator registers it with its hint (see :mod:`.mistakes`).
+learners write it; the decorator registers it with its hint (see :mod:`.mistakes`). Mistakes
+that are one setting of a shared mistaken routine are registered with ``variant``.
 """
 
 # Written as learners write them: the legacy np.random functions, zip without strict.
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.scratch import sigmoid
-from glassnet.workshop.mistakes import mistake
+from glassnet.workshop.mistakes import mistake, variant
 from glassnet.workshop.properties import MAX_STD
 
 # --------------------------------------------------------------------------- sigmoid
@@ -184,70 +185,56 @@ def _init_one_list(layer_sizes):
     return w, b
 
 
-@mistake("init-transposed", "init_params",
-         "w^{(i)} has one row per unit of layer i+1 and one column per unit of layer i: shape "
-         "(n_{i+1}, n_i), e.g. (3, 2) for the first layer of [2, 3, 1]. (A Keras kernel is the "
-         "transpose: kernel = w.T.)", detect=_transposed)
-def _init_transposed(layer_sizes):
-    w = [np.random.randn(i, o) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.random.randn(o, 1) for o in layer_sizes[1:]]
+def _init(layer_sizes, weight=np.random.randn, bias=lambda o: np.random.randn(o, 1), last=None):
+    """init_params with ``weight(n_{i+1}, n_i)`` and ``bias(n_{i+1})`` drawn for each layer
+    (all weights first), over ``layer_sizes[:last]``."""
+    sizes = layer_sizes[:last]
+    w = [weight(o, i) for i, o in zip(sizes[:-1], sizes[1:])]
+    b = [bias(o) for o in sizes[1:]]
     return w, b
 
 
-@mistake("init-flat-bias", "init_params",
-         "b^{(i)} must be a column of shape (n_{i+1}, 1): a bias of shape (n,) added to w @ a of "
-         "shape (n, m) broadcasts along the rows, giving sample k the bias of unit k.",
-         detect=_flat_bias)
-def _init_flat_bias(layer_sizes):
-    w = [np.random.randn(o, i) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.random.randn(o) for o in layer_sizes[1:]]
-    return w, b
+variant("init-transposed", "init_params",
+        "w^{(i)} has one row per unit of layer i+1 and one column per unit of layer i: shape "
+        "(n_{i+1}, n_i), e.g. (3, 2) for the first layer of [2, 3, 1]. (A Keras kernel is the "
+        "transpose: kernel = w.T.)",
+        _init, _transposed, weight=lambda o, i: np.random.randn(i, o))
 
 
-@mistake("init-zeros", "init_params",
-         "every weight is the same (zeros here): all units of a layer compute the same thing, get "
-         "the same gradient and stay alike (symmetry). Draw random weights: np.random.randn.",
-         detect=_constant)
-def _init_zeros(layer_sizes):
-    w = [np.zeros((o, i)) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.zeros((o, 1)) for o in layer_sizes[1:]]
-    return w, b
+variant("init-flat-bias", "init_params",
+        "b^{(i)} must be a column of shape (n_{i+1}, 1): a bias of shape (n,) added to w @ a of "
+        "shape (n, m) broadcasts along the rows, giving sample k the bias of unit k.",
+        _init, _flat_bias, bias=np.random.randn)
 
 
-@mistake("init-equal-rows", "init_params",
-         "the rows of w^{(i)} are copies, so units j of layer i+1 start with the same w_{jk} and "
-         "stay alike (symmetry); draw every entry independently.", detect=_equal_rows)
-def _init_equal_rows(layer_sizes):
-    w = [np.tile(np.random.randn(1, i), (o, 1)) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.random.randn(o, 1) for o in layer_sizes[1:]]
-    return w, b
+variant("init-zeros", "init_params",
+        "every weight is the same (zeros here): all units of a layer compute the same thing, get "
+        "the same gradient and stay alike (symmetry). Draw random weights: np.random.randn.",
+        _init, _constant, weight=lambda o, i: np.zeros((o, i)), bias=lambda o: np.zeros((o, 1)))
 
 
-@mistake("init-huge", "init_params",
-         "weights this large put every z far from 0, where σ is flat (σ' ≈ 0) and learning "
-         "stalls; draw them with np.random.randn (standard deviation 1) or smaller.", detect=_huge)
-def _init_huge(layer_sizes):
-    w = [100 * np.random.randn(o, i) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.random.randn(o, 1) for o in layer_sizes[1:]]
-    return w, b
+variant("init-equal-rows", "init_params",
+        "the rows of w^{(i)} are copies, so units j of layer i+1 start with the same w_{jk} and "
+        "stay alike (symmetry); draw every entry independently.",
+        _init, _equal_rows, weight=lambda o, i: np.tile(np.random.randn(1, i), (o, 1)))
 
 
-@mistake("init-integers", "init_params",
-         "integer weights: w_{jk}^{(i)} + epsilon is rounded back to an integer when stored, so the "
-         "gradient estimator sees no change. Use floats (np.random.randn).", detect=_integers)
-def _init_integers(layer_sizes):
-    w = [np.random.randint(-3, 4, size=(o, i)) for i, o in zip(layer_sizes[:-1], layer_sizes[1:])]
-    b = [np.random.randn(o, 1) for o in layer_sizes[1:]]
-    return w, b
+variant("init-huge", "init_params",
+        "weights this large put every z far from 0, where σ is flat (σ' ≈ 0) and learning "
+        "stalls; draw them with np.random.randn (standard deviation 1) or smaller.",
+        _init, _huge, weight=lambda o, i: 100 * np.random.randn(o, i))
 
 
-@mistake("init-one-layer-short", "init_params",
-         "layer sizes [n_0, …, n_L] need L weight matrices, one between each pair of consecutive "
-         "layers: for i in range(len(layer_sizes) - 1).", detect=_one_short)
-def _init_one_short(layer_sizes):
-    w = [np.random.randn(layer_sizes[i + 1], layer_sizes[i]) for i in range(len(layer_sizes) - 2)]
-    b = [np.random.randn(layer_sizes[i + 1], 1) for i in range(len(layer_sizes) - 2)]
-    return w, b
+variant("init-integers", "init_params",
+        "integer weights: w_{jk}^{(i)} + epsilon is rounded back to an integer when stored, so the "
+        "gradient estimator sees no change. Use floats (np.random.randn).",
+        _init, _integers, weight=lambda o, i: np.random.randint(-3, 4, size=(o, i)))
+
+
+variant("init-one-layer-short", "init_params",
+        "layer sizes [n_0, …, n_L] need L weight matrices, one between each pair of consecutive "
+        "layers: for i in range(len(layer_sizes) - 1).",
+        _init, _one_short, last=-1)
 
 
 @mistake("init-reused-array", "init_params",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 
@@ -58,6 +59,13 @@ def mistake(key: str, name: str, hint: str,
         return impl
 
     return register
+
+
+def variant(key: str, name: str, hint: str, fn: Impl,
+            detect: Callable[[Any, Any], bool] | None = None, **options: Any) -> None:
+    """Register ``fn`` called with ``options`` (a mistake that is one setting of a shared
+    mistaken routine, e.g. a finite difference with the wrong step) in :data:`CATALOGUE`."""
+    mistake(key, name, hint, detect)(partial(fn, **options))
 
 
 def mistakes_for(name: str) -> list[Mistake]:
