@@ -113,7 +113,7 @@ def test_wrapper_errors():
     with pytest.raises(ValueError, match="Bidirectional `layer`"):
         gl.Bidirectional(gl.Dense(3))
     with pytest.raises(ValueError, match="merge_mode"):
-        gl.Bidirectional(gl.LSTM(3), merge_mode=None)
+        gl.Bidirectional(gl.LSTM(3), merge_mode="max")
     with pytest.raises(ValueError, match="go_backwards"):
         gl.Bidirectional(gl.LSTM(3), backward_layer=gl.LSTM(3))
     with pytest.raises(ValueError, match="TimeDistributed `layer`"):

@@ -83,7 +83,9 @@ def test_cnn(tmp_path, rng, opset):
     h = maxpool(3, strides=2, padding="same")(h)
     h = conv(3, (2, 3), dilation_rate=(1, 2), padding="same")(h)
     a = avgpool(2, strides=1, padding="same")(h)
-    g1, g2 = gap()(a), gmp()(h)
+    a = avgpool(3, strides=1, padding="same")(a)  # even 'same' padding: not counted
+    e = avgpool(3, strides=2, padding="same")(a)  # uneven on the width: edges repeated
+    g1, g2 = gap()(a), gmp()(e)
     flat = gl.Flatten()(conv(2, 1)(a))
     out = gl.Dense(3, activation="softmax")(gl.Concatenate()([g1, g2, flat]))
     model = Model(inp, out, seed=2)

@@ -20,9 +20,10 @@ from glassnet.layers.base import deserialize_layer, serialize_layer
 from glassnet.models import Sequential
 
 
-def windows(h, w, pool, strides, padding):
+def windows(h, w, pool, strides, padding, repeat_edges=False):
     """Yield ``(i, j, rows, cols)``: each output position and the real pixels of its window
-    (TensorFlow's 'same' rule: padding before = total // 2, never counted)."""
+    (TensorFlow's 'same' rule: padding before = total // 2, never counted). With
+    ``repeat_edges``, a window reaching past the border reads the edge pixel again instead."""
     (ph, pw), (sh, sw) = pool, strides
     if padding == "same":
         oh, ow = math.ceil(h / sh), math.ceil(w / sw)
@@ -33,15 +34,27 @@ def windows(h, w, pool, strides, padding):
         top = left = 0
     for i in range(oh):
         for j in range(ow):
-            rows = [r for r in range(i * sh - top, i * sh - top + ph) if 0 <= r < h]
-            cols = [c for c in range(j * sw - left, j * sw - left + pw) if 0 <= c < w]
-            yield i, j, rows, cols, (oh, ow)
+            rows = [min(max(r, 0), h - 1) if repeat_edges else r
+                    for r in range(i * sh - top, i * sh - top + ph)]
+            cols = [min(max(c, 0), w - 1) if repeat_edges else c
+                    for c in range(j * sw - left, j * sw - left + pw)]
+            yield (i, j, [r for r in rows if 0 <= r < h], [c for c in cols if 0 <= c < w],
+                   (oh, ow))
+
+
+def uneven_same_padding(h, w, pool, strides):
+    """Whether 'same' pads one more pixel after than before on some axis: Keras's PyTorch
+    backend then repeats the edge pixels and counts them in an average."""
+    totals = [max((math.ceil(n / s) - 1) * s + p - n, 0)
+              for n, p, s in zip((h, w), pool, strides, strict=True)]
+    return any(t % 2 for t in totals)
 
 
 def naive_pool(x, pool, strides, padding, kind):
     n, h, w, c = x.shape
     out = None
-    for i, j, rows, cols, (oh, ow) in windows(h, w, pool, strides, padding):
+    edges = kind == "avg" and padding == "same" and uneven_same_padding(h, w, pool, strides)
+    for i, j, rows, cols, (oh, ow) in windows(h, w, pool, strides, padding, edges):
         if out is None:
             out = np.zeros((n, oh, ow, c))
         patch = x[:, rows][:, :, cols]  # (n, r, s, c)

@@ -315,6 +315,7 @@ POOL_CASES = [  # (cls, h, w, pool, strides, padding)
     ("AveragePooling2D", 6, 6, (2, 2), None, "valid"),
     ("AveragePooling2D", 7, 5, (3, 3), (2, 2), "same"),
     ("AveragePooling2D", 5, 8, (2, 2), (1, 3), "same"),
+    ("AveragePooling2D", 6, 7, (3, 3), (2, 2), "same"),  # uneven padding on the height
 ]
 
 
@@ -333,7 +334,9 @@ def test_pooling_matches_torch(rng, case):
         xc = nhwc_to_nchw(xt)
         if name == "MaxPooling2D":  # TF pads with -inf: padding never wins the max
             out = F.max_pool2d(F.pad(xc, pads, value=-math.inf), pool, stride)
-        else:  # TF averages over the real pixels only (padding is not counted)
+        elif pads[0] != pads[1] or pads[2] != pads[3]:  # Keras on torch: edges repeated
+            out = F.avg_pool2d(F.pad(xc, pads, mode="replicate"), pool, stride)
+        else:  # padding on both sides alike: real pixels only (padding is not counted)
             total = F.avg_pool2d(F.pad(xc, pads), pool, stride, divisor_override=1)
             count = F.avg_pool2d(F.pad(torch.ones_like(xc), pads), pool, stride, divisor_override=1)
             out = total / count

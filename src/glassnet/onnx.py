@@ -19,7 +19,9 @@ Activation, activations           Relu, Sigmoid, Tanh, Softmax(axis=-1), LeakyRe
 Conv2D                            Transpose(NHWC->NCHW), Conv (TensorFlow's 'same' padding
                                   as explicit, possibly asymmetric pads), Transpose back
 MaxPooling2D, AveragePooling2D    the same sandwich around MaxPool / AveragePool
-                                  (``count_include_pad=0``: Keras averages real pixels only)
+                                  (``count_include_pad=0``: even 'same' padding is not
+                                  counted; uneven padding is an edge ``Pad`` first, as
+                                  Keras's PyTorch backend does)
 GlobalAverage/MaxPooling2D        ReduceMean / ReduceMax over the image axes
 ZeroPadding2D                     Pad
 BatchNormalization                Mul + Add with the folded inference scale and shift:
@@ -175,6 +177,11 @@ def _pool(g: _Graph, layer: Any, x: str, shape: tuple[int, ...]) -> str:
     attrs: dict[str, Any] = {"kernel_shape": list(layer.pool_size),
                              "strides": list(layer.strides), "pads": pads}
     if type(layer).__name__ == "AveragePooling2D":
+        if pads[0] != pads[2] or pads[1] != pads[3]:  # uneven 'same': edge pixels repeated
+            edge = g.const([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]], "pads", np.int64)
+            attrs["pads"] = [0, 0, 0, 0]
+            return _nchw(g, x, lambda t: g.op(
+                "AveragePool", [g.op("Pad", [t, edge], mode="edge")], **attrs))
         return _nchw(g, x, lambda t: g.op("AveragePool", [t], count_include_pad=0, **attrs))
     return _nchw(g, x, lambda t: g.op("MaxPool", [t], **attrs))
 

@@ -16,7 +16,7 @@ as displayed (90 degrees equals ``np.rot90``); a zoom ``s > 1`` enlarges it; a s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -119,6 +119,18 @@ def affine_transform(
         raise ValueError(f"`zoom` must be finite and > 0, got values from {s.min()} to {s.max()}.")
     if n == 0:
         return x.copy()
+    r, c = affine_coordinates((h, w), theta, s, t)
+    return _sample(x, r, c, fill_mode, fill_value, interpolation)
+
+
+def affine_coordinates(size: tuple[int, int], theta: np.ndarray, s: np.ndarray, t: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each output pixel reads the input: ``(rows, cols)``, each of shape (n, h*w).
+
+    ``theta`` (radians), ``s`` (zoom) of shape (n,), ``t`` of shape (n, 2): the module's
+    ``src = M^-1 (p - centre - t) + centre``.
+    """
+    h, w = size
     # Inverse of s R(theta) in (row, col) coordinates: R(-theta) / s.
     cos, sin = np.cos(theta) / s, np.sin(theta) / s
     inv = np.stack([np.stack([cos, sin], -1), np.stack([-sin, cos], -1)], -2)  # (n, 2, 2)
@@ -128,21 +140,28 @@ def affine_transform(
     grid = np.stack([rows.ravel(), cols.ravel()])  # (2, P)
     offset = centre - np.einsum("nij,nj->ni", inv, centre + t)  # (n, 2)
     src = inv @ grid + offset[:, :, None]  # (n, 2, 2) @ (2, P) -> (n, 2, P)
-    return _sample(x, src[:, 0], src[:, 1], fill_mode, fill_value, interpolation)
+    return src[:, 0], src[:, 1]
 
 
-def _sample(
-    x: np.ndarray, r: np.ndarray, c: np.ndarray, fill_mode: str, fill_value: float,
-    interpolation: str,
-) -> np.ndarray:
-    """Read ``x`` at float coordinates ``(r, c)`` of shape (n, P); returns ``x``'s shape."""
-    n, h, w = x.shape[:3]
-    work = _work_dtype(x.dtype)
-    x4 = x.astype(work, copy=False).reshape(n, h, w, -1)  # (n, h, w, C)
-    # One pixel of fill_value around every image lets 'constant' need no masks, and one
-    # flat table lets every corner be a single take() with linear indices.
-    padded = np.pad(x4, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=fill_value)
-    table = padded.reshape(-1, x4.shape[-1])  # (n (h+2) (w+2), C)
+class Sampling(NamedTuple):
+    """Where and how a resampling reads its input: the fixed linear map ``y = S x``.
+
+    ``at[k]`` (shape (n, P)) are flat indices into the input padded by one pixel of
+    ``fill_value`` (shape (n, h + 2, w + 2), one row per pixel), ``weight[k]`` (shape
+    (n, P, 1)) their bilinear weights; one corner and no weights for 'nearest'.
+    """
+
+    at: list[np.ndarray]
+    weight: list[np.ndarray] | None
+    shape: tuple[int, ...]  # the input's shape
+
+
+def sampling(shape: tuple[int, ...], r: np.ndarray, c: np.ndarray, fill_mode: str,
+             interpolation: str, dtype: Any = np.float32) -> Sampling:
+    """The :class:`Sampling` reading images of ``shape`` and ``dtype`` at float coordinates
+    ``(r, c)`` (each of shape (n, h*w)); the weights are float64 for float64 images."""
+    n, h, w = shape[:3]
+    work = _work_dtype(np.dtype(dtype))
     first = (np.arange(n) * (h + 2) * (w + 2))[:, None]  # (n, 1): each image's first row
 
     def rows(ri: np.ndarray) -> np.ndarray:
@@ -152,14 +171,61 @@ def _sample(
         return _map_index(ci, w, fill_mode)
 
     if interpolation == "nearest":
-        out = table[rows(np.floor(r + 0.5).astype(np.intp)) + cols(np.floor(c + 0.5)
-                                                                   .astype(np.intp))]
+        at = rows(np.floor(r + 0.5).astype(np.intp)) + cols(np.floor(c + 0.5).astype(np.intp))
+        return Sampling([at], None, tuple(shape))
+    r0f, c0f = np.floor(r), np.floor(c)
+    fr, fc = (r - r0f).astype(work)[..., None], (c - c0f).astype(work)[..., None]
+    r0, c0 = r0f.astype(np.intp), c0f.astype(np.intp)
+    top, bottom = rows(r0), rows(r0 + 1)
+    left, right = cols(c0), cols(c0 + 1)
+    # Corners top-left, top-right, bottom-left, bottom-right; weights as gather() uses them.
+    return Sampling([top + left, top + right, bottom + left, bottom + right],
+                    [1 - fr, fc, fr, 1 - fc], tuple(shape))
+
+
+def gather(x: np.ndarray, plan: Sampling, fill_value: float) -> np.ndarray:
+    """``y = S x`` (plus ``fill_value`` where the plan reads outside): ``x``'s shape and dtype."""
+    n, h, w = x.shape[:3]
+    x4 = x.astype(_work_dtype(x.dtype), copy=False).reshape(n, h, w, -1)  # (n, h, w, C)
+    # One pixel of fill_value around every image lets 'constant' need no masks, and one
+    # flat table lets every corner be a single take() with linear indices.
+    padded = np.pad(x4, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=fill_value)
+    table = padded.reshape(-1, x4.shape[-1])  # (n (h+2) (w+2), C)
+    if plan.weight is None:
+        out = table[plan.at[0]]
     else:
-        r0f, c0f = np.floor(r), np.floor(c)
-        fr, fc = (r - r0f).astype(work)[..., None], (c - c0f).astype(work)[..., None]
-        r0, c0 = r0f.astype(np.intp), c0f.astype(np.intp)
-        top, bottom = rows(r0), rows(r0 + 1)
-        left, right = cols(c0), cols(c0 + 1)
-        out = ((1 - fr) * ((1 - fc) * table[top + left] + fc * table[top + right])
-               + fr * ((1 - fc) * table[bottom + left] + fc * table[bottom + right]))
+        tl, tr, bl, br = plan.at
+        up, fc, fr, left = plan.weight
+        out = up * (left * table[tl] + fc * table[tr]) + fr * (left * table[bl] + fc * table[br])
     return to_dtype(out.reshape(x.shape), x.dtype)
+
+
+def scatter(grad_y: np.ndarray, plan: Sampling) -> np.ndarray:
+    """The adjoint ``dL/dx = S^T dL/dy``: each output pixel's gradient added back onto the
+    input pixels it read, with the weights it read them with (the padding's share, the
+    constant ``fill_value``, is dropped). Returns ``plan.shape`` in ``grad_y``'s dtype."""
+    n, h, w = plan.shape[:3]
+    g = grad_y.reshape(n, h * w, -1)  # (n, P, C)
+    channels = g.shape[-1]
+    if plan.weight is None:
+        parts = [(plan.at[0], g)]
+    else:
+        up, fc, fr, left = plan.weight
+        parts = [(plan.at[0], g * (up * left)), (plan.at[1], g * (up * fc)),
+                 (plan.at[2], g * (fr * left)), (plan.at[3], g * (fr * fc))]
+    # One bincount over (table row, channel) pairs: np.add.at's sum, much faster.
+    at = np.concatenate([(i[..., None] * channels + np.arange(channels)).ravel()
+                         for i, _ in parts])
+    values = np.concatenate([v.ravel() for _, v in parts])
+    size = n * (h + 2) * (w + 2) * channels
+    table = np.bincount(at, weights=values, minlength=size).reshape(n, h + 2, w + 2, channels)
+    return table[:, 1:-1, 1:-1].reshape(plan.shape).astype(grad_y.dtype, copy=False)
+
+
+def _sample(
+    x: np.ndarray, r: np.ndarray, c: np.ndarray, fill_mode: str, fill_value: float,
+    interpolation: str,
+) -> np.ndarray:
+    """Read ``x`` at float coordinates ``(r, c)`` of shape (n, P); returns ``x``'s shape."""
+    plan = sampling(x.shape, r, c, fill_mode, interpolation, x.dtype)
+    return gather(x, plan, fill_value)

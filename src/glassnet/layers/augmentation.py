@@ -4,9 +4,11 @@
 >>> layer = RandomAugmentation(ImageAugmenter(rotation=10, shift=2, zoom=0.1))
 >>> # Sequential([Input((28, 28)), layer, Flatten(), Dense(10)]) ...    # doctest: +SKIP
 
-The layer is input preprocessing, as Keras's ``RandomRotation`` and friends: its backward
-pass returns ``grad_y`` unchanged (no gradient flows "through" the random warp -- it sits
-before any trainable parameter, and what reaches it is discarded), and it has no parameters.
+The layer is input preprocessing: its backward pass returns ``grad_y`` unchanged (no
+gradient flows "through" the random warp), so it belongs before any trainable parameter, where
+what reaches it is discarded; it has no parameters. Keras's ``RandomRotation``,
+``RandomZoom``, ``RandomTranslation`` and ``RandomFlip`` (:mod:`glassnet.layers`) have the
+exact backward instead (the transpose of the warp), and may sit anywhere in a model.
 """
 
 from __future__ import annotations

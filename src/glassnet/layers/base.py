@@ -93,6 +93,11 @@ class Layer(LayerWeights):
     seed: int | None = None
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
     multi_input: bool = False
+    #: Layers that return several arrays (a list: ``Bidirectional(merge_mode=None)``) set this
+    #: True: ``output_shape`` then gives a list of shapes and ``backward`` takes a list of
+    #: gradients, one per output. Called on symbolic tensors, such a layer returns a list of
+    #: them, each usable on its own (see :mod:`glassnet.layers.graph`).
+    multi_output: bool = False
     #: False while a model runs inference only (``predict``, ``evaluate``): no ``backward``
     #: follows that ``forward``, so a layer may skip keeping what only ``backward`` reads
     #: (the LSTM then reuses one step's buffers instead of storing every step's gates).

@@ -25,6 +25,14 @@ kept per node; the weight gradients of its calls added) and masks that follow th
 data from ``Masking``/``Embedding(mask_zero=True)`` to the recurrent layers
 (:mod:`glassnet.layers.masking`).
 
+**Several outputs per node.** A layer with ``multi_output = True`` (``Bidirectional(...,
+merge_mode=None)``) returns a list of arrays; its tensor's value is that list, and
+``output_shape`` gives one shape per output. A node reads *one* of them through a source
+``(t, i)`` (output ``i`` of tensor ``t``) instead of a plain ``t``; the graph's ``outputs``
+may name one the same way. A merge layer reading such a tensor whole gets the list itself
+(``Concatenate()`` after it in a chain). Backward collects ``dL/d(output i)`` per output and
+hands the layer the list, zeros for an output no loss reaches.
+
 Two more things take the general path instead of the plain chain loop, as Keras does them:
 
 - **dtypes**: each layer computes in its own floating ``dtype``; its inputs are cast to it
@@ -50,7 +58,8 @@ class GraphObserver(Protocol):
     """Sees every node run (teaching tools and the NaN diagnosis; never on the hot path)."""
 
     def on_forward(self, k: int, layer: Layer, x: Any, y: np.ndarray) -> None:
-        """Node ``k`` computed ``y = layer(x)`` (``x`` a list for a merge layer)."""
+        """Node ``k`` computed ``y = layer(x)`` (``x`` a list for a merge layer, ``y`` a list
+        for a layer with several outputs)."""
 
     def on_backward(self, k: int, layer: Layer, grad_y: np.ndarray, grad_x: Any,
                     preactivation: bool) -> None:
@@ -80,9 +89,12 @@ class Graph:
     ----------
     layers : sequence of Layer
         One per node, in a topological order.
-    sources : sequence of sequence of int
+    sources : sequence of sequence of int or (int, int)
         ``sources[k]``: the tensors node ``k`` reads, each ``<= k``. One entry for an ordinary
-        layer, one per input (in order) for a ``multi_input`` layer.
+        layer, one per input (in order) for a ``multi_input`` layer. ``(t, i)`` reads output
+        ``i`` of tensor ``t``, made by a ``multi_output`` layer.
+    outputs : sequence of int or (int, int), optional
+        The tensors returned (default: the last node's), spelt as in ``sources``.
 
     Attributes
     ----------
@@ -92,14 +104,23 @@ class Graph:
         Whether backward computes ``dL/d(tensor)``: some weights lie upstream of it.
     """
 
-    def __init__(self, layers: Sequence[Layer], sources: Sequence[Sequence[int]],
-                 outputs: Sequence[int] | None = None,
+    def __init__(self, layers: Sequence[Layer], sources: Sequence[Sequence[Any]],
+                 outputs: Sequence[Any] | None = None,
                  input_index: dict[int, int] | None = None) -> None:
         if len(layers) != len(sources):
             raise ValueError(f"A graph needs one `sources` entry per layer: {len(layers)} "
                              f"layers, {len(sources)} entries.")
         self.layers = list(layers)
-        self.sources = [tuple(int(s) for s in src) for src in sources]
+        refs = [[_tensor_ref(s) for s in src] for src in sources]
+        self.sources = [tuple(t for t, _ in ref) for ref in refs]
+        #: Per node, which output of each source it reads (None: the whole value); None
+        #: when no node picks one output of a multi-output node.
+        self.picks: list[tuple[int | None, ...]] | None = [
+            tuple(i for _, i in ref) for ref in refs]
+        if not any(i is not None for pick in self.picks for i in pick):
+            self.picks = None
+        #: Nodes whose layer returns several outputs (a list).
+        self.multi_output = {k for k, layer in enumerate(self.layers) if layer.multi_output}
         for k, (layer, src) in enumerate(zip(self.layers, self.sources, strict=True)):
             if not src or any(not 0 <= s <= k for s in src):
                 raise ValueError(f"Node {k} ({layer.name}) reads tensors {src}; it may read "
@@ -108,8 +129,13 @@ class Graph:
                 raise ValueError(f"{type(layer).__name__} '{layer.name}' takes one input, "
                                  f"got {len(src)}.")
         n = len(self.layers)
+        out_refs = [(n, None)] if outputs is None else [_tensor_ref(t) for t in outputs]
         #: The tensors the graph returns (one: an array; several: a list), in order.
-        self.outputs = [n] if outputs is None else [int(t) for t in outputs]
+        self.outputs = [t for t, _ in out_refs]
+        #: Which output of each of them (None: the whole value); None when all are whole.
+        self.output_picks: list[int | None] | None = [i for _, i in out_refs]
+        if all(i is None for i in self.output_picks):
+            self.output_picks = None
         #: Node -> which entry of the input list it reads (graphs with several inputs).
         self.input_index = dict(input_index or {})
         #: Nodes whose layer also runs at other nodes (shared layers).
@@ -117,6 +143,7 @@ class Graph:
         #: Each single-input layer reading the previous output: the hot path of an MLP, run
         #: by a plain loop (same order, same calls, no bookkeeping).
         self.is_chain = (self.outputs == [n] and not self.input_index and not self.shared
+                         and not self.multi_output
                          and all(src == (k,) and not layer.multi_input
                                  for k, (layer, src) in enumerate(zip(self.layers, self.sources,
                                                                      strict=True))))
@@ -142,8 +169,15 @@ class Graph:
         #: Sum of the activity penalties of the last forward pass.
         self.activity_penalty = 0.0
         self._activity_grads: list[np.ndarray | None] = [None] * n
+        #: Shape and dtype of each output of a multi-output node (last forward): the zeros
+        #: its backward gets for an output no loss reaches.
+        self._out_like: dict[int, list[tuple[tuple[int, ...], np.dtype]]] = {}
         #: A chain with no dtype casts and no activity regularizers: the plain loops.
         self._plain = self.is_chain
+        #: Backward by :meth:`_backward_graph`: several outputs, outputs inside the graph,
+        #: shared layers or nodes with several outputs.
+        self._by_tensor = (len(self.outputs) > 1 or self.outputs != [n] or bool(self.shared)
+                           or bool(self.multi_output))
 
     @classmethod
     def chain(cls, layers: Sequence[Layer]) -> Graph:
@@ -152,11 +186,44 @@ class Graph:
 
     def _arg(self, layer: Layer, src: tuple[int, ...], values: list[Any], k: int = -1) -> Any:
         """What ``layer`` receives: one entry, or a list of them for a merge layer."""
+        if self.picks is not None:
+            pick = self.picks[k]
+            if layer.multi_input:
+                return [values[s] if i is None else values[s][i]
+                        for s, i in zip(src, pick, strict=True)]
+            if pick[0] is not None:
+                return values[src[0]][pick[0]]
         if layer.multi_input:
             return [values[s] for s in src]
         if k in self.input_index:  # several inputs: tensor 0 is their list
             return values[0][self.input_index[k]]
         return values[src[0]]
+
+    def _read_whole_list(self, k: int, layer: Layer, shapes: list[Any]) -> None:
+        """Merge node ``k`` reading a multi-output tensor ``t`` whole (``Concatenate()``
+        after ``Bidirectional(merge_mode=None)`` in a chain) reads its outputs one by one:
+        sources ``(t, 0), (t, 1), ...``; any other layer cannot.
+
+        Raises
+        ------
+        TypeError
+            If a single-input layer reads the list of a multi-output layer."""
+        src = self.sources[k]
+        pick = self.picks[k] if self.picks is not None else (None,) * len(src)
+        whole = [s for s, i in zip(src, pick, strict=True)
+                 if i is None and s - 1 in self.multi_output]
+        if whole and not (layer.multi_input and len(src) == 1):
+            maker = self.layers[whole[0] - 1]
+            raise TypeError(
+                f"{type(layer).__name__} '{layer.name}' reads the {len(shapes[whole[0]])} "
+                f"outputs of {type(maker).__name__} '{maker.name}' as one input; pick one "
+                "(`a, b = layer(x)`) or merge them first, e.g. with Concatenate().")
+        if whole:
+            count = len(shapes[src[0]])
+            if self.picks is None:
+                self.picks = [(None,) * len(s) for s in self.sources]
+            self.sources[k] = src * count
+            self.picks[k] = tuple(range(count))
 
     # ------------------------------------------------------------------ build
     def build(self, input_shape: Any, rng: np.random.Generator | None, dtype: np.dtype,
@@ -180,7 +247,10 @@ class Graph:
         dtypes = [np.dtype(dtype)]
         casts: list[np.dtype | None] = []
         built: set[int] = set()
-        for k, (layer, src) in enumerate(zip(self.layers, self.sources, strict=True)):
+        for k, layer in enumerate(self.layers):
+            if self.multi_output:
+                self._read_whole_list(k, layer, shapes)
+            src = self.sources[k]
             arg = self._arg(layer, src, shapes, k)
             upstream = any(needs[s] for s in src)
             if id(layer) in built:  # a shared layer is built once, at its first node
@@ -201,7 +271,9 @@ class Graph:
                 if kept is not None:
                     layer.params, layer.grads, layer.state, layer.regularizers = kept
                 layer.input_grad_needed = upstream
-            shapes.append(tuple(layer.output_shape(arg)))
+            out: Any = layer.output_shape(arg)
+            # One shape per output for a multi-output layer.
+            shapes.append([tuple(o) for o in out] if k in self.multi_output else tuple(out))
             needs.append(bool(layer.params) or upstream)
             own = layer.dtype if layer.dtype is not None and layer.dtype.kind == "f" else None
             casts.append(own if own is not None and any(dtypes[s] != own for s in src) else None)
@@ -238,6 +310,8 @@ class Graph:
             else:
                 y = forward_masked(layer, arg, self.sources[k], masks, k, training)
             values[k + 1] = y
+            if k in self.multi_output:  # what backward's zeros look like
+                self._out_like[k] = [(a.shape, a.dtype) for a in y]
             reg = layer.activity_regularizer
             if reg is not None:  # Keras adds it on every call, its gradient when training
                 if training:
@@ -254,6 +328,10 @@ class Graph:
                 observer.on_forward(k, layer, arg, y)
             for s in self._free_after[k]:
                 values[s] = None
+        if self.output_picks is not None:
+            outs = [values[t] if i is None else values[t][i]
+                    for t, i in zip(self.outputs, self.output_picks, strict=True)]
+            return outs[0] if len(outs) == 1 else outs
         if len(self.outputs) == 1:
             return values[self.outputs[0]]
         return [values[t] for t in self.outputs]
@@ -268,7 +346,7 @@ class Graph:
         """
         n = len(self.layers)
         needs = self.needs_grad
-        if len(self.outputs) > 1 or self.outputs != [n] or self.shared:
+        if self._by_tensor:
             return self._backward_graph(grad, fused, observer)
         if self._plain and observer is None:
             end = n
@@ -310,9 +388,14 @@ class Graph:
                     pending[s] = gs if prev is None else prev + gs
         return pending[0]
 
-    def _incoming(self, k: int, g: np.ndarray) -> np.ndarray:
+    def _incoming(self, k: int, g: Any) -> Any:
         """``dL/d(output of node k)`` as node ``k``'s backward takes it: in its dtype, with
-        the gradient of its activity penalty added."""
+        the gradient of its activity penalty added (a multi-output node: one gradient per
+        output, zeros where none arrived)."""
+        if k in self.multi_output:
+            return [np.zeros(*self._out_like[k][i]) if gi is None
+                    else gi.astype(self.dtypes[k + 1], copy=False)
+                    for i, gi in enumerate(g)]
         if self.casts and g.dtype != self.dtypes[k + 1]:  # from a consumer of another dtype
             g = g.astype(self.dtypes[k + 1])
         extra = self._activity_grads[k]
@@ -344,11 +427,12 @@ class Graph:
             fuse = [bool(fused)] * len(grads)
         pending: list[Any] = [None] * (n + 1)
         fused_at: set[int] = set()
-        for t, g, f in zip(self.outputs, grads, fuse, strict=True):
+        out_picks = self.output_picks or [None] * len(self.outputs)
+        for t, i, g, f in zip(self.outputs, out_picks, grads, fuse, strict=True):
             if g is None:
                 continue
-            pending[t] = g if pending[t] is None else pending[t] + g
-            if f:
+            self._collect(pending, t, i, g)
+            if f and i is None and t - 1 not in self.multi_output:
                 fused_at.add(t - 1)
         sums: dict[int, dict[str, np.ndarray]] = {}  # shared layer -> its summed grads
         ran: set[int] = set()
@@ -370,11 +454,12 @@ class Graph:
             if observer is not None:
                 observer.on_backward(k, layer, g, gx, preactivation)
             src = self.sources[k]
-            pairs = zip(src, gx, strict=True) if layer.multi_input else [(src[0], gx)]
-            for s, gs in pairs:
+            pick = self.picks[k] if self.picks is not None else (None,) * len(src)
+            pairs = zip(src, pick, gx, strict=True) if layer.multi_input \
+                else [(src[0], pick[0], gx)]
+            for s, i, gs in pairs:
                 if gs is not None and needs[s]:
-                    prev = pending[s]
-                    pending[s] = gs if prev is None else prev + gs  # never in place: aliases
+                    self._collect(pending, s, i, gs)
         for layer in self.layers:
             acc = sums.get(id(layer))
             if acc is not None:  # a shared layer's grads: every call's, added
@@ -384,6 +469,29 @@ class Graph:
                 for value in layer.grads.values():
                     value[...] = 0.0
         return pending[0]
+
+    def _collect(self, pending: list[Any], t: int, i: int | None, g: Any) -> None:
+        """Add ``g`` to the gradient pending for tensor ``t`` (its output ``i``, or every
+        output when ``g`` is a list for a whole multi-output tensor); never in place: the
+        gradients of several consumers may alias."""
+        if t - 1 not in self.multi_output:
+            prev = pending[t]
+            pending[t] = g if prev is None else prev + g
+            return
+        slots = pending[t]
+        if slots is None:
+            slots = pending[t] = [None] * len(self.shapes[t])
+        for j, gj in (enumerate(g) if i is None else [(i, g)]):
+            if gj is not None:
+                slots[j] = gj if slots[j] is None else slots[j] + gj
+
+
+def _tensor_ref(ref: Any) -> tuple[int, int | None]:
+    """A source or output: ``t`` (the whole tensor) or ``(t, i)`` (its output ``i``)."""
+    if isinstance(ref, (tuple, list)):
+        t, i = ref
+        return int(t), int(i)
+    return int(ref), None
 
 
 def _shared_nodes(layers: Sequence[Layer]) -> set[int]:

@@ -53,17 +53,27 @@ class Node:
     inputs : list of SymbolicTensor
         Empty for an :class:`InputLayer`; one entry for an ordinary layer; two or more for a
         merge layer, in the order they were passed.
-    output : SymbolicTensor
+    outputs : list of SymbolicTensor
+        What the call returned: one tensor, or one per output of a ``multi_output`` layer
+        (``output_shape`` is then a list of shapes; tensor ``i`` has ``index == i``).
+    output : SymbolicTensor or list of SymbolicTensor
+        ``outputs[0]``, or the whole list for a ``multi_output`` layer (Keras's
+        ``layer.output``).
     id : int
         Creation number: a topological order of every graph.
     """
 
     def __init__(self, layer: Layer, inputs: Sequence[SymbolicTensor],
-                 output_shape: Shape) -> None:
+                 output_shape: Any) -> None:
         self.layer = layer
         self.inputs = list(inputs)
         self.id = next(_node_ids)
-        self.output = SymbolicTensor(output_shape, self)
+        if layer.multi_output:
+            self.outputs = [SymbolicTensor(shape, self, i) for i, shape in enumerate(output_shape)]
+            self.output: Any = list(self.outputs)
+        else:
+            self.outputs = [SymbolicTensor(output_shape, self)]
+            self.output = self.outputs[0]
 
     def __repr__(self) -> str:
         args = ", ".join(t.node.layer.name or "?" for t in self.inputs)
@@ -79,11 +89,14 @@ class SymbolicTensor:
         One sample's shape; ``.shape`` adds the batch axis: ``(None, *shape)``.
     node : Node
         The node whose output this is.
+    index : int, optional
+        Which output of ``node`` (None: its only one).
     """
 
-    def __init__(self, shape: Shape, node: Node) -> None:
+    def __init__(self, shape: Shape, node: Node, index: int | None = None) -> None:
         self._sample_shape = tuple(shape)
         self.node = node
+        self.index = index
 
     @property
     def shape(self) -> tuple[int | None, ...]:
@@ -121,8 +134,9 @@ def input_tensor(layer: InputLayer) -> SymbolicTensor:
     return node.output
 
 
-def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
-    """Record ``layer(inputs)`` in the graph and return its output tensor (no weights made).
+def call_symbolic(layer: Layer, inputs: Any) -> Any:
+    """Record ``layer(inputs)`` in the graph and return its output tensor (no weights made),
+    or the list of them for a ``multi_output`` layer.
 
     Raises
     ------
@@ -165,7 +179,7 @@ def call_symbolic(layer: Layer, inputs: Any) -> SymbolicTensor:
     first = layer._node
     if first is not None:  # a shared layer: one set of weights, so the same input shapes
         _check_shared(who, first, tensors)
-    node = Node(layer, tensors, tuple(out_shape))
+    node = Node(layer, tensors, out_shape if layer.multi_output else tuple(out_shape))
     if first is None:
         layer._node = node
     return node.output

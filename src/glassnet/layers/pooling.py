@@ -169,36 +169,51 @@ class MaxPooling2D(_Pooling2D):
 class AveragePooling2D(_Pooling2D):
     """Mean over each ``pool_size`` window (Keras's ``AveragePooling2D``).
 
-    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling2D`,
-    except that with 'same', windows at the border average only their real pixels
-    (TensorFlow's rule: the padding is not counted).
+    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling2D`;
+    with 'same', the border windows follow Keras on its PyTorch backend (see Notes).
 
     Notes
     -----
-    ``y = (1 / m) * sum over taps t of x_t``, with ``m = ph * pw`` (or, with 'same', the
-    number of real pixels in the window, an ``(oh, ow)`` map). Backward spreads the gradient
-    evenly: ``dL/dx_t = dL/dy / m`` for every tap.
+    ``y = (1 / m) * sum over taps t of x_t``, with ``m = ph * pw``. Backward spreads the
+    gradient evenly: ``dL/dx_t = dL/dy / m`` for every tap.
+
+    'same' pads as TensorFlow (``total = (out - 1) * stride + pool - length`` per axis, the
+    odd pixel after). Where the border windows then differ between Keras's backends, this
+    layer gives the PyTorch backend's numbers:
+
+    - padding the same on both sides of each axis: the padding is not counted (``m`` is the
+      number of real pixels in the window, an ``(oh, ow)`` map -- TensorFlow's rule too);
+    - otherwise (one more pixel after than before, on either axis): the input is padded on
+      every axis by *repeating its edge pixels*, and those count (``m = ph * pw``); the
+      backward pass adds the gradient of each repeated pixel back onto the edge pixel it
+      copies. ``AveragePooling1D(3, 2, padding="same")`` on 6 steps ends with
+      ``(x4 + x5 + x5) / 3`` (TensorFlow: ``(x4 + x5) / 2``).
     """
+
+    def _replicates(self, pads) -> bool:
+        """Whether 'same' pads by repeating edge pixels (counted): uneven padding."""
+        return any(before != after for before, after in pads)
 
     def forward(self, x, training=False):
         pads, out_hw, disjoint, covering = self._geometry(x)
         n, h, w, c = x.shape
         ph, pw = self.pool_size
-        taps = self._taps(win.pad_hw(x, pads), out_hw)
+        edge = self._replicates(pads)
+        xp = np.pad(x, ((0, 0), *pads, (0, 0)), mode="edge") if edge else win.pad_hw(x, pads)
+        taps = self._taps(xp, out_hw)
         y = taps[0].copy()  # (n, oh, ow, c)
         for t in taps[1:]:
             y += t
         count: Any = ph * pw
-        if pads != ((0, 0), (0, 0)):  # real pixels per window: pool ones padded with zeros
+        if pads != ((0, 0), (0, 0)) and not edge:  # real pixels per window: pool ones
             ones = win.pad_hw(np.ones((1, h, w, 1), dtype=x.dtype), pads)
             count = sum(self._taps(ones, out_hw))  # (1, oh, ow, 1)
         y /= count
-        self._cache = (count, (n, h + sum(pads[0]), w + sum(pads[1]), c), pads, out_hw,
-                       disjoint, covering)
+        self._cache = (count, xp.shape, pads, out_hw, disjoint, covering, edge)
         return y
 
     def backward(self, grad_y):
-        count, padded_shape, pads, out_hw, disjoint, covering = self._cache
+        count, padded_shape, pads, out_hw, disjoint, covering, edge = self._cache
         share = grad_y / count  # (n, oh, ow, c): each tap's equal share
 
         def part(t: int, out: np.ndarray | None) -> np.ndarray:
@@ -207,8 +222,31 @@ class AveragePooling2D(_Pooling2D):
             out[...] = share
             return out
 
-        return self._scatter(part, padded_shape, pads, out_hw, disjoint, covering,
-                             grad_y.dtype)
+        if not edge:
+            return self._scatter(part, padded_shape, pads, out_hw, disjoint, covering,
+                                 grad_y.dtype)
+        dxp = self._scatter(part, padded_shape, ((0, 0), (0, 0)), out_hw, disjoint,
+                            covering, grad_y.dtype)
+        return _fold_edges(dxp, pads)
+
+
+def _fold_edges(dxp: np.ndarray, pads) -> np.ndarray:
+    """The adjoint of edge padding: ``dxp`` (n, h + pads, w + pads, c) -> (n, h, w, c), each
+    padded pixel's gradient added onto the edge pixel it repeated."""
+    for axis, (before, after) in ((1, pads[0]), (2, pads[1])):
+        size = dxp.shape[axis] - before - after
+        core = np.take(dxp, np.arange(before, before + size), axis=axis)  # a copy
+        first = [slice(None)] * 4
+        last = [slice(None)] * 4
+        first[axis], last[axis] = slice(0, 1), slice(size - 1, size)
+        if before:
+            core[tuple(first)] += np.take(dxp, np.arange(before), axis=axis).sum(
+                axis=axis, keepdims=True)
+        if after:
+            core[tuple(last)] += np.take(dxp, np.arange(before + size, dxp.shape[axis]),
+                                         axis=axis).sum(axis=axis, keepdims=True)
+        dxp = core
+    return dxp
 
 
 class _GlobalPooling2D(Layer):

@@ -96,12 +96,16 @@ class MaxPooling1D(_Pooling1D):
 class AveragePooling1D(_Pooling1D):
     """Mean over windows of ``pool_size`` steps (Keras's ``AveragePooling1D``).
 
-    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling1D`,
-    except that with 'same', border windows average their real steps only.
+    Parameters: ``pool_size``, ``strides`` and ``padding`` as for :class:`MaxPooling1D`;
+    with 'same', the border windows follow Keras on its PyTorch backend: as many padding
+    steps before as after are not counted (``m`` = the real steps in the window), but an
+    uneven padding (one more step after) repeats the last step, and counts it
+    (:class:`~glassnet.layers.AveragePooling2D` says more).
 
     Notes
     -----
-    ``y[:, t] = (1/m) sum_{i < p} x[:, t*s + i]``; ``dL/dx`` spreads ``dL/dy / m`` evenly.
+    ``y[:, t] = (1/m) sum_{i < p} x[:, t*s + i]``; ``dL/dx`` spreads ``dL/dy / m`` evenly (a
+    repeated step's share goes to the step it repeats).
     """
 
     engine = AveragePooling2D

@@ -4,9 +4,14 @@ Each is the identity when not training and, while training, draws one transform 
 from the layer's ``noise_rng`` (the model's noise stream, or its own ``seed``). The warps
 reuse :mod:`glassnet.augmentation.geometry` (one vectorised resampling per batch).
 
-Gradients: a flip is a permutation, so ``dL/dx`` is ``dL/dy`` flipped back (exact). The
-resampling warps are treated as input preprocessing, as :class:`RandomAugmentation` does:
-their backward passes ``dL/dy`` through unchanged (they sit before any weight).
+Gradients are exact. For the batch it drew, each layer is a fixed linear map ``y = S x`` of
+its input (plus the constant ``fill_value`` where a warp reads outside the image): a flip is a
+permutation, so ``dL/dx`` is ``dL/dy`` flipped back; a warp reads every output pixel from one
+input pixel ('nearest') or four with bilinear weights, and its backward is the transpose
+``dL/dx = S^T dL/dy`` -- each output pixel's gradient added back onto the pixels it read,
+with the same weights (:func:`glassnet.augmentation.geometry.scatter`). The forward pass
+records those indices and weights. When not training the layers are the identity, and so
+is their backward.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import numpy as np
 from glassnet.augmentation.geometry import (
     FILL_MODES,
     INTERPOLATIONS,
-    _sample,
-    affine_transform,
+    affine_coordinates,
+    gather,
+    sampling,
+    scatter,
 )
 from glassnet.layers._stochastic import _StochasticLayer, noise_source
 
@@ -76,7 +83,7 @@ class _RandomLayer(_StochasticLayer):
         raise NotImplementedError
 
     def backward(self, grad_y):
-        return grad_y  # preprocessing: see the module notes
+        return grad_y  # not training: the identity (see _WarpLayer/RandomFlip for training)
 
     def get_config(self):
         config = super().get_config()
@@ -101,9 +108,25 @@ class _WarpLayer(_RandomLayer):
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
 
-    def _warp(self, x: np.ndarray, **how: Any) -> np.ndarray:
-        return affine_transform(x, fill_mode=self.fill_mode, fill_value=self.fill_value,
-                                interpolation=self.interpolation, **how)
+    def _warp(self, x: np.ndarray, rotation: Any = 0.0, shift: Any = (0.0, 0.0)) -> np.ndarray:
+        """Rotate by ``rotation`` degrees and shift by ``(dy, dx)`` pixels (per image)."""
+        n, h, w = x.shape[:3]
+        theta = np.deg2rad(np.broadcast_to(np.asarray(rotation, dtype=np.float64), (n,)))
+        t = np.broadcast_to(np.asarray(shift, dtype=np.float64), (n, 2))
+        r, c = affine_coordinates((h, w), theta, np.ones(n), t)
+        return self._resample(x, r, c)
+
+    def _resample(self, x: np.ndarray, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Read ``x`` at ``(r, c)`` (each of shape (n, h*w)), keeping the map for backward."""
+        plan = sampling(x.shape, r, c, self.fill_mode, self.interpolation, x.dtype)
+        self._cache = plan
+        return gather(x, plan, self.fill_value)
+
+    def backward(self, grad_y):
+        """``dL/dx = S^T dL/dy`` for the warp ``S`` of the last training batch."""
+        if self._cache is None:
+            return grad_y  # not training: the identity
+        return scatter(grad_y, self._cache)
 
     def get_config(self):
         config = super().get_config()
@@ -264,7 +287,7 @@ class RandomZoom(_WarpLayer):
         ch, cw = (h - 1) / 2.0, (w - 1) / 2.0
         r = ch + (rows.ravel()[None, :] - ch) * zh[:, None]  # (n, h*w)
         c = cw + (cols.ravel()[None, :] - cw) * zw[:, None]
-        return _sample(x, r, c, self.fill_mode, self.fill_value, self.interpolation)
+        return self._resample(x, r, c)
 
     def get_config(self):
         config = super().get_config()

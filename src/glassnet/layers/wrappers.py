@@ -137,7 +137,7 @@ class TimeDistributed(_Wrapper):
         return super().from_config(config)
 
 
-MERGE_MODES = ("concat", "sum", "mul", "ave")
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
 class Bidirectional(_Wrapper):
@@ -147,8 +147,10 @@ class Bidirectional(_Wrapper):
     ----------
     layer : SimpleRNN, LSTM or GRU
         The forward layer's configuration; its copy reads the sequence backwards.
-    merge_mode : {'concat', 'sum', 'mul', 'ave'}, default 'concat'
-        ``None`` (two separate outputs) is not supported.
+    merge_mode : {'concat', 'sum', 'mul', 'ave', None}, default 'concat'
+        ``None`` returns the two outputs ``[f, b]`` separately (a list, as Keras): on
+        arrays, in a functional graph (``f, b = Bidirectional(..., merge_mode=None)(x)``,
+        each usable on its own) and in a Sequential followed by a merge layer.
     backward_layer : recurrent layer, optional
         The backward layer itself (it must have ``go_backwards=True``).
 
@@ -162,6 +164,7 @@ class Bidirectional(_Wrapper):
         sum:    y = f + b        dL/df = dL/db = dL/dy
         mul:    y = f * b        dL/df = dL/dy * b,  dL/db = dL/dy * f
         ave:    y = (f + b) / 2  dL/df = dL/db = dL/dy / 2
+        None:   y = [f, b]       backward takes [dL/df, dL/db]
 
     and ``dL/dx`` is the sum of what the two layers pass back.
     """
@@ -178,10 +181,10 @@ class Bidirectional(_Wrapper):
             )
         if merge_mode not in MERGE_MODES:
             raise ValueError(
-                f"Bidirectional `merge_mode` must be one of {MERGE_MODES} (None, two separate "
-                f"outputs, is not supported), got {merge_mode!r}."
+                f"Bidirectional `merge_mode` must be one of {MERGE_MODES}, got {merge_mode!r}."
             )
         self.merge_mode = merge_mode
+        self.multi_output = merge_mode is None  # [forward output, backward output]
         self.forward_layer = deserialize_layer(serialize_layer(layer))
         if backward_layer is None:
             spec = serialize_layer(layer)
@@ -215,6 +218,8 @@ class Bidirectional(_Wrapper):
         b = tuple(self.backward_layer.output_shape(input_shape))
         if self.merge_mode == "concat":
             return f[:-1] + (cast(int, f[-1]) + cast(int, b[-1]),)  # units: known
+        if self.merge_mode is None:
+            return [f, b]
         return f
 
     def build(self, input_shape, rng=None):
@@ -230,6 +235,8 @@ class Bidirectional(_Wrapper):
         if self.return_sequences:
             b = b[:, ::-1]  # back into forward time order, as Keras
         self._cache = (f, b) if self.merge_mode == "mul" else f.shape[-1]
+        if self.merge_mode is None:
+            return [f, b]
         if self.merge_mode == "concat":
             return np.concatenate([f, b], axis=-1)
         if self.merge_mode == "sum":
@@ -239,7 +246,9 @@ class Bidirectional(_Wrapper):
         return (f + b) * 0.5
 
     def backward(self, grad_y):
-        if self.merge_mode == "concat":
+        if self.merge_mode is None:
+            gf, gb = grad_y  # one gradient per output
+        elif self.merge_mode == "concat":
             split = self._cache
             gf, gb = grad_y[..., :split], grad_y[..., split:]
         elif self.merge_mode == "sum":

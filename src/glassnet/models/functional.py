@@ -162,17 +162,19 @@ class Model(BaseModel):
         self._nodes = _graph_nodes(self._inputs, self._outputs)
         self._name_layers()
         # Tensor numbers for the walker: 0 is the data (the list of arrays for several
-        # inputs), k + 1 the output of node k; an InputLayer's node (the identity) reads the data.
-        self._slot: dict[SymbolicTensor, int] = {}
-        sources, input_index = [], {}
+        # inputs), k + 1 the output of node k; an InputLayer's node (the identity) reads the
+        # data. Output i of a node with several is (k + 1, i).
+        self._slot: dict[int, int] = {}  # node id -> its tensor number
+        sources: list[list[Any]] = []
+        input_index = {}
         position = {id(t): i for i, t in enumerate(self._inputs)}
         for k, node in enumerate(self._nodes):
-            sources.append([self._slot[t] for t in node.inputs] or [0])
+            sources.append([self._tensor_number(t) for t in node.inputs] or [0])
             if not node.inputs and len(self._inputs) > 1:
                 input_index[k] = position[id(node.output)]
-            self._slot[node.output] = k + 1
+            self._slot[node.id] = k + 1
         self._graph = Graph([node.layer for node in self._nodes], sources,
-                            outputs=[self._slot[t] for t in self._outputs],
+                            outputs=[self._tensor_number(t) for t in self._outputs],
                             input_index=input_index)
         self._input_packing: Packing | None = None
         self._build_if_declared()  # Keras builds a functional model at construction
@@ -186,6 +188,12 @@ class Model(BaseModel):
             self.build()
         except (ValueError, TypeError):
             self.built = False  # e.g. a Dense over a dimension declared None: built on use
+
+    def _tensor_number(self, tensor: SymbolicTensor) -> Any:
+        """The walker's name for ``tensor``: its node's tensor number ``t``, or ``(t, i)``
+        for output ``i`` of a node with several."""
+        t = self._slot[tensor.node.id]
+        return t if tensor.index is None else (t, tensor.index)
 
     def _name_layers(self) -> None:
         """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
@@ -234,7 +242,8 @@ class Model(BaseModel):
 
     def _shape_of(self, tensor: SymbolicTensor) -> Shape:
         if self.built:
-            return self._graph.shapes[self._slot[tensor]]
+            shape: Any = self._graph.shapes[self._slot[tensor.node.id]]
+            return shape if tensor.index is None else shape[tensor.index]
         return tensor.sample_shape
 
     @property
@@ -249,11 +258,13 @@ class Model(BaseModel):
         shapes = [(None,) + tuple(self._shape_of(t)) for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def layer_output_shapes(self) -> list[tuple[int | None, ...]]:
-        """``(None, ...)`` output shape of every layer, in :attr:`layers` order."""
-        first: dict[int, tuple[int | None, ...]] = {}
+    def layer_output_shapes(self) -> list[Any]:
+        """``(None, ...)`` output shape of every layer, in :attr:`layers` order (a list of
+        them for a layer with several outputs)."""
+        first: dict[int, Any] = {}
         for node in self._nodes:
-            first.setdefault(id(node.layer), (None,) + tuple(self._shape_of(node.output)))
+            shapes = [(None,) + tuple(self._shape_of(t)) for t in node.outputs]
+            first.setdefault(id(node.layer), shapes if node.layer.multi_output else shapes[0])
         return list(first.values())
 
     # ------------------------------------------------------------- Model interface
@@ -436,7 +447,8 @@ def summary_text(model: Model, line_length: int = 98) -> str:
              "=" * line_length]
     for layer, shape in zip(model.layers, model.layer_output_shapes(), strict=True):
         # Every call of the layer (a shared layer has several): "<name>[<call>][0]".
-        sources = [f"{ref[0]}[{ref[1]}][0]" for node in model._nodes if node.layer is layer
+        sources = [f"{ref[0]}[{ref[1]}][{ref[2] if len(ref) > 2 else 0}]"
+                   for node in model._nodes if node.layer is layer
                    for ref in map(model._ref, node.inputs)] or ["-"]
         count = layer.count_params() + layer.count_state()
         kind = type(vars(layer).get("model")).__name__.replace("Model", "Functional") \

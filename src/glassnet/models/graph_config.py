@@ -2,7 +2,8 @@
 
 Each layer is listed once (its config, and the layers feeding its first call, which older
 configs give alone); ``nodes`` lists every call in order as ``[layer name, inputs]``, an input
-being ``[layer name, call index]``, so shared layers (several calls) and nested models round-trip.
+being ``[layer name, call index]`` (and ``[..., output index]`` for one output of a layer with
+several), so shared layers (several calls), nested models and multi-output layers round-trip.
 Inputs and outputs given as dicts keep their keys (``input_keys``, ``output_keys``).
 """
 
@@ -19,10 +20,20 @@ if TYPE_CHECKING:
 
 
 def tensor_ref(nodes: Sequence[Node], tensor: SymbolicTensor) -> list[Any]:
-    """``[layer name, call index]``: which call of which layer produced ``tensor``."""
+    """``[layer name, call index]``: which call of which layer produced ``tensor``; and
+    ``[..., output index]`` for one output of a layer with several."""
     layer = tensor.node.layer
     calls = [node for node in nodes if node.layer is layer]
-    return [layer.name, next(i for i, node in enumerate(calls) if node is tensor.node)]
+    ref = [layer.name, next(i for i, node in enumerate(calls) if node is tensor.node)]
+    return ref if tensor.index is None else ref + [tensor.index]
+
+
+def _lookup(calls: dict[Any, list[Any]], ref: Any) -> SymbolicTensor:
+    """The tensor ``ref`` names: ``name``, ``[name, call]`` or ``[name, call, output]``."""
+    if isinstance(ref, str):
+        return calls[ref][0]
+    out = calls[ref[0]][ref[1]]
+    return out[ref[2]] if len(ref) > 2 else out
 
 
 def describe(model: Model) -> dict[str, Any]:
@@ -78,21 +89,17 @@ def rebuild(config: dict[str, Any]) -> tuple[Any, Any]:
             calls.setdefault(name, []).append(input_tensor(layer))
             continue
         try:
-            ins = [calls[n][i] for n, i in inbound]
-        except (KeyError, IndexError):
+            ins = [_lookup(calls, ref) for ref in inbound]
+        except (KeyError, IndexError, TypeError):
             raise ValueError(
                 f"Layer {name!r} is connected to {inbound}, which are not defined before "
                 "it in the config.") from None
         calls.setdefault(name, []).append(layer(ins if layer.multi_input else ins[0]))
 
-    def tensor(ref: Any) -> SymbolicTensor:
-        n, i = (ref, 0) if isinstance(ref, str) else ref
-        return calls[n][i]
-
     try:
-        inputs: Any = [tensor(n) for n in config["input_layers"]]
-        outputs: Any = [tensor(r) for r in config["output_layers"]]
-    except (KeyError, IndexError) as exc:
+        inputs: Any = [_lookup(calls, n) for n in config["input_layers"]]
+        outputs: Any = [_lookup(calls, r) for r in config["output_layers"]]
+    except (KeyError, IndexError, TypeError) as exc:
         raise ValueError(f"The config names an unknown input/output layer {exc}.") from None
     if config.get("input_keys"):
         inputs = dict(zip(config["input_keys"], inputs, strict=True))

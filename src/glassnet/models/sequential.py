@@ -134,6 +134,18 @@ class Sequential(Model):
         self._graph.build(self._input_shape, rng, self.dtype, keep=True)
         self._chain_tensors()
 
+    def _check_input_shape(self, x: np.ndarray) -> None:
+        """As every model; first, a stack ending in a layer with several outputs (it may
+        still grow: ``add(Concatenate())``) cannot predict or train."""
+        last = self._layers[-1] if self._layers else None
+        if last is not None and last.multi_output:
+            raise ValueError(
+                f"The last layer of Sequential model '{self.name}', {type(last).__name__} "
+                f"'{last.name}', has several outputs; a Sequential model has one. Merge them "
+                "(add Concatenate()) or use the functional API: `a, b = layer(x)`, then "
+                "Model(inputs, [a, b]).")
+        super()._check_input_shape(x)
+
     def _chain_tensors(self) -> None:
         """The symbolic tensors of the chain (``model.inputs``, ``layer.input``/``output``),
         as Keras's Sequential builds a functional graph once its input shape is known."""
@@ -143,7 +155,8 @@ class Sequential(Model):
         tensor = Node(source, [], self._input_shape).output
         self._symbolic_input = tensor
         for layer, shape in zip(self._layers, self._graph.shapes[1:], strict=True):
-            node = Node(layer, [tensor], shape)
+            # After a layer with several outputs, the next one reads their list.
+            node = Node(layer, tensor if isinstance(tensor, list) else [tensor], shape)
             layer.__dict__["_chain_node"] = node
             tensor = node.output
         self._symbolic_output = tensor
@@ -177,10 +190,12 @@ class Sequential(Model):
     def output_shape(self) -> tuple[int | None, ...]:
         return self.layer_output_shapes()[-1] if self._layers else self.input_shape
 
-    def layer_output_shapes(self) -> list[tuple[int | None, ...]]:
-        """``(None, ...)`` output shape of every layer (from the input shape, no data)."""
+    def layer_output_shapes(self) -> list[Any]:
+        """``(None, ...)`` output shape of every layer (from the input shape, no data); a list
+        of them for a layer with several outputs."""
         if self.built:
-            return [(None,) + tuple(shape) for shape in self._graph.shapes[1:]]
+            return [[(None,) + tuple(s) for s in shape] if isinstance(shape, list)
+                    else (None,) + tuple(shape) for shape in self._graph.shapes[1:]]
         shape = self.input_shape[1:]
         out = []
         for layer in self._layers:

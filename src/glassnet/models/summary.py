@@ -9,6 +9,8 @@ if TYPE_CHECKING:
 
 
 def _fmt_shape(shape: Any) -> str:
+    if isinstance(shape, list):  # a layer with several outputs
+        return "[" + ", ".join(_fmt_shape(s) for s in shape) + "]"
     dims = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({dims},)" if len(shape) == 1 else f"({dims})"
 

@@ -50,6 +50,8 @@ def _check_shapes(model: Model, limit: int, where: str) -> None:
     inputs = model.input_shape  # a list of shapes for a model with several inputs
     shapes = [*(inputs if isinstance(inputs, list) else [inputs]),
               *cast(Any, model).layer_output_shapes()]
+    # a layer with several outputs lists one shape per output
+    shapes = [s for shape in shapes for s in (shape if isinstance(shape, list) else [shape])]
     for shape in shapes:
         for d in shape[1:]:
             if d is not None and (not isinstance(d, (int, np.integer)) or isinstance(d, bool)

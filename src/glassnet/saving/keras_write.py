@@ -184,11 +184,11 @@ def _check_writable(model: Any) -> None:
     """This writer knows one input, one output and one call per layer; say so, not crash."""
     calls = [node.layer for node in model._nodes]
     if (len(model.inputs) > 1 or len(model.outputs) > 1 or len({id(c) for c in calls}) < len(calls)
-            or any("model" in vars(layer) for layer in calls)):
+            or any("model" in vars(layer) or layer.multi_output for layer in calls)):
         raise ValueError(
-            f"Model '{model.name}' has several inputs or outputs, a shared layer or a nested "
-            "model, which the '.keras' writer does not support yet; save it to a '.npz' path "
-            "(glassnet's format), which keeps all of them.")
+            f"Model '{model.name}' has several inputs or outputs, a shared layer, a nested "
+            "model or a layer with several outputs, which the '.keras' writer does not support "
+            "yet; save it to a '.npz' path (glassnet's format), which keeps all of them.")
 
 
 def _tensor_ref(tensor: Any, dtype: str) -> dict[str, Any]:
