@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from glassnet.layers.graph import GraphObserver
+from glassnet.losses.masks import loss_weights
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep
 
@@ -67,6 +68,9 @@ def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray |
     loss_fn = model.loss
     assert loss_fn is not None  # compiled: callers check first
     out = model._forward(xb, training, observer)
+    mask = model._output_mask()
+    if mask is not None:  # a masked sequence output: padded steps weigh 0
+        wb = loss_weights(loss_fn, wb, mask, out)
     if model._fused:  # dL/dz through the output activation (softmax/sigmoid + CE)
         loss, grad = loss_fn.value_and_logit_gradient(yb, out, wb)
     else:
