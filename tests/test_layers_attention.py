@@ -261,5 +261,6 @@ def test_attention_scores_are_returned_as_keras_does(keras, rng):
     with pytest.raises(NotImplementedError, match="arrays only"):
         gl.MultiHeadAttention(2, 3)(gl.Input((4, 6)), gl.Input((5, 3)),
                                     return_attention_scores=True)
-    with pytest.raises(NotImplementedError, match="attention_mask"):
-        gl.MultiHeadAttention(2, 3)(q, v, attention_mask=np.ones((2, 4, 5), bool))
+    with pytest.raises(TypeError, match="symbolic `attention_mask`"):  # tensors want tensors
+        gl.MultiHeadAttention(2, 3)(gl.Input((4, 6)), gl.Input((5, 3)),
+                                    attention_mask=np.ones((2, 4, 5), bool))

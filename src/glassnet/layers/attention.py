@@ -32,25 +32,45 @@ def causal_mask(tq: int, tk: int) -> np.ndarray:
 
 
 def attend(scores: np.ndarray, value: np.ndarray, dropout: float, rng: Any, training: bool,
-           causal: bool) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    """``softmax(scores) @ value`` with optional causal mask and dropout on the weights.
+           causal: bool, allowed: np.ndarray | None = None, zero_unseen: bool = False
+           ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """``softmax(scores) @ value`` with optional masks and dropout on the weights.
 
     Parameters
     ----------
     scores : ndarray of shape (..., Tq, Tk)
     value : ndarray of shape (..., Tk, dv)
         Leading axes (batch, heads) broadcast as in ``np.matmul``.
+    causal : bool
+        Query step ``i`` sees only key steps ``j <= i``.
+    allowed : ndarray of bool, broadcastable to (..., Tq, Tk), optional
+        True where query step ``i`` may see key step ``j`` (combined with ``causal``).
+    zero_unseen : bool, default False
+        Set the weights of the hidden pairs to exactly 0 after the softmax (Keras's masked
+        ``Softmax``, which ``MultiHeadAttention`` uses): a query step that sees no key step
+        gets all-zero weights instead of a softmax over hidden scores.
 
     Returns
     -------
     out : ndarray of shape (..., Tq, dv)
     cache : (A, Ad, keep)
         The attention weights, the weights after dropout, and the dropout scale (or None).
+
+    Notes
+    -----
+    A hidden score has ``MASKED`` (1e9) subtracted, as Keras does: ``exp`` of it underflows
+    to 0, so hidden steps get no weight and (through ``A``) no gradient.
     """
     if causal:
-        scores = np.where(causal_mask(*scores.shape[-2:]), scores, scores - MASKED)
+        seen = causal_mask(*scores.shape[-2:])
+        allowed = seen if allowed is None else allowed & seen
+    if allowed is not None:
+        scores = np.where(allowed, scores, scores - MASKED)
     a = np.exp(scores - scores.max(axis=-1, keepdims=True))
     a /= a.sum(axis=-1, keepdims=True)  # (..., Tq, Tk)
+    if zero_unseen and allowed is not None:
+        # Only rows with no visible step change; their weights (now 0) get no gradient.
+        a = np.where(allowed, a, np.asarray(0.0, a.dtype))
     keep = None
     ad = a
     if training and dropout > 0.0:
@@ -74,7 +94,8 @@ def attend_backward(grad_out: np.ndarray, value: np.ndarray,
         dL/dA     = (dL/dout @ value.T) * keep          the dropout scale, if any
         dL/dscores = A * (dL/dA - sum_k(dL/dA * A))     the softmax's Jacobian-vector product
 
-    (Masked scores had their softmax weight driven to 0, so they receive no gradient.)
+    (Masked scores had their softmax weight driven to 0, so they receive no gradient; the
+    zeroed rows of ``zero_unseen`` have ``A = 0`` and get none either.)
     """
     a, ad, keep = cache
     grad_value = np.swapaxes(ad, -1, -2) @ grad_out
@@ -83,6 +104,26 @@ def attend_backward(grad_out: np.ndarray, value: np.ndarray,
         grad_a *= keep
     grad_scores = a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
     return grad_scores, grad_value
+
+
+def check_attention_mask(owner: str, attention_mask: Any, expected: tuple[int, ...]
+                         ) -> np.ndarray:
+    """``attention_mask`` as bools (nonzero is True, as Keras casts it), checked against the
+    scores' ``expected`` shape ``(batch, Tq, Tk)`` (or ``(batch, heads, Tq, Tk)``): at least
+    2 axes, broadcasting to that shape (each axis 1 or equal, leading axes may be left out,
+    as Keras broadcasts)."""
+    mask = np.asarray(attention_mask)
+    if mask.dtype.kind not in "biuf":
+        raise TypeError(f"{owner} `attention_mask` must hold booleans or 0/1 numbers, got "
+                        f"an array of dtype {mask.dtype}.")
+    fits = 2 <= mask.ndim <= len(expected) and all(
+        m in (1, e) for m, e in zip(mask.shape[::-1], expected[::-1], strict=False))
+    if not fits:
+        names = "(batch, heads, T_q, T_v)" if len(expected) == 4 else "(batch, T_q, T_v)"
+        shape = f"{names} = {tuple(expected)}"
+        raise ValueError(f"{owner} `attention_mask` must have shape {shape} (or broadcast to "
+                         f"it), got shape {mask.shape}.")
+    return mask.astype(bool, copy=False)
 
 
 def check_rate(owner: str, dropout: Any) -> float:
@@ -147,6 +188,12 @@ class Attention(Layer):
         Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; here also
         settable when calling: ``layer([q, v], use_causal_mask=True)``.)
 
+    Masks, as Keras's: ``layer([q, v], mask=[query_mask, value_mask])`` (bool, shapes
+    (batch, Tq) and (batch, Tv)), or the masks reaching the layer in a model
+    (``Embedding(mask_zero=True)``, ``Masking``). Hidden value steps get ``1e9`` subtracted
+    from their scores (no weight); the output rows of padded query steps are set to 0, and
+    the query's mask is the output's mask.
+
     Notes
     -----
     Shapes: query (batch, Tq, d), value (batch, Tk, dv), key (batch, Tk, d); output
@@ -174,14 +221,55 @@ class Attention(Layer):
         self.seed = seed
         self.use_causal_mask = _validate.check_bool(type(self).__name__, "use_causal_mask", use_causal_mask)
         self.stochastic = self.dropout > 0.0
+        #: ``mask`` of the call under way, read (and cleared) by ``forward``.
+        self._call_mask: list[Any] | None = None
 
-    def __call__(self, inputs: Any, training: bool = False, use_causal_mask: bool | None = None,
-                 return_attention_scores: bool = False) -> Any:
-        """``layer([query, value(, key)])``; ``return_attention_scores=True`` (arrays only)
-        also returns the attention weights, shape (batch, Tq, Tk), as Keras does."""
+    def __call__(  # type: ignore[override]  # Keras's signature: (inputs, mask, training)
+        self, inputs: Any, mask: Any = None, training: bool = False,
+        return_attention_scores: bool = False, use_causal_mask: bool | None = None,
+    ) -> Any:
+        """``layer([query, value(, key)], mask=[query_mask, value_mask])``.
+
+        ``mask`` (arrays only; optional) holds bools of shapes (batch, Tq) and (batch, Tv)
+        (either may be None). ``return_attention_scores=True`` (arrays only) also returns the
+        attention weights, shape (batch, Tq, Tk), as Keras does.
+        """
+        from glassnet.layers.input import is_symbolic
+
         apply_call_options(self, "Attention", inputs, use_causal_mask, return_attention_scores)
+        if mask is not None:
+            if not isinstance(mask, (list, tuple)) or len(mask) not in (2, 3):
+                raise ValueError(
+                    "Attention layer `mask` must be a list [query_mask, value_mask], got "
+                    f"mask={mask!r}.")
+            if is_symbolic(inputs) or any(is_symbolic(m) for m in mask):
+                raise NotImplementedError(
+                    "Attention `mask` is taken on arrays; in a functional model the masks of "
+                    "Masking/Embedding(mask_zero=True) reach the layer by themselves.")
+        self._call_mask = None if mask is None else list(mask)
         out = super().__call__(inputs, training=training)
         return (out, self._cache[5][0]) if return_attention_scores else out
+
+    def compute_mask(self, xs: Any, mask: Any = None) -> np.ndarray | None:
+        """The query's mask (Keras's rule)."""
+        return mask[0] if isinstance(mask, (list, tuple)) and mask else None
+
+    def _masks(self, q: np.ndarray, v: np.ndarray, mask: Any
+               ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``(query_mask, value_mask)`` as bools of shapes (batch, Tq), (batch, Tv), checked."""
+        if not isinstance(mask, (list, tuple)):
+            return None, None
+        out: list[np.ndarray | None] = []
+        for name, m, x in (("query_mask", mask[0], q), ("value_mask", mask[1], v)):
+            if m is not None:
+                m = np.asarray(m)
+                if m.shape != x.shape[:2]:
+                    raise ValueError(
+                        f"Attention `mask`: {name} must have shape {x.shape[:2]} (batch, "
+                        f"steps) for inputs of shape {x.shape}, got shape {m.shape}.")
+                m = m.astype(bool, copy=False)
+            out.append(m)
+        return out[0], out[1]
 
     def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
         shapes = input_shapes(
@@ -219,11 +307,13 @@ class Attention(Layer):
         if self.stochastic:
             seed_noise(self)
 
-    def forward(self, xs, training=False):
+    def forward(self, xs, training=False, mask=None):
+        call_mask, self._call_mask = self._call_mask, None
         if not isinstance(xs, (list, tuple)) or len(xs) not in (2, 3):
             raise TypeError(f"Attention '{self.name}' expects a list [query, value(, key)].")
         q, v = xs[0], xs[1]
         k = xs[2] if len(xs) == 3 else v
+        q_mask, v_mask = self._masks(q, v, call_mask if call_mask is not None else mask)
         s = self.params["scale"] if self.use_scale else None
         if self.score_mode == "dot":
             raw = q @ np.swapaxes(k, -1, -2)  # (b, Tq, d) @ (b, d, Tk) -> (b, Tq, Tk)
@@ -234,13 +324,20 @@ class Attention(Layer):
             t = np.tanh(pair * s if s is not None else pair)
             raw = pair
             scores = self.params["concat_score_weight"] * t.sum(axis=-1)
+        allowed = None if v_mask is None else v_mask[:, None, :]  # (b, 1, Tv)
         out, core = attend(scores, v, self.dropout, self.noise_rng, training,
-                           self.use_causal_mask)
-        self._cache = (q, k, v, raw, t, core, len(xs))
+                           self.use_causal_mask, allowed)
+        keep_rows = None
+        if q_mask is not None:  # padded query steps give 0 (Keras's where)
+            keep_rows = q_mask[..., None]  # (b, Tq, 1)
+            out = np.where(keep_rows, out, np.asarray(0.0, out.dtype))
+        self._cache = (q, k, v, raw, t, core, len(xs), keep_rows)
         return out
 
     def backward(self, grad_y):
-        q, k, v, raw, t, core, n_inputs = self._cache
+        q, k, v, raw, t, core, n_inputs, keep_rows = self._cache
+        if keep_rows is not None:
+            grad_y = np.where(keep_rows, grad_y, np.asarray(0.0, grad_y.dtype))
         g, dv = attend_backward(grad_y, v, core)  # (b, Tq, Tk), (b, Tk, dv)
         if self.score_mode == "dot":
             s = self.params["scale"] if self.use_scale else 1.0

@@ -155,6 +155,10 @@ class Graph:
                 self._free_after[k].append(s)
         #: For each tensor, the node whose mask travels with it (None: no mask); set by build.
         self._masked: list[bool] | None = None
+        #: The mask of the output of the last forward pass, (batch, T) bools, or None (no
+        #: mask); a list of them (one per output) for several outputs. The loss and the
+        #: metrics leave the padded steps out.
+        self.output_mask: Any = None
         self._calls: dict[int, Any] = {}  # node -> its call's cache (shared layers)
         #: Several inputs travelling packed in one array: how to split a batch into them.
         self.unpack_inputs: Callable[[np.ndarray], list[np.ndarray]] | None = None
@@ -298,6 +302,7 @@ class Graph:
             x = self.unpack_inputs(x)
         values: list[Any] = [x] + [None] * len(self.layers)
         masks: list[Any] | None = None if self._masked is None else [None] * len(values)
+        self.output_mask = None
         self.activity_penalty = 0.0
         for k, layer in enumerate(self.layers):
             arg = self._arg(layer, self.sources[k], values, k)
@@ -328,6 +333,9 @@ class Graph:
                 observer.on_forward(k, layer, arg, y)
             for s in self._free_after[k]:
                 values[s] = None
+        if masks is not None:
+            self.output_mask = masks[self.outputs[0]] if len(self.outputs) == 1 \
+                else [masks[t] for t in self.outputs]
         if self.output_picks is not None:
             outs = [values[t] if i is None else values[t][i]
                     for t, i in zip(self.outputs, self.output_picks, strict=True)]

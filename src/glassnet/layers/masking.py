@@ -12,7 +12,9 @@ that work step by step (``Dense``, ``Dropout``, activations, normalisation ...) 
 through unchanged, merge layers combine their inputs' masks with a logical *and*, a recurrent
 layer consumes it (a masked step keeps the previous state and output; ``return_sequences``
 passes the mask on, else the mask stops there), ``GlobalAveragePooling1D`` averages the real
-steps only, and every other layer drops it. None of this
+steps only, the attention layers (``Attention``, ``MultiHeadAttention``) hide padded key steps
+and pass the query's mask on, and every other layer drops it. The model's output mask, when
+there is one, weights the loss and the metrics (:mod:`glassnet.losses.masks`). None of this
 runs unless some layer of the graph makes a mask.
 """
 
@@ -79,12 +81,15 @@ class Masking(Layer):
 
 def _consumes_mask(layer: Layer) -> bool:
     """Layers whose ``forward`` takes the mask: the recurrent layers (also inside
-    ``Bidirectional``), the 1-D global mean."""
+    ``Bidirectional``), the 1-D global mean, the attention layers (a list: one per input)."""
+    from glassnet.layers.attention import Attention
+    from glassnet.layers.multi_head_attention import MultiHeadAttention
     from glassnet.layers.pooling1d import GlobalAveragePooling1D
     from glassnet.layers.recurrent_base import RecurrentLayer
     from glassnet.layers.wrappers import Bidirectional
 
-    return isinstance(layer, (RecurrentLayer, GlobalAveragePooling1D, Bidirectional))
+    return isinstance(layer, (RecurrentLayer, GlobalAveragePooling1D, Bidirectional,
+                              Attention, MultiHeadAttention))
 
 
 def mask_sources(layers: Sequence[Layer], sources: Sequence[Sequence[int]]) -> list[bool] | None:
@@ -112,8 +117,13 @@ def forward_masked(layer: Layer, arg: Any, src: Sequence[int], masks: list[Any],
     """Run node ``k`` with masks: ``layer``'s output, and its output mask in ``masks[k + 1]``
     (``masks[s]`` is tensor ``s``'s mask, None for none)."""
     if layer.multi_input:
+        given = [masks[s] for s in src]
+        if _consumes_mask(layer):  # attention: one mask per input, the query's passed on
+            y = layer.forward(arg, training=training, mask=given)  # type: ignore[call-arg]
+            masks[k + 1] = layer.compute_mask(arg, given)  # type: ignore[attr-defined]
+            return y
         y = layer.forward(arg, training=training)
-        masks[k + 1] = _merge_masks([masks[s] for s in src])
+        masks[k + 1] = _merge_masks(given)
         return y
     mask = masks[src[0]]
     if _consumes_mask(layer):

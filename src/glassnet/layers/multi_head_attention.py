@@ -13,6 +13,7 @@ from glassnet.layers.attention import (
     apply_call_options,
     attend,
     attend_backward,
+    check_attention_mask,
     check_rate,
     check_value_key_steps,
     input_shapes,
@@ -58,6 +59,22 @@ class MultiHeadAttention(Layer):
     use_causal_mask : bool, default False
         Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; it is
         one here too, ``mha(q, v, use_causal_mask=True)``, and is remembered by the layer.)
+
+    Masks (Keras's ``_compute_attention_mask``): query step ``i`` may see key step ``j`` when
+    every mask given allows it, combined with a logical *and*:
+
+    - ``attention_mask`` (a call argument), bool or 0/1 of shape (batch, Tq, Tk), or any
+      shape that broadcasts to it such as (Tq, Tk) or (batch, 1, Tk), or one mask per head
+      (batch, heads, Tq, Tk); an array on arrays, a symbolic tensor (a model ``Input``) in a
+      functional model;
+    - the masks that reach the layer in a model (``Embedding(mask_zero=True)``,
+      ``Masking``): the query's as (batch, Tq, 1), the value's and the key's as (batch, 1, Tk);
+    - the causal mask (Tq, Tk) when ``use_causal_mask``.
+
+    A hidden pair's score gets ``-1e9``, so its weight is 0; a query step that sees nothing
+    (a padded query step) gets all-zero weights, as Keras's masked softmax gives them (Keras's
+    fused kernel, its path without dropout or returned scores, averages the values there
+    instead: the step is padding either way). The output carries the query's mask on.
 
     Notes
     -----
@@ -136,6 +153,8 @@ class MultiHeadAttention(Layer):
         self.use_causal_mask = _validate.check_bool(type(self).__name__, "use_causal_mask", use_causal_mask)
         self.stochastic = self.dropout > 0.0
         self.input_grad_needed = True
+        #: ``attention_mask`` of the call under way, read (and cleared) by ``forward``.
+        self._attention_mask: np.ndarray | None = None
 
     def __call__(  # type: ignore[override]  # Keras's signature: mha(query, value, key)
         self, query: Any, value: Any = None, key: Any = None, training: bool = False,
@@ -147,11 +166,15 @@ class MultiHeadAttention(Layer):
         A list ``mha([query, value])`` works too. The tensors become one graph node with
         two (or three) inputs. On arrays, ``return_attention_scores=True`` also returns the
         attention weights, shape (batch, heads, Tq, Tk), as Keras does.
+
+        ``attention_mask`` (bool or 0/1, shape (batch, Tq, Tk) or broadcastable to it) says
+        which key steps each query step may see: an array on arrays, a symbolic tensor (an
+        ``Input`` of shape (Tq, Tk), say) on symbolic tensors. A node with a mask has four
+        inputs ``[query, value, key, attention_mask]`` (the key is the value when not
+        given), and ``mha([query, value, key, attention_mask])`` is the same call.
         """
-        if attention_mask is not None:
-            raise NotImplementedError(
-                "MultiHeadAttention `attention_mask` is not supported; use_causal_mask=True "
-                "covers the causal case.")
+        from glassnet.layers.input import is_symbolic
+
         if isinstance(query, (list, tuple)) and value is None:
             inputs = list(query)
         elif value is None:
@@ -160,13 +183,45 @@ class MultiHeadAttention(Layer):
             inputs = [query, value] + ([] if key is None else [key])
         apply_call_options(self, "MultiHeadAttention", inputs, use_causal_mask,
                            return_attention_scores)
+        if is_symbolic(inputs):
+            if attention_mask is not None:
+                if not is_symbolic(attention_mask):
+                    raise TypeError(
+                        "MultiHeadAttention called on symbolic tensors takes a symbolic "
+                        "`attention_mask` (an Input or a layer's output), got "
+                        f"{type(attention_mask).__name__}.")
+                inputs = inputs[:2] + [inputs[2] if len(inputs) == 3 else inputs[1],
+                                       attention_mask]
+            return super().__call__(inputs, training=training)  # a graph node
+        if is_symbolic(attention_mask):
+            raise TypeError("MultiHeadAttention got a symbolic `attention_mask` for arrays; "
+                            "pass an array.")
+        self._attention_mask = attention_mask
         out = super().__call__(inputs, training=training)
         return (out, self._cache[4][0]) if return_attention_scores else out
 
     # -- shapes ---------------------------------------------------------------------------------
+    @staticmethod
+    def _split(items: Any) -> tuple[Any, Any]:
+        """``[query, value(, key)]`` and the ``attention_mask`` of a four-input node (else
+        None)."""
+        if isinstance(items, (list, tuple)) and len(items) == 4:
+            return list(items[:3]), items[3]
+        return items, None
+
     def _shapes(self, input_shape: Any) -> list[tuple[Any, ...]]:
+        input_shape, mask_shape = self._split(input_shape)
         shapes = input_shapes(
             input_shape, "MultiHeadAttention takes a query and a value (and optionally a key)")
+        if mask_shape is not None:  # one sample's (Tq, Tk)
+            tq, tk = shapes[0][0], shapes[1][0]
+            fits = len(mask_shape) == 2 and all(
+                m is None or e is None or m in (1, e)
+                for m, e in zip(tuple(mask_shape)[::-1], (tq, tk)[::-1], strict=False))
+            if not fits:
+                raise ValueError(
+                    "MultiHeadAttention `attention_mask` must have shape (batch, T_q, T_v) = "
+                    f"{(None, tq, tk)}, got {(None,) + tuple(mask_shape)}.")
         if any(len(s) != 2 or s[-1] is None for s in shapes):
             raise ValueError(
                 "MultiHeadAttention expects query, value and key of shape (batch, steps, "
@@ -182,7 +237,7 @@ class MultiHeadAttention(Layer):
     def build(self, input_shape, rng=None):
         shapes = self._shapes(input_shape)
         super().build(input_shape, rng)
-        self.built_input_shape = cast(Any, tuple(shapes))  # one shape per input
+        self.built_input_shape = cast(Any, tuple(tuple(s) for s in input_shape))  # per input
         q, v = shapes[0], shapes[1]
         k = shapes[2] if len(shapes) == 3 else v
         h = self.num_heads
@@ -221,7 +276,40 @@ class MultiHeadAttention(Layer):
             self.grads[f"{name}_bias"][...] = g2.sum(axis=0).reshape(h, size)
         return (g2 @ kernel.reshape(d, h * size).T).reshape(x.shape)  # (b*T, H*size) @ (.., d)
 
-    def forward(self, xs, training=False):
+    def compute_mask(self, xs: Any, mask: Any = None) -> np.ndarray | None:
+        """The query's mask (Keras's rule): padded query steps stay padding."""
+        return mask[0] if isinstance(mask, (list, tuple)) and mask else None
+
+    def _allowed(self, q: np.ndarray, k: np.ndarray, masks: Any,
+                 attention_mask: Any) -> np.ndarray | None:
+        """Which (query step, key step) pairs may attend: bool, shape (batch or 1, 1, Tq, Tk)
+        (the head axis broadcast), or None when nothing is masked but causally."""
+        auto = None
+        given = list(masks) if isinstance(masks, (list, tuple)) else []
+        for i, m in enumerate(given[:3]):
+            if m is None:
+                continue
+            m = np.asarray(m, dtype=bool)
+            m = m[:, :, None] if i == 0 else m[:, None, :]  # query (b, Tq, 1); others (b, 1, Tk)
+            auto = m if auto is None else auto & m
+        scores = (q.shape[0], q.shape[1], k.shape[1])  # (b, Tq, Tk)
+        if attention_mask is not None and np.ndim(attention_mask) == 4:  # one per head
+            heads = check_attention_mask("MultiHeadAttention", attention_mask,
+                                         scores[:1] + (self.num_heads,) + scores[1:])
+            return heads if auto is None else heads & auto[:, None]
+        if attention_mask is not None:
+            given_mask = check_attention_mask("MultiHeadAttention", attention_mask, scores)
+            auto = given_mask if auto is None else given_mask & auto
+        if auto is None:
+            return None
+        return auto[:, None] if auto.ndim == 3 else auto  # (b, 1, Tq, Tk): every head alike
+
+    def forward(self, xs, training=False, mask=None):
+        attention_mask, self._attention_mask = self._attention_mask, None
+        mask_node = isinstance(xs, (list, tuple)) and len(xs) == 4
+        if mask_node:  # [query, value, key, attention_mask]
+            xs, attention_mask = self._split(xs)
+            mask = mask[:3] if isinstance(mask, (list, tuple)) else mask
         if not isinstance(xs, (list, tuple)) or len(xs) not in (2, 3):
             raise TypeError(
                 f"MultiHeadAttention '{self.name}' expects [query, value] or "
@@ -233,19 +321,20 @@ class MultiHeadAttention(Layer):
         kh = self._project("key", k)  # (b, H, Tk, dk)
         vh = self._project("value", v)  # (b, H, Tk, dv)
         scores = qh @ kh.transpose(0, 1, 3, 2)  # (b, H, Tq, dk) @ (b, H, dk, Tk)
+        allowed = self._allowed(q, k, mask, attention_mask)  # (b, 1, Tq, Tk) or None
         ctx, core = attend(scores, vh, self.dropout, self.noise_rng, training,
-                           self.use_causal_mask)  # (b, H, Tq, dv)
+                           self.use_causal_mask, allowed, zero_unseen=True)  # (b, H, Tq, dv)
         wo = self.params["output_kernel"]  # (H, dv, do)
         b, h, tq, dv = ctx.shape
         ctx2 = ctx.transpose(0, 2, 1, 3).reshape(b * tq, h * dv)  # (b*Tq, H*dv)
         y = ctx2 @ wo.reshape(h * dv, -1)  # (b*Tq, H*dv) @ (H*dv, do)
         if self.use_bias:
             y += self.params["output_bias"]
-        self._cache = (xs, qh, kh, vh, core, ctx2, scale)
+        self._cache = (xs, qh, kh, vh, core, ctx2, scale, mask_node)
         return y.reshape(b, tq, -1)
 
     def backward(self, grad_y):
-        xs, qh, kh, vh, core, ctx2, scale = self._cache
+        xs, qh, kh, vh, core, ctx2, scale, mask_node = self._cache
         wo = self.params["output_kernel"]
         h, dv, do = wo.shape
         b, tq = grad_y.shape[:2]
@@ -262,9 +351,8 @@ class MultiHeadAttention(Layer):
         dq = self._project_backward("query", q, dqh)
         dk = self._project_backward("key", k, dkh)
         dv_in = self._project_backward("value", v, dvh)
-        if len(xs) == 3:
-            return [dq, dv_in, dk]
-        return [dq, dv_in + dk]  # the value also served as the key
+        grads = [dq, dv_in, dk] if len(xs) == 3 else [dq, dv_in + dk]  # value = key when 2
+        return grads + [None] if mask_node else grads  # (no gradient for a mask)
 
     def get_config(self):
         config = super().get_config()

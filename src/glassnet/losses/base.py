@@ -162,7 +162,14 @@ class Loss(_registry.Configurable):
 
     def value_and_gradient(self, y_true: np.ndarray, y_pred: np.ndarray,
                            sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """``(loss, dL/dy_pred)`` in one call (targets prepared by :meth:`prepare_targets`)."""
+        """``(loss, dL/dy_pred)`` in one call (targets prepared by :meth:`prepare_targets`).
+
+        ``sample_weight`` is one weight per sample (batch,) or, for sequence outputs
+        (batch, T, d), one per position (batch, T): a masked output's weights
+        (:mod:`glassnet.losses.masks`).
+        """
+        if sample_weight is not None and np.ndim(sample_weight) > 1:
+            return self._per_position(self.value_and_gradient, y_true, y_pred, sample_weight)
         y_true = self._like_pred(y_true, y_pred)
         value = _reduce(self._values(y_true, y_pred), sample_weight)
         grad = _scale(self._grads(y_true, y_pred), sample_weight)
@@ -171,12 +178,27 @@ class Loss(_registry.Configurable):
     def value_and_logit_gradient(self, y_true: np.ndarray, probs: np.ndarray,
                                  sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """``(loss, dL/dz)`` where ``probs = fused_activation(z)`` (see module notes)."""
+        if sample_weight is not None and np.ndim(sample_weight) > 1:
+            return self._per_position(self.value_and_logit_gradient, y_true, probs,
+                                      sample_weight)
         if not self.integer_labels and y_true.dtype != probs.dtype:  # _like_pred, inline
             y_true = y_true.astype(probs.dtype)
         value, grad = self._value_and_logit_gradient(y_true, probs, sample_weight)
         if self.reduction in _RESCALED:
             return self._rescaled(value, grad, probs, sample_weight)
         return value, grad
+
+    @staticmethod
+    def _per_position(step: Any, y_true: np.ndarray, y_pred: np.ndarray,
+                      sample_weight: Any) -> tuple[float, np.ndarray]:
+        """``step`` with every position a sample (the weighted sum over positions is the same
+        number, see :func:`~glassnet.losses.masks.flatten_positions`); the gradient in
+        ``y_pred``'s shape."""
+        from glassnet.losses.masks import flatten_positions
+
+        yt, yp, w = flatten_positions(y_true, y_pred, sample_weight)
+        value, grad = step(yt, yp, w)
+        return value, grad.reshape(y_pred.shape)
 
     def _rescaled(self, value: float, grad: np.ndarray, y_pred: np.ndarray,
                   sample_weight: np.ndarray | None) -> tuple[float, np.ndarray]:

@@ -118,6 +118,8 @@ class _PerSample:
     def __init__(self, metric: Metric) -> None:
         self.metric = metric
         self.__name__ = metric.name
+        if isinstance(metric, MeanMetricWrapper):  # values per position (masked outputs)
+            self.unreduced = metric.unreduced
 
     def __call__(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return self.metric.per_sample(y_true, y_pred)

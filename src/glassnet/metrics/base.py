@@ -220,13 +220,29 @@ class MeanMetricWrapper(Mean):
                      sample_weight: Any = None) -> None:
         if not isinstance(y_pred, np.ndarray):
             y_pred = np.asarray(y_pred)
-        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        fn = self._fn
+        if sample_weight is not None and np.ndim(sample_weight) > 1:
+            # weights per position (a masked sequence): the values per position too
+            fn = getattr(fn, "unreduced", fn)
+        values = fn(y_true, y_pred, **self._fn_kwargs)
         if sample_weight is None and isinstance(values, np.ndarray) and values.ndim == 1:
             # the training loop's case (one value per sample, no weights): two reductions
             self.total += float(np.add.reduce(values, dtype=np.float64))
             self.count += float(values.size)
             return
         super().update_state(values, sample_weight)
+
+    def unreduced(self, y_true: Any, y_pred: Any) -> np.ndarray:
+        """The wrapped function's values, one per position (not reduced per sample)."""
+        fn = getattr(self._fn, "unreduced", self._fn)
+        return np.asarray(fn(y_true, np.asarray(y_pred), **self._fn_kwargs))
+
+    def masked_weights(self, sample_weight: Any, mask: Any, y_pred: Any) -> Any:
+        """The weights for an output with ``mask`` (batch, T): 0/1 per position times
+        ``sample_weight``, as Keras's ``MeanMetricWrapper`` applies the mask."""
+        from glassnet.losses.masks import metric_weights
+
+        return metric_weights(sample_weight, mask, y_pred)
 
     def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         values, _ = _reduce_samplewise(self._fn(y_true, y_pred, **self._fn_kwargs), None)

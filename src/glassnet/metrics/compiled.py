@@ -59,9 +59,15 @@ class CompiledMetrics:
         for m in self.metrics:
             m.reset_state()
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
+                     mask: Any = None) -> None:
+        """Every metric on one batch. ``mask`` (batch, T), the output's mask: the mean
+        metrics leave its padded steps out (0/1 weights per position, as Keras's
+        ``MeanMetricWrapper``); the others see ``sample_weight`` alone, as in Keras."""
         for m in self.metrics:
-            m.update_state(y_true, y_pred, sample_weight=sample_weight)
+            w = m.masked_weights(sample_weight, mask, y_pred) \
+                if mask is not None and isinstance(m, MeanMetricWrapper) else sample_weight
+            m.update_state(y_true, y_pred, sample_weight=w)
 
     def result(self) -> dict[str, Any]:
         return {m.name: m.result() for m in self.metrics}

@@ -54,7 +54,12 @@ def per_sample(fn: Any, **kwargs: Any) -> Any:
             return hit  # already one value per sample (the training loop's usual case)
         return _per_sample(np.asarray(hit))
 
+    def unreduced(y_true: Any, y_pred: Any) -> np.ndarray:
+        return np.asarray(fn(y_true, y_pred, **kwargs))
+
     samplewise.__name__ = fn.__name__
+    # One value per position, for weights per position (a masked sequence output).
+    samplewise.unreduced = unreduced  # type: ignore[attr-defined]
     return samplewise
 
 

@@ -36,6 +36,7 @@ from glassnet import metrics as metrics_mod
 from glassnet import optimizers as optimizers_mod
 from glassnet.layers.base import Layer
 from glassnet.layers.graph import Graph, GraphObserver
+from glassnet.losses.masks import loss_weights
 from glassnet.models import data, step, teaching
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.inference import predict_batches, run_predict
@@ -134,6 +135,13 @@ class Model(ModelWeights):
                  observer: GraphObserver | None = None) -> np.ndarray:
         """The output for a batch ``x`` (batch, *input_shape), through the graph walker."""
         return self._graph.forward(x, training, observer)
+
+    def _output_mask(self) -> Any:
+        """The mask (batch, T) of the last forward pass's output, or None (a list, one per
+        output, for several outputs): its padded steps are left out of the loss and the
+        metrics (:mod:`glassnet.losses.masks`)."""
+        graph = self.__dict__.get("_graph")
+        return None if graph is None else graph.output_mask
 
     def _backward(self, grad: np.ndarray, fused: bool,
                   observer: GraphObserver | None = None) -> None:
@@ -330,7 +338,8 @@ class Model(ModelWeights):
         assert self.loss is not None  # compiled
         with self._inference_only():
             out = self._forward(xb, training=False)
-        loss = self.loss(yb, out, wb) + self._penalty()
+        mask = self._output_mask()
+        loss = self.loss(yb, out, loss_weights(self.loss, wb, mask, out)) + self._penalty()
         return self._batch_result(loss, yb, out, wb, return_dict)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
@@ -345,7 +354,7 @@ class Model(ModelWeights):
     def _batch_result(self, loss: float, yb: np.ndarray, out: np.ndarray,
                       wb: np.ndarray | None, return_dict: bool) -> Any:
         self._tracker.reset_state()
-        self._tracker.update_state(yb, out, wb)
+        self._tracker.update_state(yb, out, wb, mask=self._output_mask())
         logs = {"loss": float(loss), **{k: float(v) for k, v in self._tracker.result().items()}}
         if return_dict:
             return logs

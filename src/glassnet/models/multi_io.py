@@ -20,8 +20,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from glassnet.losses.base import Loss, _reduce, per_sample_mean
-from glassnet.metrics.base import Mean, MeanMetricWrapper
+from glassnet.losses.base import Loss, _reduce, per_sample_mean, reduce_values
+from glassnet.models.output_metrics import OutputMean, for_output, weights_of
 
 
 class Packing:
@@ -92,16 +92,18 @@ class MultiOutputLoss(Loss):
     def _each(self, y_true: np.ndarray, y_pred: Sequence[np.ndarray], sample_weight: Any,
               fused: Sequence[bool]) -> tuple[float, list[np.ndarray | None]]:
         total, grads = 0.0, cast(list[np.ndarray | None], [])
-        for loss, w, yt, yp, f in zip(self.losses, self.weights, self.split(y_true), y_pred,
-                                      fused, strict=True):
+        for i, (loss, w, yt, yp, f) in enumerate(zip(self.losses, self.weights,
+                                                     self.split(y_true), y_pred, fused,
+                                                     strict=True)):
             if loss is None:
                 grads.append(None)
                 continue
             yt = loss._like_pred(yt, yp)
+            sw = weights_of(sample_weight, i)
             if f:
-                value, grad = loss.value_and_logit_gradient(yt, yp, sample_weight)
+                value, grad = loss.value_and_logit_gradient(yt, yp, sw)
             else:
-                value, grad = loss.value_and_gradient(yt, yp, sample_weight)
+                value, grad = loss.value_and_gradient(yt, yp, sw)
             total += w * value
             if w != 1.0:
                 grad *= w
@@ -130,7 +132,10 @@ class MultiOutputLoss(Loss):
         assert loss is not None
         yp = y_pred[i]
         yt = loss._like_pred(self.split(y_true)[i], yp)
-        return _reduce(loss._values(yt, yp), sample_weight)
+        sw = weights_of(sample_weight, i)
+        if sw is not None and np.ndim(sw) > 1:  # per position: a masked output
+            return float(reduce_values(loss.call(yt, yp), sw, loss.reduction))
+        return _reduce(loss._values(yt, yp), sw)
 
     def per_sample(self, i: int) -> Any:
         """Output ``i``'s loss as a per-sample metric ``(y_true, y_pred) -> (batch,)``."""
@@ -140,13 +145,26 @@ class MultiOutputLoss(Loss):
             yp = y_pred[i]
             v = loss._values(loss._like_pred(self.split(y_true)[i], yp), yp)
             return v if v.ndim == 1 else per_sample_mean(v)
-        return values
+
+        def unreduced(y_true: np.ndarray, y_pred: Any) -> np.ndarray:
+            loss = self.losses[i]
+            assert loss is not None
+            return loss.call(loss._like_pred(self.split(y_true)[i], y_pred[i]), y_pred[i])
+
+        return for_output(values, i, unreduced, self.losses[i])
 
     def per_output(self, i: int, fn: Any) -> Any:
         """A per-sample metric of output ``i`` on the packed targets and the output list."""
         def values(y_true: np.ndarray, y_pred: Any) -> Any:
             return fn(self.split(y_true)[i], y_pred[i])
-        return values
+
+        inner = getattr(fn, "unreduced", None)
+
+        def unreduced(y_true: np.ndarray, y_pred: Any) -> Any:
+            assert inner is not None
+            return inner(self.split(y_true)[i], y_pred[i])
+
+        return for_output(values, i, None if inner is None else unreduced, None)
 
     def get_config(self) -> dict[str, Any]:
         from glassnet.losses import serialize
@@ -196,6 +214,9 @@ def is_packed(x: Any, packing: Packing | None) -> bool:
 def resolved(shape: Sequence[int | None], y: Any) -> tuple[int | None, ...]:
     """An output shape ``(n, ...)`` with its None dimensions (any length) taken from ``y``."""
     y_shape = np.shape(y)
+    if len(y_shape) == len(shape) - 1:  # integer labels: every axis but the classes'
+        return tuple(g if d is None else d
+                     for d, g in zip(shape[:-1], y_shape, strict=True)) + (shape[-1],)
     if len(y_shape) != len(shape):
         return tuple(shape)
     return tuple(g if d is None else d for d, g in zip(shape, y_shape, strict=True))
@@ -312,18 +333,9 @@ def compile_outputs(model: Any, optimizer: Any, loss: Any, loss_weights: Any, me
             fns.append(combined.per_output(i, fn))
             combined.metric_ids[key].append(m)
     model._tracker = metrics_mod.CompiledMetrics([])
-    model._tracker.metrics = [_OutputMean(fn, name=name) for name, fn in zip(metric_names, fns,
+    model._tracker.metrics = [OutputMean(fn, name=name) for name, fn in zip(metric_names, fns,
                                                                           strict=True)]
     model.metric_names = model._tracker.names
-
-
-class _OutputMean(MeanMetricWrapper):
-    """The running mean of a per-sample function of the packed targets and the list of
-    outputs (one output's loss or metric)."""
-
-    def update_state(self, y_true: Any, y_pred: Any,  # type: ignore[override]  # as Keras
-                     sample_weight: Any = None) -> None:
-        Mean.update_state(self, self._fn(y_true, y_pred), sample_weight)
 
 
 class Scaled(Loss):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from glassnet.layers.graph import GraphObserver
+from glassnet.losses.masks import loss_weights
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep
 
@@ -70,8 +71,14 @@ def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray |
     # directly: this runs once per training step); a subclassed model runs its ``call``.
     graph = model.__dict__.get("_graph")
     fused = model._fused
-    out = model._forward(xb, training, observer) if graph is None \
-        else graph.forward(xb, training, observer)
+    if graph is None:
+        out = model._forward(xb, training, observer)
+        mask = None
+    else:
+        out = graph.forward(xb, training, observer)
+        mask = graph.output_mask  # (Model._output_mask)
+    if mask is not None:  # a masked sequence output: padded steps weigh 0
+        wb = loss_weights(loss_fn, wb, mask, out)
     if fused:  # dL/dz through the output activation (softmax/sigmoid + CE)
         loss, grad = loss_fn.value_and_logit_gradient(yb, out, wb)
     else:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import callbacks as cbks
+from glassnet.losses.masks import loss_weights
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.threads import blas_threads
@@ -99,13 +100,18 @@ class _Running:
         self.loss_sum = 0.0
         self.count = 0
 
-    def add(self, n: int, loss: float, yb: Any = None, out: Any = None, wb: Any = None) -> None:
-        """``loss`` is the batch mean; the metrics see the batch's targets and outputs."""
+    def add(self, n: int, loss: float, yb: Any = None, out: Any = None, wb: Any = None,
+            mask: Any = None) -> None:
+        """``loss`` is the batch mean; the metrics see the batch's targets and outputs (and
+        the output's mask, when it has one)."""
         self.loss_sum += loss * n
         self.count += n
         if self.metrics and out is not None:
-            for metric in self.metrics:
-                metric.update_state(yb, out, sample_weight=wb)
+            if mask is None:
+                for metric in self.metrics:
+                    metric.update_state(yb, out, sample_weight=wb)
+            else:
+                self.tracker.update_state(yb, out, wb, mask=mask)
 
     def logs(self, prefix: str = "") -> dict[str, float]:
         logs = {prefix + "loss": self.loss_sum / max(self.count, 1)}
@@ -225,7 +231,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                         if cb.wants_batch_logs:
                             cb.on_train_batch_end(step, running.logs())
                         break
-                    running.add(len(xb), loss, yb, out, wb)
+                    running.add(len(xb), loss, yb, out, wb, model._output_mask())
                     if cb.wants_batch_logs:
                         cb.on_train_batch_end(step, running.logs())
                     if model.stop_training:
@@ -381,8 +387,10 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
             if cb is not None:
                 cb.on_test_batch_begin(i)
             out = model._forward(xb, training=False, observer=RELEASE_CACHES)
-            loss = model.loss(yb, out, wb) + model._penalty()
-            running.add(len(xb), loss, yb, out, wb)
+            mask = model._output_mask()
+            loss = model.loss(yb, out, loss_weights(model.loss, wb, mask, out)) \
+                + model._penalty()
+            running.add(len(xb), loss, yb, out, wb, mask)
             if cb is not None and cb.wants("on_test_batch_end"):
                 cb.on_test_batch_end(i, running.logs())
     if cb is not None:
