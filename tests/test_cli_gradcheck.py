@@ -107,3 +107,21 @@ def test_gradcheck_saved_model(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "dense_1 (kernel)" in out and "4 of 4 weight tensors pass" in out
     assert np.isfinite(model.predict(np.zeros((1, 3)))).all()
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".keras"])
+def test_gradcheck_saved_model_with_several_inputs_and_outputs(tmp_path, capsys, suffix):
+    if suffix == ".keras":
+        pytest.importorskip("h5py", reason="the .keras format stores weights in HDF5")
+    from glassnet import Input, Model, layers
+
+    a, b = Input(shape=(3,), name="a"), Input(shape=(2,), name="b")
+    h = layers.Dense(4, activation="tanh", name="h")(layers.concatenate([a, b]))
+    model = Model([a, b], {"reg": layers.Dense(1, name="reg")(h),
+                           "cls": layers.Dense(3, activation="softmax", name="cls")(h)}, seed=0)
+    model.compile("adam", {"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights={"reg": 1.0, "cls": 0.5})
+    model.save(tmp_path / f"m{suffix}")
+    assert main(["gradcheck", str(tmp_path / f"m{suffix}")]) == 0
+    out = capsys.readouterr().out
+    assert "h (kernel)" in out and "6 of 6 weight tensors pass" in out

@@ -96,10 +96,13 @@ def check_loss(loss: Loss, y_true: np.ndarray, y_pred: np.ndarray, eps: float = 
     return relative_error(analytic, numeric)
 
 
-def check_model(model: Model, x: np.ndarray, y: np.ndarray, eps: float = 1e-6
-                ) -> list[dict[str, Any]]:
+def check_model(model: Model, x: Any, y: Any, eps: float = 1e-6) -> list[dict[str, Any]]:
     """Per layer and weight: relative and max absolute error of the full compiled loss
     (regularisation included) against central differences. The model must be float64.
+
+    ``x`` and ``y`` are given as to ``fit``: an array, or for a model with several inputs
+    or outputs a list or dict of arrays (the loss is then the weighted sum of the outputs'
+    losses, as ``fit`` minimises it).
 
     The analytic gradients come from :meth:`Model.compute_gradients` (inference mode, so
     dropout does not change the loss between evaluations), the model's one gradient step.
@@ -109,8 +112,10 @@ def check_model(model: Model, x: np.ndarray, y: np.ndarray, eps: float = 1e-6
             f"Gradient checks need a float64 model (Sequential(..., dtype='float64')), "
             f"got {model.dtype}."
         )
+    from glassnet.models import data
+
     assert model.loss is not None  # compute_gradients checks that the model is compiled
-    x = np.asarray(x, dtype=np.float64)
+    x = data.as_inputs(model._pack_inputs(x), np.dtype(np.float64), "x")
     model.compute_gradients(x, y, training=False)
     y = model._targets(y, len(x))
     loss = model.loss

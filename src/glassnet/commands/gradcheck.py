@@ -149,15 +149,25 @@ def _model(args: argparse.Namespace, rng: Any) -> int:
     if not model.compiled:
         return _error(f"the model file '{args.model}' has no compile settings (loss), so its "
                       "gradients cannot be checked; save it after model.compile(...)")
-    shape = (args.batch,) + tuple(model.input_shape[1:])
-    x = rng.standard_normal(shape)
+    # one random array per input (a length declared None: 3 steps), targets per output
+    shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    xs = [rng.standard_normal((args.batch, *(3 if d is None else d for d in shape[1:])))
+          for shape in shapes]
+    x: Any = xs if len(xs) > 1 else xs[0]
     out = model.predict(x)
-    if model.loss.name == "sparse_categorical_crossentropy":
-        y = rng.integers(0, out.shape[-1], out.shape[:-1])
-    elif "crossentropy" in model.loss.name:
-        y = np.eye(out.shape[-1])[rng.integers(0, out.shape[-1], out.shape[:-1])]
-    else:
-        y = rng.standard_normal(out.shape)
+    outs = list(out.values()) if isinstance(out, dict) else out if isinstance(out, list) else [out]
+    per_output = getattr(model.loss, "losses", [model.loss])  # several outputs: one loss each
+
+    def target(loss: Any, out: Any) -> Any:
+        name = loss.name if loss is not None else ""
+        if name == "sparse_categorical_crossentropy":
+            return rng.integers(0, out.shape[-1], out.shape[:-1])
+        if "crossentropy" in name:
+            return np.eye(out.shape[-1])[rng.integers(0, out.shape[-1], out.shape[:-1])]
+        return rng.standard_normal(out.shape)
+
+    ys = [target(loss, o) for loss, o in zip(per_output, outs, strict=True)]
+    y: Any = ys if len(ys) > 1 else ys[0]
     rows = model.check_gradients(x, y, tolerance=args.tolerance)
     return 0 if all(r["passed"] for r in rows) else 1
 

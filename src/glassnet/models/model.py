@@ -40,6 +40,7 @@ from glassnet.losses.masks import loss_weights
 from glassnet.models import data, step, teaching
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.inference import predict_batches, run_predict
+from glassnet.models.multi_io import keras_logs
 from glassnet.models.parameters import FlatParameters, carry_slots
 from glassnet.models.step import Gradients
 from glassnet.models.summary import summary_text
@@ -147,6 +148,10 @@ class Model(ModelWeights):
                   observer: GraphObserver | None = None) -> None:
         """Backpropagate ``dL/dy_pred`` (``dL/dz`` of the output layer when ``fused``)."""
         self._graph.backward(grad, fused, observer)
+
+    def _structured(self, out: Any) -> Any:
+        """The outputs as the user gave them (several outputs: a list or a dict)."""
+        return out
 
     def _pack_inputs(self, x: Any) -> Any:
         """The data as the training loop carries it: ``x`` itself for one input (a model with
@@ -330,7 +335,7 @@ class Model(ModelWeights):
         """Loss (and metrics) of one batch in inference mode, returned as
         :meth:`train_on_batch` returns them."""
         self._check_compiled("test_on_batch")
-        xb = data.as_inputs(x, self.dtype)
+        xb = data.as_inputs(self._pack_inputs(x), self.dtype)
         self._ensure_built(xb)
         self._check_input_shape(xb)
         yb = self._targets(y, len(xb))
@@ -342,13 +347,16 @@ class Model(ModelWeights):
         loss = self.loss(yb, out, loss_weights(self.loss, wb, mask, out)) + self._penalty()
         return self._batch_result(loss, yb, out, wb, return_dict)
 
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        """The outputs for one batch ``x`` in inference mode."""
-        xb = data.as_inputs(x, self.dtype, finite=False)
+    def predict_on_batch(self, x: Any) -> Any:
+        """The outputs for one batch ``x`` in inference mode (several outputs: a list, or a
+        dict when the model's outputs were given as a dict)."""
+        xb = data.as_inputs(self._pack_inputs(x), self.dtype, finite=False)
         self._ensure_built(xb)
         self._check_input_shape(xb)
         with self._inference_only():
             out = self._forward(xb, training=False)
+        if isinstance(out, list):  # several outputs: a list (a dict), as predict gives them
+            return self._structured([o.copy() if o.base is not None else o for o in out])
         return out.copy() if out.base is not None else out
 
     def _batch_result(self, loss: float, yb: np.ndarray, out: np.ndarray,
@@ -356,10 +364,7 @@ class Model(ModelWeights):
         self._tracker.reset_state()
         self._tracker.update_state(yb, out, wb, mask=self._output_mask())
         logs = {"loss": float(loss), **{k: float(v) for k, v in self._tracker.result().items()}}
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return keras_logs(self, logs, return_dict)
 
     def _penalty(self) -> float:
         """Weight penalties plus the activity penalties of the last forward pass."""
@@ -471,10 +476,7 @@ class Model(ModelWeights):
         self._check_compiled("evaluate")
         logs = run_evaluate(self, x, y, batch_size, sample_weight, steps, verbose,
                             callbacks=callbacks)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return keras_logs(self, logs, return_dict)
 
     def _check_input_shape(self, x: np.ndarray) -> None:
         expected = tuple(self.input_shape[1:])

@@ -370,6 +370,28 @@ def scaled(loss: Any, weight: float) -> Loss:
     return Scaled(loss, weight)
 
 
+# ----------------------------------------------------------------- results
+def keras_logs(model: Any, logs: dict[str, float], return_dict: bool) -> Any:
+    """``evaluate``/``*_on_batch`` results as Keras 3 returns them.
+
+    A dict comes back with its keys sorted (Keras's nested-structure rule). The list follows
+    ``Trainer._flatten_metrics_in_order``: ``loss``, then the logs named by the compiled
+    metrics (a model with one output: its metrics in compile order; with several: the
+    ``<output>_loss`` of each output in output order), then every other key sorted by name.
+    One value comes back as a float.
+    """
+    if return_dict:
+        return {k: logs[k] for k in sorted(logs)}
+    if isinstance(model.loss, MultiOutputLoss):
+        first = ["loss", *(f"{name}_loss" for name in model.loss.names)]
+    else:
+        first = ["loss", *model.metric_names]
+    ordered = [k for k in first if k in logs]
+    ordered += sorted(k for k in logs if k not in ordered)
+    values = [logs[k] for k in ordered]
+    return values[0] if len(values) == 1 else values
+
+
 # ----------------------------------------------------------------- saving
 def compile_spec(loss: MultiOutputLoss) -> dict[str, Any]:
     """The per-output part of a saved model's compile settings: losses, weights, metrics

@@ -15,7 +15,7 @@ Sequential, or a functional graph with merges and residual blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -27,16 +27,35 @@ if TYPE_CHECKING:
     from glassnet.models.model import Model
 
 
+def _float64_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A model config with float64 for the model and every layer, nested models' included."""
+    config = {**config, "dtype": "float64"}
+    layers = []
+    for entry in config.get("layers", []):
+        inner = {k: v for k, v in entry.get("config", {}).items() if k != "dtype"}
+        nested = inner.get("model")
+        if isinstance(nested, dict) and isinstance(nested.get("config"), dict):
+            inner["model"] = {**nested, "config": _float64_config(nested["config"])}
+        layers.append({**entry, "config": inner})
+    if "layers" in config:
+        config["layers"] = layers
+    return config
+
+
 def float64_copy(model: Model) -> Model:
     """The same architecture, weights and loss, in float64 (for exact finite differences)."""
-    config = dict(model.get_config())
-    config["dtype"] = "float64"
-    for layer_config in config.get("layers", []):
-        layer_config.get("config", {}).pop("dtype", None)
-    twin = type(model).from_config(config)
+    twin = type(model).from_config(_float64_config(model.get_config()))
     twin.build()
     twin.set_weights([w.astype(np.float64) for w in model.get_weights()])
-    twin.compile(optimizer="sgd", loss=model.loss, metrics=[])
+    from glassnet.models.multi_io import MultiOutputLoss
+
+    loss = model.loss
+    if isinstance(loss, MultiOutputLoss):  # several outputs: each its loss and weight again
+        cast(Any, twin).compile(  # a functional model's compile takes loss_weights
+            optimizer="sgd", loss=dict(zip(loss.names, loss.losses, strict=True)),
+            loss_weights=dict(zip(loss.names, loss.weights, strict=True)))
+    else:
+        twin.compile(optimizer="sgd", loss=loss, metrics=[])
     return twin
 
 
@@ -50,10 +69,10 @@ def check_gradients(model: Model, x: Any, y: Any, tolerance: float = 1e-6, eps: 
     tolerance = _validate.check_float("check_gradients", "tolerance", tolerance, min=0.0,
                                       min_open=True)
     eps = _validate.check_float("check_gradients", "eps", eps, min=0.0, min_open=True)
-    x = data.as_inputs(model._pack_inputs(x), np.dtype(np.float64), "x")
-    model._ensure_built(np.asarray(x, dtype=model.dtype))
+    model._ensure_built(data.as_inputs(model._pack_inputs(x), model.dtype, "x"))
     twin = float64_copy(model)
-    rows = gradcheck.check_model(twin, np.asarray(x, dtype=np.float64), y, eps=eps)
+    # the twin packs several inputs itself, in float64 (no rounding to the model's dtype)
+    rows = gradcheck.check_model(twin, x, y, eps=eps)
     for row in rows:
         row["passed"] = row["relative_error"] < tolerance
     if print_fn is not None:
@@ -139,14 +158,15 @@ def explain_step(model: Model, x: Any, y: Any, learning_rate: float | None = Non
     """
     model._check_compiled("explain_step")
     assert model.optimizer is not None  # compiled
-    x = data.as_inputs(model._pack_inputs(x), np.dtype(np.float64), "x")
+    packed = data.as_inputs(model._pack_inputs(x), model.dtype, "x")
     if learning_rate is not None:
         learning_rate = _validate.check_float("explain_step", "learning_rate", learning_rate,
                                               min=0.0, min_open=True)
     lr = float(model.optimizer.learning_rate if learning_rate is None else learning_rate)
-    model._ensure_built(np.asarray(x, dtype=model.dtype))
+    model._ensure_built(packed)
     twin = float64_copy(model)
-    x = np.asarray(x, dtype=np.float64)
+    # the twin packs several inputs itself, in float64 (no rounding to the model's dtype)
+    x = data.as_inputs(twin._pack_inputs(x), np.dtype(np.float64), "x")
     twin._prepare_training()
     y = twin._targets(y, len(x))
     steps = [LayerStep(str(layer.name), type(layer).__name__) for layer in twin.layers]

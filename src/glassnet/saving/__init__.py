@@ -4,7 +4,10 @@
 :mod:`glassnet.saving.npz`): architecture, weights, compile settings, optimizer state,
 history and random streams, so ``fit`` resumes exactly. A path ending in ``.keras`` reads
 and writes Keras 3's format instead (:mod:`glassnet.saving.keras_read`,
-:mod:`glassnet.saving.keras_write`), which Keras itself loads.
+:mod:`glassnet.saving.keras_write`; functional graphs with several inputs and outputs,
+shared layers and nested models: :mod:`glassnet.saving.keras_graph`), which Keras itself
+loads; ``save_weights``/``load_weights`` with a ``.weights.h5`` path use Keras's weights file
+(:mod:`glassnet.saving.keras_weights`).
 
 Both readers treat a file as hostile: nothing larger than the file backs is allocated or
 inflated, special files are refused, JSON is bounded in size and depth, HDF5 is read with a

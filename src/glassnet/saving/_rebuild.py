@@ -31,7 +31,7 @@ MAX_ITERATIONS = 2**53
 
 
 def _all_layers(model: Model) -> list[Layer]:
-    """Every layer, nested ones (a Residual block's) included."""
+    """Every layer, nested ones (a Residual block's, a nested model's) included."""
     out: list[Layer] = []
     stack: list[Layer] = list(model.layers)[::-1]
     while stack:
@@ -40,6 +40,8 @@ def _all_layers(model: Model) -> list[Layer]:
         for value in vars(layer).values():
             if isinstance(value, Layer):
                 stack.append(value)
+            elif isinstance(value, Model):  # a model used as a layer
+                stack.extend(value.layers)
             elif isinstance(value, (list, tuple)):
                 stack.extend(v for v in value if isinstance(v, Layer))
     return out

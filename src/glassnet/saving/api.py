@@ -1,4 +1,5 @@
-"""The four entry points, choosing the format by the path's suffix (``.keras`` or ``.npz``)."""
+"""The four entry points, choosing the format by the path's suffix (``.keras``, ``.weights.h5``
+for weights, or ``.npz``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from glassnet.errors import ModelFileError
 from glassnet.models.model import Model
-from glassnet.saving import keras_read, keras_write, npz
+from glassnet.saving import keras_read, keras_weights, keras_write, npz
 
 
 def _path(filepath: Any, argument: str = "filepath") -> str:
@@ -82,27 +83,30 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     return npz.load_model(path, compile=compile)
 
 
+def _is_keras_weights(path: str) -> bool:
+    return path.endswith(".weights.h5")
+
+
 def save_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
-    """Weights only, in ``get_weights`` order, atomically (an ``.npz`` whatever the suffix)."""
-    npz.save_weights(model, _path(filepath))
+    """Weights only, atomically: Keras 3's ``.weights.h5`` layout for a path ending so
+    (Keras's ``load_weights`` reads it), else an ``.npz`` in ``get_weights`` order."""
+    path = _path(filepath)
+    if _is_keras_weights(path):
+        keras_write.save_weights_h5(model, path)
+    else:
+        npz.save_weights(model, path)
 
 
 def load_weights(model: Model, filepath: str | os.PathLike[str]) -> None:
-    """Read weights saved by :func:`save_weights` or :func:`save_model` (``.npz``, or a
-    ``.keras`` file's weights). A bad file raises :class:`ModelFileError` and leaves ``model``
-    unchanged."""
+    """Read weights saved by :func:`save_weights` or :func:`save_model` (``.npz``), or by
+    Keras (a ``.weights.h5`` file, or a ``.keras`` file's weights: layer groups matched as
+    Keras matches them, by layer class and position). A bad file raises
+    :class:`ModelFileError` and leaves ``model`` unchanged."""
     if not isinstance(filepath, (str, os.PathLike)):
         raise ModelFileError(f"`filepath` must be a path (str or os.PathLike), got "
                              f"{type(filepath).__name__} {filepath!r}.")
     path = os.fspath(filepath)
-    if _is_keras(path):
-        twin = keras_read.load_keras(path, compile=False)
-        try:
-            if not model.built:
-                model.build()
-            model.set_weights(twin.get_weights())
-        except ValueError as exc:
-            raise ModelFileError(f"The weights in {path!r} do not fit model "
-                                 f"'{model.name}': {exc}") from None
+    if _is_keras(path) or _is_keras_weights(path):
+        keras_weights.load_keras_weights(model, path)
         return
     npz.load_weights(model, path)

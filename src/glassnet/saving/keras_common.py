@@ -7,7 +7,8 @@ A ``.keras`` file is a zip archive (entries stored, not compressed) of three mem
   "Sequential" | "Functional", "config": {...}}``, each layer as ``{"module": "keras.layers",
   "class_name": ..., "config": {...}, "build_config": {"input_shape": [...]}}`` (functional
   layers add ``"name"`` and ``"inbound_nodes"``);
-- ``model.weights.h5``: HDF5 with one group per layer, ``layers/<key>/vars/0, 1, ...`` in the
+- ``model.weights.h5``: HDF5 with one group per layer (a nested model's layers in groups under
+  its own, ``layers/functional/layers/dense/vars``), ``layers/<key>/vars/0, 1, ...`` in the
   layer's own weight order (recurrent layers: ``layers/<key>/cell/vars/...``; layers whose
   weights Keras keeps in sublayers, MultiHeadAttention and the wrappers TimeDistributed and
   Bidirectional, in ``layers/<key>/<sublayer>/.../vars``: see :func:`weight_paths`). ``<key>`` is
@@ -30,12 +31,16 @@ metrics: Keras loads it compiled, with a fresh optimizer state), and glassnet ad
 ``glassnet.npz`` (its own optimizer state, history and random streams) that Keras ignores,
 so a model loaded in glassnet resumes training exactly.
 
-Functional models: Keras orders ``model.layers`` by decreasing depth from the output (ties by
-first visit in a depth-first walk from the output), and numbers the weight groups in that
-order; the writer reproduces that order (:func:`glassnet.saving.keras_write._keras_order`).
+Functional models: Keras orders ``model.layers`` by decreasing depth from the outputs (ties
+by first visit in a depth-first walk from the outputs), and numbers the weight groups in that
+order; the writer reproduces that order. Several inputs and outputs (lists or dicts), shared
+layers (one ``inbound_nodes`` entry per call) and nested models (an entry ``"Functional"`` or
+``"Sequential"`` holding the model's own config; its weights under
+``layers/<key>/layers/...``) go both ways: :mod:`glassnet.saving.keras_graph`.
 
 Files: ``keras_common.py`` (this: the tables of arguments both directions share),
-``keras_write.py`` (``save_keras``), ``keras_read.py`` (``load_keras``).
+``keras_graph.py`` (a functional model's graph, both ways), ``keras_write.py``
+(``save_keras``), ``keras_read.py`` (``load_keras``).
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@
 The reader translates Keras's ``config.json`` into a glassnet model config (layer by layer:
 Keras's arguments to glassnet's, what has no counterpart refused by name) and calls
 ``Sequential.from_config`` / ``Model.from_config``; the model is then built within what the
-weights file backs and the weights are set layer by layer. Every size is checked before it
-is allocated or inflated (:mod:`glassnet.saving._limits`), the HDF5 member is read in a
-time-bounded child process (:mod:`glassnet.saving._h5`).
+weights file backs and the weights are set layer by layer. Functional graphs with several
+inputs and outputs, shared layers and nested models are read with
+:mod:`glassnet.saving.keras_graph` (a nested model becomes a
+:class:`~glassnet.models.nested.ModelLayer`, its weights read from under its own group).
+Every size is checked before it is allocated or inflated (:mod:`glassnet.saving._limits`),
+the HDF5 member is read in a time-bounded child process (:mod:`glassnet.saving._h5`).
 
 Compile state: a file written by glassnet carries a ``glassnet.npz`` member (compile
 settings, optimizer slots, history, random streams; Keras ignores it), so training resumes
@@ -34,14 +37,12 @@ from glassnet.layers.base import Layer, layer_class
 from glassnet.models.functional import Model as Functional
 from glassnet.models.model import Model, deferred_build
 from glassnet.models.sequential import Sequential
-from glassnet.saving import _h5, _limits, _rebuild
+from glassnet.saving import _h5, _limits, _rebuild, keras_graph, keras_weights
 from glassnet.saving.keras_common import (
     _ANY,
     _BASE_KEYS,
     _HARMLESS,
     _WRAPPED,
-    _group_keys,
-    weight_paths,
 )
 
 #: The member holding glassnet's compile state (see :mod:`glassnet.saving.keras_write`).
@@ -97,6 +98,11 @@ def _layer_config(entry: Any) -> dict[str, Any]:
     config = dict(entry["config"])
     name = config.get("name")
     where = f"Keras layer '{name}' ({cls})"
+    if cls in keras_graph.MODEL_CLASSES:  # a model used as a layer: its config, translated
+        model_cls, model_config, _ = glassnet_config(entry)
+        return {"class_name": "ModelLayer",
+                "config": {"name": name, "model": {"class_name": model_cls.__name__,
+                                                   "config": model_config}}}
     if cls == "Lambda":
         raise KerasFormatError(f"{where}: its function is stored as Python code, which "
                                "glassnet does not run; create the Lambda again from code.")
@@ -139,64 +145,6 @@ def _batch_shape(config: dict[str, Any]) -> list[Any]:
     return shape
 
 
-def _tensor_names(obj: Any, where: str) -> list[str]:
-    """The layer names of the Keras tensor references in ``obj``, depth-first, in order."""
-    flat: list[str] = []
-    stack = [obj]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__":
-            history = (obj.get("config") or {}).get("keras_history")
-            if not isinstance(history, list) or not history or not isinstance(history[0], str):
-                raise KerasFormatError(f"{where} has a malformed input tensor reference.")
-            flat.append(history[0])
-        elif isinstance(obj, (list, tuple)):
-            stack.extend(reversed(obj))
-        elif isinstance(obj, dict):
-            stack.extend(reversed(list(obj.values())))
-    return flat
-
-
-def _inbound(entry: dict[str, Any], where: str) -> tuple[list[str], dict[str, Any]]:
-    """``(input layer names, call options)`` of a layer's one call. MultiHeadAttention's
-    ``key`` tensor follows the query and value; ``use_causal_mask``, a call argument in
-    Keras, is a layer argument in glassnet; any other tensor passed by keyword is refused."""
-    nodes = entry.get("inbound_nodes") or []
-    if not isinstance(nodes, list):
-        raise KerasFormatError(f"{where} has malformed inbound nodes.")
-    if len(nodes) > 1:
-        raise KerasFormatError(f"{where} is called {len(nodes)} times (a shared layer); "
-                               "glassnet calls each layer once.")
-    if not nodes:
-        return [], {}
-    node = nodes[0]
-    args = node.get("args", []) if isinstance(node, dict) else node
-    kwargs = node.get("kwargs") if isinstance(node, dict) else None
-    kwargs = kwargs if isinstance(kwargs, dict) else {}
-    names = _tensor_names(args, where)
-    options: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        if key == "key" and entry.get("class_name") == "MultiHeadAttention":
-            names += _tensor_names(value, where)
-        elif key == "use_causal_mask" and value:
-            options["use_causal_mask"] = True
-        elif _tensor_names(value, where):
-            raise KerasFormatError(f"{where} is called with a tensor as `{key}`, which "
-                                   "glassnet does not support.")
-    return names, options
-
-
-def _io_name(value: Any, what: str) -> str:
-    """``[name, 0, 0]`` or ``[[name, 0, 0]]`` -> name (one input and one output only)."""
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        if len(value) != 1:
-            raise KerasFormatError("glassnet functional models have one input and one output.")
-        value = value[0]
-    if not isinstance(value, list) or len(value) != 3 or not isinstance(value[0], str):
-        raise KerasFormatError(f"The model's `{what}` is malformed: {value!r}.")
-    return value[0]
-
-
 def glassnet_config(
         doc: dict[str, Any]) -> tuple[type[Sequential] | type[Functional], dict[str, Any], list[dict]]:
     """``(model class, glassnet config, Keras layer entries in weight-group order)``."""
@@ -225,11 +173,16 @@ def glassnet_config(
                   "layers": layers}
         return Sequential, config, weighted
     if kind in ("Functional", "Model"):
-        layers = []
+        layers, calls = [], []
+        nested = set()
+        masks = keras_graph.mask_ops(entries)
+        entries = [e for e in entries if not (isinstance(e, dict) and e.get("name") in masks)]
         for e in entries:
             if not isinstance(e, dict) or not isinstance(e.get("config"), dict):
                 raise KerasFormatError("A layer entry must be a mapping with a 'config'.")
             lname = e.get("name") or e["config"].get("name")
+            if not isinstance(lname, str):
+                raise KerasFormatError(f"A layer entry has no name: {str(e)[:80]!r}.")
             layer: dict[str, Any]
             if e.get("class_name") == "InputLayer":
                 layer = {"class_name": "InputLayer",
@@ -238,31 +191,27 @@ def glassnet_config(
             else:
                 layer = _layer_config(e)
                 layer["config"]["name"] = lname
-            layer["inbound_layers"], options = _inbound(e, f"Keras layer '{lname}'")
+            if e.get("class_name") in ("Functional", "Model"):
+                nested.add(lname)
+            node_refs, options = keras_graph.inbound_calls(e, f"Keras layer '{lname}'", masks)
+            layer["inbound_layers"] = [n for n, _ in node_refs[0]] if node_refs else []
             layer["config"].update(options)
             layers.append(layer)
+            calls.append((lname, node_refs))
+        input_refs, input_keys = keras_graph.io_refs(inner.get("input_layers"),
+                                                     "input_layers", nested)
+        output_refs, output_keys = keras_graph.io_refs(inner.get("output_layers"),
+                                                       "output_layers", nested)
         config = {"name": name, "seed": None, "dtype": "float32", "layers": layers,
-                  "input_layers": [_io_name(inner.get("input_layers"), "input_layers")],
-                  "output_layers": [_io_name(inner.get("output_layers"), "output_layers")]}
+                  "nodes": keras_graph.call_order(calls),
+                  "input_layers": input_refs, "output_layers": output_refs}
+        if input_keys is not None:
+            config["input_keys"] = input_keys
+        if output_keys is not None:
+            config["output_keys"] = output_keys
         return Functional, config, list(entries)
     raise KerasFormatError(f"Unsupported Keras model class {kind!r} (Sequential or "
                            "Functional models only).")
-
-
-def _layer_weights(h5: _h5.H5Content, keys: list[str], entries: list[dict]) -> dict[str, list]:
-    """The stored arrays of each weighted layer, by layer name. A ``vars`` group whose
-    ``name`` attribute is the layer's name wins over the positional key (Keras's rule);
-    weights kept in sublayers are gathered in glassnet's order
-    (:func:`~glassnet.saving.keras_common.weight_paths`)."""
-    by_name = {name: path for path, name in h5.names.items()
-               if path.startswith("layers/") and path.endswith("/vars")
-               and path.count("/") == 2}
-    out: dict[str, list] = {}
-    for key, e in zip(keys, entries, strict=True):
-        lname = e.get("name") or e["config"].get("name")
-        base = by_name.get(lname, f"layers/{key}/vars")[: -len("/vars")]
-        out[lname] = [a for path in weight_paths(e) for a in h5.group(f"{base}/{path}") or []]
-    return out
 
 
 def _read_archive(filepath: Any) -> tuple[dict[str, Any], _h5.H5Content, bytes | None, str]:
@@ -310,13 +259,29 @@ def _shared_arguments(value: Any, get: Any) -> Any:
 
 def _keras_compile(model: Model, spec: Any, where: str) -> None:
     """Compile from a Keras ``compile_config`` where glassnet has every piece; else warn."""
+    def loss_of(value: Any) -> Any:
+        return None if value is None else losses.get(_shared_arguments(value, losses.get))
+
+    def metric_names(value: Any) -> list[Any]:
+        return [m if isinstance(m, str) else _plain(m)["config"].get("name")
+                for m in value or [] if m is not None]
+
     try:
-        metrics = [m if isinstance(m, str) else _plain(m)["config"].get("name")
-                   for m in spec.get("metrics") or [] if m is not None]
+        loss, metrics = spec["loss"], spec.get("metrics")
+        kwargs: dict[str, Any] = {}
+        if isinstance(loss, dict) and "class_name" not in loss:  # per output, by name
+            loss = {k: loss_of(v) for k, v in loss.items()}
+            metrics = {k: metric_names(v) for k, v in (metrics or {}).items()}
+            kwargs["loss_weights"] = spec.get("loss_weights")
+        elif isinstance(loss, list):  # per output, in order
+            loss = [loss_of(v) for v in loss]
+            metrics = [metric_names(v) for v in metrics] if metrics else None
+            kwargs["loss_weights"] = spec.get("loss_weights")
+        else:
+            loss, metrics = loss_of(loss), metric_names(metrics)
         model.compile(optimizer=optimizers.get(_shared_arguments(spec["optimizer"],
                                                                  optimizers.get)),
-                      loss=losses.get(_shared_arguments(spec["loss"], losses.get)),
-                      metrics=metrics)
+                      loss=loss, metrics=metrics, **kwargs)
     except Exception as exc:  # as Keras: the model loads, uncompiled
         warnings.warn(f"{where}: the model's compile settings could not be restored "
                       f"({type(exc).__name__}: {exc}); it is returned uncompiled.",
@@ -357,19 +322,11 @@ def load_keras(filepath: str | os.PathLike[str], compile: bool = True) -> Model:
         cls, config, entries = glassnet_config(doc)
         with deferred_build():  # built below, within what the file backs
             model = cls.from_config(config)
-        keys = _group_keys([str(e.get("class_name")) for e in entries])
-        stored = _layer_weights(h5, keys, entries)
-        _rebuild.build_within(model, sum(a.size for arrays in stored.values() for a in arrays),
-                              where)
+        stored = keras_weights.layer_weights(h5, entries)
+        _rebuild.build_within(model, keras_weights.count_values(stored), where)
         weights: list[np.ndarray] = []
         for layer in model.layers:
-            expected = [w.shape for w in list(layer.params.values()) + list(layer.state.values())]
-            found = stored.get(str(layer.name), [])
-            if [tuple(a.shape) for a in found] != expected:
-                raise KerasFormatError(
-                    f"Layer '{layer.name}' ({type(layer).__name__}) needs weights of shapes "
-                    f"{expected}, the file holds {[tuple(a.shape) for a in found]}.")
-            weights += found
+            weights += keras_weights.stored_for(layer, stored.get(str(layer.name)))
         _rebuild.set_weights(model, weights, where)
         if state is not None:
             _restore_state(model, state, where, compile)
@@ -383,3 +340,4 @@ def load_keras(filepath: str | os.PathLike[str], compile: bool = True) -> Model:
             error = KerasFormatError(str(error))
         raise error from exc
     return model
+

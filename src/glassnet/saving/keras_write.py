@@ -14,7 +14,7 @@ import numpy as np
 from glassnet import activations, initializers, regularizers
 from glassnet._atomic import atomic_write
 from glassnet.layers.base import Layer
-from glassnet.saving import _h5, _rebuild
+from glassnet.saving import _h5, _rebuild, keras_graph
 from glassnet.saving.keras_common import (
     _ACTIVATION_DEFAULTS,
     _CELL_NAMES,
@@ -68,6 +68,16 @@ def _layer_to_keras(layer: Any) -> dict[str, Any]:
     """``{"module", "class_name", "config", "registered_name", "build_config"}`` of a layer."""
     cls = type(layer).__name__
     where = f"Layer '{layer.name}' ({cls})"
+    if layer.multi_output:
+        raise ValueError(
+            f"{where} has several outputs, which the '.keras' writer does not support; save "
+            "the model to a '.npz' path (glassnet's format), which keeps them.")
+    model = keras_graph.inner_model(layer)
+    if model is not None:  # a model used as a layer: its own document (Keras's nesting)
+        doc, _ = _model_config(model)
+        if doc["class_name"] == "Functional":
+            doc["compile_config"] = {}
+        return doc
     if cls in _UNSUPPORTED:
         raise ValueError(f"{where} cannot be saved in the Keras format: {_UNSUPPORTED[cls]}.")
     config = layer.get_config()
@@ -153,50 +163,6 @@ def _weight_counts(layer: Any) -> list[int]:
     return [len(layer.params) + len(layer.state)]
 
 
-def _keras_order(model: Any) -> list[Any]:
-    """The functional model's nodes in Keras's ``model.layers`` order (see module notes)."""
-    out_node = model._output.node
-    index: dict[int, int] = {}
-    post: list[Any] = []
-    done: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(out_node, False)]
-    while stack:  # iterative depth-first walk from the output, inputs in call order
-        node, expanded = stack.pop()
-        if expanded:
-            if node.id not in done:
-                done.add(node.id)
-                post.append(node)
-            continue
-        if node.id in done:
-            continue
-        index.setdefault(node.id, len(index))
-        stack.append((node, True))
-        stack.extend((t.node, False) for t in reversed(node.inputs))
-    depth: dict[int, int] = {}
-    for node in reversed(post):
-        d = depth.setdefault(node.id, 0)
-        for t in node.inputs:
-            depth[t.node.id] = max(d + 1, depth.get(t.node.id, 0))
-    return sorted(post, key=lambda n: (-depth[n.id], index[n.id]))
-
-
-def _check_writable(model: Any) -> None:
-    """This writer knows one input, one output and one call per layer; say so, not crash."""
-    calls = [node.layer for node in model._nodes]
-    if (len(model.inputs) > 1 or len(model.outputs) > 1 or len({id(c) for c in calls}) < len(calls)
-            or any("model" in vars(layer) or layer.multi_output for layer in calls)):
-        raise ValueError(
-            f"Model '{model.name}' has several inputs or outputs, a shared layer, a nested "
-            "model or a layer with several outputs, which the '.keras' writer does not support "
-            "yet; save it to a '.npz' path (glassnet's format), which keeps all of them.")
-
-
-def _tensor_ref(tensor: Any, dtype: str) -> dict[str, Any]:
-    return {"class_name": "__keras_tensor__",
-            "config": {"shape": list(tensor.shape), "dtype": dtype,
-                       "keras_history": [tensor.node.layer.name, 0, 0]}}
-
-
 def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
     """The config.json document and the layers in Keras's ``model.layers`` order."""
     dtype = model.dtype.name
@@ -212,57 +178,55 @@ def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
         doc = {"module": "keras", "class_name": "Sequential", "config": inner,
                "registered_name": None, "build_config": {"input_shape": list(model.input_shape)}}
         return doc, layers
-    _check_writable(model)
-    nodes = _keras_order(model)
-    entries = []
-    for node in nodes:
-        entry = _layer_to_keras(node.layer)
-        entry["name"] = node.layer.name
-        refs = [_tensor_ref(t, dtype) for t in node.inputs]
-        # a call argument in Keras, a layer argument in glassnet
-        kwargs = {"use_causal_mask": True} if getattr(node.layer, "use_causal_mask",
-                                                      False) else {}
-        if not refs:
-            entry["inbound_nodes"] = []
-        elif type(node.layer).__name__ == "MultiHeadAttention":  # mha(query, value, key)
-            entry["inbound_nodes"] = [{"args": refs, "kwargs": kwargs}]
-        else:
-            args = refs if getattr(node.layer, "multi_input", False) else refs[0]
-            entry["inbound_nodes"] = [{"args": [args], "kwargs": kwargs}]
-        entries.append(entry)
-    inner = {"name": model.name, "trainable": True, "layers": entries,
-             "input_layers": [model._input.node.layer.name, 0, 0],
-             "output_layers": [model._output.node.layer.name, 0, 0]}
-    doc = {"module": "keras.src.models.functional", "class_name": "Functional", "config": inner,
-           "registered_name": "Functional", "build_config": {"input_shape": None}}
-    return doc, [node.layer for node in nodes]
+    return keras_graph.functional_doc(model, _layer_to_keras)
+
+
+def _keras_layers(model: Any) -> list[Layer]:
+    """A model's layers in Keras's ``model.layers`` order (a Sequential's InputLayer aside)."""
+    if type(model).__name__ == "Sequential":
+        return list(model.layers)
+    return keras_graph.keras_order(model)
+
+
+def _write_layers(f: Any, prefix: str, layers: list[Layer]) -> None:
+    """The weight groups ``<prefix>layers/<key>/...`` of ``layers``; a nested model's under
+    its own group, ``<prefix>layers/functional/layers/dense/vars`` (Keras's layout)."""
+    f.require_group(f"{prefix}layers")
+    for key, layer in zip(_group_keys([_keras_class(layer) for layer in layers]), layers,
+                          strict=True):
+        f.create_group(f"{prefix}layers/{key}/vars").attrs["name"] = str(layer.name)
+        model = keras_graph.inner_model(layer)
+        if model is not None:
+            f[f"{prefix}layers/{key}/vars"].attrs["name"] = str(model.name)
+            _write_layers(f, f"{prefix}layers/{key}/", _keras_layers(model))
+            continue
+        weights = layer.get_weights()
+        paths = weight_paths({"class_name": type(layer).__name__,
+                              "config": layer.get_config()})
+        for path, count in zip(paths, _weight_counts(layer), strict=True):
+            group = f.require_group(f"{prefix}layers/{key}/{path}")
+            owner = path[: -len("/vars")].rsplit("/", 1)[-1] if path != "vars" else ""
+            if path == "cell/vars":
+                owner = _CELL_NAMES.get(type(layer).__name__, owner)
+            group.attrs["name"] = owner or str(layer.name)
+            for i, w in enumerate(weights[:count]):
+                group.create_dataset(str(i), data=w)
+            weights = weights[count:]
 
 
 def _weights_h5(model_name: str, layers: list[Layer]) -> bytes:
     h5py = _h5.require_h5py()
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        f.create_group("layers")
-        for key, layer in zip(_group_keys([_keras_class(layer) for layer in layers]), layers,
-                              strict=True):
-            f.create_group(f"layers/{key}/vars").attrs["name"] = str(layer.name)
-            weights = layer.get_weights()
-            paths = weight_paths({"class_name": type(layer).__name__,
-                                  "config": layer.get_config()})
-            for path, count in zip(paths, _weight_counts(layer), strict=True):
-                group = f.require_group(f"layers/{key}/{path}")
-                owner = path[: -len("/vars")].rsplit("/", 1)[-1] if path != "vars" else ""
-                if path == "cell/vars":
-                    owner = _CELL_NAMES.get(type(layer).__name__, owner)
-                group.attrs["name"] = owner or str(layer.name)
-                for i, w in enumerate(weights[:count]):
-                    group.create_dataset(str(i), data=w)
-                weights = weights[count:]
+        _write_layers(f, "", layers)
         f.create_group("vars").attrs["name"] = model_name
     return buf.getvalue()
 
 
 def _keras_class(layer: Any) -> str:
+    model = keras_graph.inner_model(layer)
+    if model is not None:
+        return keras_graph.keras_class(model)
     if type(layer).__name__ == "Activation":
         name = layer.activation.name
         return {"leaky_relu": "LeakyReLU", "elu": "ELU"}.get(name, "Activation")
@@ -277,10 +241,20 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
         return None
     optimizer = {"module": "keras.optimizers", "class_name": spec["optimizer"]["class_name"],
                  "config": spec["optimizer"]["config"], "registered_name": None}
-    loss = {"module": "keras.losses", "class_name": spec["loss"]["class_name"],
-            "config": spec["loss"].get("config", {}), "registered_name": None}
-    return {"optimizer": optimizer, "loss": loss, "loss_weights": None,
-            "metrics": spec["metrics"] or None, "weighted_metrics": None,
+
+    def keras_loss(config: dict[str, Any]) -> dict[str, Any]:
+        return {"module": "keras.losses", "class_name": config["class_name"],
+                "config": config.get("config", {}), "registered_name": None}
+
+    per_output = spec["loss"].get("per_output")
+    if per_output is not None:  # several outputs: dicts by output name, as Keras writes them
+        loss: Any = {k: None if v is None else keras_loss(v) for k, v in per_output.items()}
+        loss_weights = spec["loss"].get("loss_weights")
+        metrics = {k: ms for k, ms in spec["metrics"].items() if ms} or None
+    else:
+        loss, loss_weights, metrics = keras_loss(spec["loss"]), None, spec["metrics"] or None
+    return {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": None,
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
@@ -328,3 +302,20 @@ def save_keras(model: Any, filepath: str | os.PathLike[str], include_optimizer: 
         zf.writestr("model.weights.h5", weights)
         if state is not None:
             zf.writestr("glassnet.npz", state)
+
+
+def save_weights_h5(model: Any, filepath: str | os.PathLike[str]) -> None:
+    """Write ``model``'s weights as Keras 3's ``.weights.h5`` file (the layout of a
+    ``.keras`` archive's ``model.weights.h5``), atomically; Keras's ``load_weights`` reads it.
+
+    Raises
+    ------
+    ValueError
+        Naming the first layer that Keras cannot represent.
+    """
+    if not model.built:
+        model.build()
+    _, layers = _model_config(model)
+    weights = _weights_h5(model.name, layers)
+    with atomic_write(filepath, "wb") as f:
+        f.write(weights)
