@@ -53,6 +53,7 @@ class Dense(_KernelLayer):
     ) -> None:
         super().__init__(**base)
         self.units = _validate.check_positive_int("Dense", "units", units)
+        self._ones_cache: np.ndarray | None = None  # ones (batch,): the bias gradient's BLAS call
         self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
                                  kernel_regularizer, bias_regularizer)
 
@@ -88,7 +89,10 @@ class Dense(_KernelLayer):
         if x.ndim == 2:
             np.dot(x.T, grad_z, out=self.grads["kernel"])  # (in, b) @ (b, units)
             if self.use_bias:  # the batch sum as one BLAS call: 1 (b,) @ (b, units)
-                np.dot(self._ones(len(x), grad_z.dtype), grad_z, out=self.grads["bias"])
+                ones = self._ones_cache
+                if ones is None or len(ones) != len(x) or ones.dtype != grad_z.dtype:
+                    ones = self._ones_cache = np.ones(len(x), dtype=grad_z.dtype)
+                np.dot(ones, grad_z, out=self.grads["bias"])
         else:  # (batch, ..., in): flatten the leading axes into one
             x2 = x.reshape(-1, x.shape[-1])
             g2 = grad_z.reshape(-1, self.units)
@@ -99,11 +103,4 @@ class Dense(_KernelLayer):
             return None
         kernel_t = self.params["kernel"].T
         return np.dot(grad_z, kernel_t) if grad_z.ndim == 2 else grad_z @ kernel_t  # (b, units) @ (units, in)
-
-    def _ones(self, n: int, dtype: np.dtype) -> np.ndarray:
-        """A vector of ``n`` ones (kept between steps) for the bias gradient."""
-        ones = getattr(self, "_ones_cache", None)
-        if ones is None or len(ones) != n or ones.dtype != dtype:
-            ones = self._ones_cache = np.ones(n, dtype=dtype)
-        return ones
 

@@ -166,6 +166,7 @@ class Graph:
         self.fused_outputs: list[bool] | None = None
         self.shapes: list[Shape] = []
         self.needs_grad: list[bool] = [False] * (n + 1)
+        self._grad_from = 0
         #: Floating dtype of every tensor (after build); node k's inputs are cast to
         #: ``casts[k]`` when it is not None.
         self.dtypes: list[np.dtype] = []
@@ -283,6 +284,9 @@ class Graph:
             casts.append(own if own is not None and any(dtypes[s] != own for s in src) else None)
             dtypes.append(own if own is not None else dtypes[src[0]])
         self.shapes, self.needs_grad, self.dtypes, self.casts = shapes, needs, dtypes, casts
+        # A chain's backward runs down to the first layer with weights at or before it.
+        self._grad_from = next((k for k in range(len(self.layers)) if needs[k + 1]),
+                               len(self.layers))
         self._masked = mask_sources(self.layers, self.sources)
         self._plain = self.is_chain and not any(c is not None for c in casts) and not any(
             layer.activity_regularizer is not None
@@ -358,14 +362,14 @@ class Graph:
             return self._backward_graph(grad, fused, observer)
         if self._plain and observer is None:
             end = n
-            g: np.ndarray | None = grad
+            g: Any = grad
             if fused:
                 end -= 1
                 g = self.layers[end].backward_preactivation(grad)
-            for k in range(end - 1, -1, -1):
-                if g is None or not needs[k + 1]:
-                    return None  # nothing before this layer has weights
-                g = self.layers[k].backward(g)
+            layers = self.layers
+            # Every layer after _grad_from needs its input's gradient, so none returns None.
+            for k in range(end - 1, self._grad_from - 1, -1):
+                g = layers[k].backward(g)
             return g if needs[0] else None
         pending: list[Any] = [None] * (n + 1)
         pending[n] = grad

@@ -14,6 +14,7 @@ import numpy as np
 from glassnet import _validate
 from glassnet.activations import SIGMOID
 from glassnet.losses.base import (
+    _RESCALED,
     EPSILON,
     Loss,
     format_shape,
@@ -166,14 +167,26 @@ class CategoricalCrossentropy(_CrossEntropy):
         values = -np.einsum("...k,...k->...", self._smooth(y_true), logp)
         return values if p.ndim == 2 else per_sample_mean(values)
 
-    def _value_and_logit_gradient(self, y_true, probs, sample_weight):
-        """The common case, ``(batch, classes)`` without sample weights, in five array calls.
+    def value_and_logit_gradient(self, y_true, probs, sample_weight=None):
+        """The common case, ``(batch, classes)`` float targets of the predictions' dtype, no
+        sample weights, the mean reduction: in five array calls, straight from the training
+        step (anything else goes through :meth:`Loss.value_and_logit_gradient`).
 
         ``L = -(1/n) <Y, log max(P, eps)>`` as one dot product over the whole batch, and
         ``dL/dz = (P sum_k(y_k) - Y) / n`` written over the buffer that held ``log P``.
         """
+        if sample_weight is not None or probs.ndim != 2 or self.label_smoothing \
+                or y_true.dtype != probs.dtype or self.reduction in _RESCALED:
+            return super().value_and_logit_gradient(y_true, probs, sample_weight)
+        return self._batch_mean(y_true, probs)
+
+    def _value_and_logit_gradient(self, y_true, probs, sample_weight):
         if sample_weight is not None or probs.ndim != 2 or self.label_smoothing:
             return super()._value_and_logit_gradient(y_true, probs, sample_weight)
+        return self._batch_mean(y_true, probs)
+
+    @staticmethod
+    def _batch_mean(y_true, probs):
         n = probs.shape[0]
         buf = np.maximum(probs, EPSILON)
         np.log(buf, out=buf)
@@ -256,6 +269,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         picked = np.take_along_axis(p, y_true[..., None], axis=-1)[..., 0]
         values = -np.log(np.maximum(picked, EPSILON))
         return values if p.ndim == 2 else per_sample_mean(values)
+
+    # Integer labels: the one-hot fast path above does not apply.
+    value_and_logit_gradient = Loss.value_and_logit_gradient
 
     def _value_and_logit_gradient(self, y_true, probs, sample_weight):
         """The common case, ``(batch, classes)`` without sample weights, by plain indexing.

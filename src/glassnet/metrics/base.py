@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _registry
+from glassnet.metrics.functions import hits_of
 
 
 def _reduce_samplewise(values: Any, sample_weight: Any) -> tuple[np.ndarray, np.ndarray | None]:
@@ -214,12 +215,20 @@ class MeanMetricWrapper(Mean):
                  **kwargs: Any) -> None:
         self._fn = fn
         self._fn_kwargs = kwargs
+        self._hits = None if kwargs else hits_of(fn)
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
     def update_state(self, y_true: Any, y_pred: Any,  # type: ignore[override]  # as Keras
                      sample_weight: Any = None) -> None:
         if not isinstance(y_pred, np.ndarray):
             y_pred = np.asarray(y_pred)
+        hits = self._hits
+        if hits is not None and sample_weight is None and y_pred.ndim == 2:
+            # accuracy in the training loop: count the hits, one value per sample
+            h = hits(y_true, y_pred)
+            self.total += float(np.add.reduce(h))  # the number of True entries
+            self.count += float(h.size)
+            return
         fn = self._fn
         if sample_weight is not None and np.ndim(sample_weight) > 1:
             # weights per position (a masked sequence): the values per position too

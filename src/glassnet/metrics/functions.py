@@ -60,7 +60,15 @@ def per_sample(fn: Any, **kwargs: Any) -> Any:
     samplewise.__name__ = fn.__name__
     # One value per position, for weights per position (a masked sequence output).
     samplewise.unreduced = unreduced  # type: ignore[attr-defined]
+    samplewise.hits = None if kwargs else hits_of(fn)  # type: ignore[attr-defined]
     return samplewise
+
+
+def hits_of(fn: Any) -> Any:
+    """The boolean core ``(y_true, y_pred (batch, classes)) -> (batch,) bool`` of an accuracy
+    function, or None: the training loop counts hits with it (one call per step instead of
+    floats, a per-sample mean and a sum)."""
+    return _HITS.get(fn) or getattr(fn, "hits", None)
 
 
 def _labels(y_true: Any, y_pred: np.ndarray) -> np.ndarray:
@@ -85,13 +93,21 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndar
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels)."""
     y_pred = np.asarray(y_pred)
-    return (y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1)).astype(np.float32)
+    return _categorical_hits(y_true, y_pred).astype(np.float32)
+
+
+def _categorical_hits(y_true: Any, y_pred: np.ndarray) -> np.ndarray:
+    return y_pred.argmax(axis=-1) == np.asarray(y_true).argmax(axis=-1)
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where ``argmax(y_pred) == y_true`` (integer labels)."""
     y_pred = np.asarray(y_pred)
-    return (y_pred.argmax(axis=-1) == _labels(y_true, y_pred)).astype(np.float32)
+    return _sparse_hits(y_true, y_pred).astype(np.float32)
+
+
+def _sparse_hits(y_true: Any, y_pred: np.ndarray) -> np.ndarray:
+    return y_pred.argmax(axis=-1) == _labels(y_true, y_pred)
 
 
 def _top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
@@ -117,3 +133,6 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> n
 def cosine_similarity(y_true: Any, y_pred: Any) -> np.ndarray:
     """The cosine of the angle between ``y_true`` and ``y_pred`` rows (the loss's negative)."""
     return -_loss_base.unreduced(_row.CosineSimilarity(), y_true, y_pred)
+
+
+_HITS = {categorical_accuracy: _categorical_hits, sparse_categorical_accuracy: _sparse_hits}

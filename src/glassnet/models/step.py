@@ -114,8 +114,9 @@ def train_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | No
     loss, out = gradient_step(model, xb, yb, wb)
     flat, optimizer = model._flat, model.optimizer
     assert flat is not None and optimizer is not None  # built and compiled
-    if not math.isfinite(loss) or not finite_gradients(flat.grad) or (flat.loose and not all(
-            finite_gradients(g.reshape(-1)) for g in flat.loose_grads())):
+    grad = flat.grad  # finite_gradients(grad), inline: this runs once per step
+    if not math.isfinite(loss) or not (math.isfinite(np.dot(grad, grad)) or finite_gradients(grad)) \
+            or (flat.loose and not all(finite_gradients(g.reshape(-1)) for g in flat.loose_grads())):
         raise NonFiniteStep(loss)
     optimizer.step(model._opt_params, model._opt_grads)
     return loss, out

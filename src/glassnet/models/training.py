@@ -185,7 +185,8 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size}
     cb = cbks.CallbackList(cb_list, model, params)
     terminate_on_nan = any(isinstance(c, cbks.TerminateOnNaN) for c in cb_list)
-    begin_hook = cb.wants("on_train_batch_begin")
+    begin_hook, end_hook = cb.wants("on_train_batch_begin"), cb.wants_batch_logs
+    graph = model.__dict__.get("_graph")  # its output mask, per step (Model._output_mask)
     model.history = history
     model.stop_training = False
 
@@ -193,7 +194,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     logs: dict[str, float] = {}
     threads = blas_threads(model, batch_size)
     threads.__enter__()
-    gather = None if stream or not shuffle else _BatchGather((x, y, w), batch_size)
+    gather = None if stream or not shuffle else _BatchGather(x, y, w, batch_size)
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
@@ -228,11 +229,12 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                         # TerminateOnNaN stops quietly; the logs show the non-finite step.
                         model.stop_training = True
                         running.add(len(xb), math.nan)
-                        if cb.wants_batch_logs:
+                        if end_hook:
                             cb.on_train_batch_end(step, running.logs())
                         break
-                    running.add(len(xb), loss, yb, out, wb, model._output_mask())
-                    if cb.wants_batch_logs:
+                    running.add(len(xb), loss, yb, out, wb,
+                                None if graph is None else graph.output_mask)
+                    if end_hook:
                         cb.on_train_batch_end(step, running.logs())
                     if model.stop_training:
                         break
@@ -267,17 +269,21 @@ class _BatchGather:
     copy (Fashion-MNIST in float32), which on a virtual machine cost more than the gather.
     """
 
-    def __init__(self, arrays: tuple[np.ndarray | None, ...], batch_size: int) -> None:
-        self.arrays = arrays  # x, y and the sample weights (None when not given)
-        rows = min(batch_size, len(next(a for a in arrays if a is not None)))
-        self.buffers = [None if a is None else np.empty((rows,) + a.shape[1:], a.dtype)
-                        for a in arrays]
+    def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+                 batch_size: int) -> None:
+        self.x, self.y, self.w = x, y, w  # w: the sample weights (None when not given)
+        rows = min(batch_size, len(x))
+        self.bx = np.empty((rows,) + x.shape[1:], x.dtype)
+        self.by = np.empty((rows,) + y.shape[1:], y.dtype)
+        self.bw = None if w is None else np.empty((rows,) + w.shape[1:], w.dtype)
 
-    def batch(self, rows: np.ndarray) -> list[np.ndarray | None]:
+    def batch(self, rows: np.ndarray) -> Batch:
         n = len(rows)
-        return [None if a is None or buf is None  # (both None together; the check types a)
-                else a.take(rows, axis=0, out=buf[:n], mode="clip")
-                for a, buf in zip(self.arrays, self.buffers, strict=True)]
+        xb = self.x.take(rows, axis=0, out=self.bx[:n], mode="clip")
+        yb = self.y.take(rows, axis=0, out=self.by[:n], mode="clip")
+        if self.w is None or self.bw is None:  # (both None together; the check types w)
+            return xb, yb, None
+        return xb, yb, self.w.take(rows, axis=0, out=self.bw[:n], mode="clip")
 
 
 def _array_epoch(model: Model, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
@@ -290,8 +296,7 @@ def _array_epoch(model: Model, x: np.ndarray, y: np.ndarray, w: np.ndarray | Non
     perm = model._shuffle_rng.permutation(len(x))
     for step in range(steps):
         i = step * batch_size
-        xb, yb, wb = gather.batch(perm[i:i + batch_size])
-        yield xb, yb, wb
+        yield gather.batch(perm[i:i + batch_size])
 
 
 def _stream_epoch(pending: list[Any], batches: Iterator[Any], steps: int | None

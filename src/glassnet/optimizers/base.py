@@ -248,8 +248,8 @@ class Optimizer(_registry.Configurable):
                 f"{len(params)}; pass the same parameters in the same order every step."
             )
         for i, (p, g, buf) in enumerate(zip(params, grads, self._scratch, strict=True)):
-            if p.shape != buf.shape or self.state_dtype(p.dtype) != buf.dtype \
-                    or g.shape != p.shape:
+            if p.shape != buf.shape or g.shape != p.shape or (
+                    p.dtype != buf.dtype and self.state_dtype(p.dtype) != buf.dtype):
                 raise ValueError(
                     f"{owner}: parameter {i} has shape {p.shape} and dtype {p.dtype}, its "
                     f"gradient shape {np.shape(g)}; expected shape {buf.shape}, dtype "
