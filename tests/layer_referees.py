@@ -127,3 +127,10 @@ def assert_trains_and_saves(layers: list[Any], x: np.ndarray, y: np.ndarray, los
     loaded = load_model(path)
     np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6, atol=1e-6)
     return model
+
+
+def summary_of(model) -> str:
+    """What ``model.summary()`` prints (it returns None, as Keras's does)."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(str(line)))
+    return "\n".join(lines)

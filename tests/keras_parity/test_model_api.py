@@ -226,6 +226,19 @@ def test_summary_totals_count_frozen_and_state_weights(G):
     assert totals(G) == totals(keras)
 
 
+def test_summary_prints_and_returns_none(G, capsys):
+    """As Keras: ``summary()`` prints the table and returns None, so a notebook cell ending
+    in it shows the table once (not again as a string)."""
+    def run(lib):
+        model = lib.Sequential([lib.Input(shape=(4,)), lib.layers.Dense(3)])
+        returned = model.summary()
+        return returned, capsys.readouterr().out
+
+    (g_returned, g_out), (k_returned, k_out) = run(G), run(keras)
+    assert g_returned is None and k_returned is None
+    assert "Total params: 15" in g_out and "Total params: 15" in k_out
+
+
 def test_saving_keeps_the_trainable_flag(G, tmp_path, data):
     x, y = data
     model = _mlp(G, "Input")

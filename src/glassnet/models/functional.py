@@ -408,13 +408,9 @@ class Model(BaseModel):
         return out
 
     # ------------------------------------------------------------- reporting
-    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
+    def _summary_text(self, line_length: int | None) -> str:
         """Keras's functional table: layer (type), output shape, param #, connected to."""
-        if not self.built:
-            self.build()
-        text = summary_text(self, line_length or 98)
-        (print_fn or print)(text)
-        return text
+        return summary_text(self, line_length or 98)
 
     # ------------------------------------------------------------- config
     def _ref(self, tensor: SymbolicTensor) -> list[Any]:

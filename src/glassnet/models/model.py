@@ -501,8 +501,11 @@ class Model(ModelWeights):
         )
 
     # ---------------------------------------------------------------- reporting & files
-    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
-        """Print Keras's table: layer (type), output shape, param # and the three totals."""
+    def summary(self, print_fn: Any = None, line_length: int | None = None) -> None:
+        """Print Keras's table: layer (type), output shape, param # and the three totals.
+
+        Returns None, as Keras does (so a notebook cell ending in ``model.summary()`` shows
+        the table once); ``print_fn`` receives the text (``print`` by default)."""
         if line_length is not None:
             line_length = _validate.check_int("summary", "line_length", line_length, min=40)
         if print_fn is not None and not callable(print_fn):
@@ -515,9 +518,11 @@ class Model(ModelWeights):
                     f"Model '{self.name}' has not been built yet, so its parameters are unknown: "
                     f"{exc}"
                 ) from None
-        text = summary_text(self, line_length or 65)
-        (print_fn or print)(text)
-        return text
+        (print_fn or print)(self._summary_text(line_length))
+
+    def _summary_text(self, line_length: int | None) -> str:
+        """The table :meth:`summary` prints: layer (type), output shape, param #."""
+        return summary_text(self, line_length or 65)
 
     def check_gradients(self, x: Any, y: Any, tolerance: float = 1e-6,
                         print_fn: Any = print) -> list[dict[str, Any]]:

@@ -204,9 +204,9 @@ class Sequential(Model):
         return out
 
     # ------------------------------------------------------------- reporting & config
-    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
-        """Print Keras's table: layer (type), output shape, param # and the three totals."""
-        return BaseModel.summary(self, print_fn, line_length)
+    def _summary_text(self, line_length: int | None) -> str:
+        """Keras's Sequential table: layer (type), output shape, param # (no "connected to")."""
+        return BaseModel._summary_text(self, line_length)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -159,8 +159,8 @@ class SubclassedModel(Model):
             return self._call(x, training)
         return Model.__call__(self, x, training=training)
 
-    def summary(self, print_fn: Any = None, line_length: int | None = None) -> str:
-        return Model.summary(self, print_fn, line_length)
+    def _summary_text(self, line_length: int | None) -> str:
+        return Model._summary_text(self, line_length)
 
     def layer_output_shapes(self) -> list[Any]:
         raise AttributeError("A subclassed model's layer shapes follow from running `call`.")
