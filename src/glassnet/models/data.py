@@ -185,31 +185,41 @@ def as_sample_weight(
     TypeError
         For non-numeric weights, a ``class_weight`` that is no dict, or non-integer keys.
     """
-    weights = None if sample_weight is None else _checked_weights(sample_weight, n, name)
+    weights = None if sample_weight is None else _checked_weights(sample_weight, n, name, y)
     if class_weight is not None:
         cw = _class_weights(class_weight, y, n, n_classes)
         if cw is not None:
-            weights = cw if weights is None else weights * cw
+            weights = cw if weights is None else weights * cw.reshape((n,) + (1,) * (weights.ndim - 1))
     return weights
 
 
-def _checked_weights(sample_weight: Any, n: int, name: str) -> np.ndarray:
+def _checked_weights(sample_weight: Any, n: int, name: str, y: Any = None) -> np.ndarray:
+    """Weights of shape (n,): one per sample; or, for sequence targets ``y`` of shape
+    (n, T, ...), of shape (n, T): one per time step, as Keras weighs a temporal output."""
     if isinstance(sample_weight, (str, bytes, Mapping)):
         raise TypeError(f"`{name}` must be an array of {n} numbers, got {type(sample_weight).__name__}.")
     raw = np.asarray(sample_weight)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must hold real numbers, got dtype {raw.dtype}.")
-    if not (raw.shape == (n,) or raw.shape == (n, 1)):
+    per_step = (isinstance(y, np.ndarray) and raw.ndim == 2 and y.ndim >= 2
+                and raw.shape == y.shape[:2] and raw.shape != (n, 1))
+    if not (raw.shape == (n,) or raw.shape == (n, 1) or per_step):
+        steps = f" or {(n, *y.shape[1:2])}, one per time step" \
+            if isinstance(y, np.ndarray) and y.ndim >= 2 and y.shape[1] > 1 else ""
         raise ValueError(
-            f"`{name}` must have shape ({n},), one weight per sample, got shape {raw.shape}."
+            f"`{name}` must have shape ({n},), one weight per sample{steps}, got shape "
+            f"{raw.shape}."
         )
-    weights = raw.astype(np.float64).reshape(-1)
-    if not np.isfinite(weights).all():
-        bad = int(np.flatnonzero(~np.isfinite(weights))[0])
-        raise ValueError(f"`{name}` must be finite, got {weights[bad]} at sample {bad}.")
-    if (weights < 0).any():
-        bad = int(np.flatnonzero(weights < 0)[0])
-        raise ValueError(f"`{name}` must be non-negative, got {weights[bad]:g} at sample {bad}.")
+    weights = raw.astype(np.float64) if per_step else raw.astype(np.float64).reshape(-1)
+    flat = weights.reshape(-1)
+    if not np.isfinite(flat).all():
+        bad = int(np.flatnonzero(~np.isfinite(flat))[0])
+        raise ValueError(f"`{name}` must be finite, got {flat[bad]} at "
+                         f"{'entry' if per_step else 'sample'} {bad}.")
+    if (flat < 0).any():
+        bad = int(np.flatnonzero(flat < 0)[0])
+        raise ValueError(f"`{name}` must be non-negative, got {flat[bad]:g} at "
+                         f"{'entry' if per_step else 'sample'} {bad}.")
     return weights
 
 
