@@ -208,8 +208,9 @@ def test_unrepresentable_glassnet_layers_are_named(tmp_path):
 def test_unrepresentable_keras_layers_are_named(keras, tmp_path):
     L = keras.layers
     cases = [
-        (keras.Sequential([keras.Input((5,)), L.Dense(3, kernel_constraint="non_neg", name="cd")]),
-         r"'cd' \(Dense\) uses `kernel_constraint`"),
+        (keras.Sequential([keras.Input((5,)), L.Embedding(10, 3, embeddings_constraint="non_neg",
+                                                          name="cd")]),
+         r"'cd' \(Embedding\) uses `embeddings_constraint`"),
         (keras.Sequential([keras.Input((4, 4, 4, 1)), L.Conv3D(2, 2, name="c3")]),
          r"'c3' \(Conv3D\) has no glassnet counterpart"),
         (keras.Sequential([keras.Input((5,)), L.Dense(3, activation="relu6", name="r6")]),

@@ -26,16 +26,32 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "regularizers", "saving", "utils", "scratch", "preprocessing",
+    "backend", "config", "constraints", "random",
 )
 #: Top-level names and the submodule that defines them (``keras.Sequential`` ...).
-_NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
+_NAMES = {
+    "Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
+    "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers",
+    "Initializer": "initializers", "Regularizer": "regularizers", "Variable": "ops.variable",
+}
 
-__all__ = ["Input", "Model", "Sequential", "__version__", *_SUBMODULES]
+__all__ = [
+    "Initializer", "Input", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
+    "Sequential", "Variable", "__version__", "version", *_SUBMODULES,
+]
+
+
+def version() -> str:
+    """The installed version, as ``keras.version()`` gives Keras's."""
+    return __version__
 
 if TYPE_CHECKING:  # the eager view, for type checkers and IDEs
     from glassnet import (  # noqa: F401
         activations,
+        backend,
         callbacks,
+        config,
+        constraints,
         datasets,
         initializers,
         layers,
@@ -45,13 +61,20 @@ if TYPE_CHECKING:  # the eager view, for type checkers and IDEs
         ops,
         optimizers,
         preprocessing,
+        random,
         regularizers,
         saving,
         scratch,
         utils,
     )
-    from glassnet.layers import Input
+    from glassnet.initializers import Initializer
+    from glassnet.layers import Input, Layer
+    from glassnet.losses import Loss
+    from glassnet.metrics import Metric
     from glassnet.models import Model, Sequential
+    from glassnet.ops.variable import Variable
+    from glassnet.optimizers import Optimizer
+    from glassnet.regularizers import Regularizer
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,5 @@
-"""Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed`` and
-``keras.utils.to_categorical``."""
+"""Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed``,
+``keras.utils.to_categorical``, ``normalize``, ``Progbar`` ..."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 
 from glassnet import _validate, preprocessing
+from glassnet.backend import clear_session
+from glassnet.progbar import Progbar
 
 __all__ = ["next_model_seed", "set_random_seed", "to_categorical"]
+__all__ += ["Progbar", "clear_session", "get_source_inputs", "normalize"]
 
 _GLOBAL_SEED: list[np.random.SeedSequence] = []
 
@@ -49,3 +52,56 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
         their own dtype).
     """
     return preprocessing.to_categorical(x, num_classes, dtype="float64")
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
+    """``x`` divided by its ``order``-norm along ``axis``, as ``keras.utils.normalize``.
+
+    Parameters
+    ----------
+    x : array-like
+    axis : int, default -1
+    order : int, default 2
+        The norm: 2 (Euclidean), 1, ...
+
+    Returns
+    -------
+    ndarray of the shape of ``x``
+        A zero norm is taken as 1 (those entries stay zero).
+    """
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def get_source_inputs(tensor: Any) -> list[Any]:
+    """The ``Input`` tensors ``tensor`` was computed from, as ``keras.utils.get_source_inputs``.
+
+    Parameters
+    ----------
+    tensor : SymbolicTensor
+        An ``Input(...)`` or the output of layers called on inputs.
+
+    Returns
+    -------
+    list of SymbolicTensor
+        Each source once, in the order a depth-first walk from ``tensor`` meets them.
+    """
+    from glassnet.layers.input import SymbolicTensor
+
+    if not isinstance(tensor, SymbolicTensor):
+        raise TypeError(f"`tensor` must be a symbolic tensor (from keras.Input or a layer "
+                        f"called on one), got {type(tensor).__name__}.")
+    sources: list[Any] = []
+    seen: set[int] = set()
+    stack = [tensor]
+    while stack:
+        t = stack.pop()
+        if t.node.id in seen:
+            continue
+        seen.add(t.node.id)
+        if t.is_input:
+            sources.append(t)
+        stack.extend(reversed(t.node.inputs))
+    return sources

@@ -10,13 +10,17 @@ from glassnet.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softm
 from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
+from glassnet.layers.category_encoding import CategoryEncoding
 from glassnet.layers.conv import Conv2D
 from glassnet.layers.conv1d import Conv1D
 from glassnet.layers.conv_transpose import Conv2DTranspose
 from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
+from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D
 from glassnet.layers.embedding import Embedding
+from glassnet.layers.group_normalization import GroupNormalization
+from glassnet.layers.identity import ActivityRegularization, Identity
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
 from glassnet.layers.lambda_layer import Lambda
 from glassnet.layers.masking import Masking
@@ -39,9 +43,11 @@ from glassnet.layers.merge import (
     subtract,
 )
 from glassnet.layers.multi_head_attention import MultiHeadAttention
+from glassnet.layers.multiplicative_noise import AlphaDropout, GaussianDropout
 from glassnet.layers.noise import GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from glassnet.layers.normalization import BatchNormalization, LayerNormalization
 from glassnet.layers.padding import ZeroPadding2D
+from glassnet.layers.padding1d import Cropping1D, ZeroPadding1D
 from glassnet.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
@@ -63,8 +69,24 @@ from glassnet.layers.random_transforms import (
 from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
+from glassnet.layers.resizing import CenterCrop, Resizing
+from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
 from glassnet.layers.wrappers import Bidirectional, TimeDistributed
+
+# Keras's other spellings of the same classes (a config still names the class itself).
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
 
 __all__ = [
     "RandomAugmentation",
@@ -139,4 +161,30 @@ __all__ = [
     "minimum",
     "multiply",
     "subtract",
+    # Small layers and Keras's aliases
+    "ActivityRegularization",
+    "AlphaDropout",
+    "CategoryEncoding",
+    "CenterCrop",
+    "Cropping1D",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "GaussianDropout",
+    "GroupNormalization",
+    "Identity",
+    "Resizing",
+    "UnitNormalization",
+    "ZeroPadding1D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "SeparableConvolution2D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "MaxPool1D",
+    "MaxPool2D",
 ]

@@ -12,13 +12,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from glassnet import _validate, activations, initializers, regularizers
+from glassnet import _validate, activations, constraints, initializers, regularizers
 from glassnet.layers.base import Layer
 
 
 def serialize_regularizer(identifier: Any) -> Any:
     """``None``, or the ``{"class_name": ..., "config": ...}`` form of a regularizer."""
     return None if identifier is None else regularizers.serialize(regularizers.get(identifier))
+
+
+def serialize_constraint(identifier: Any) -> Any:
+    """``None``, or the ``{"class_name": ..., "config": ...}`` form of a constraint."""
+    return None if identifier is None else constraints.serialize(constraints.get(identifier))
 
 
 def serialize_initializer(identifier: Any) -> Any:
@@ -47,13 +52,15 @@ def set_weight_arguments(layer: WeightedLayer, activation: Any, use_bias: bool, 
 
 def weight_arguments_config(layer: WeightedLayer, weights: tuple[str, ...]) -> dict[str, Any]:
     """The config entries of the weight arguments, as Keras writes them: ``activation``,
-    ``use_bias``, then the initializer and after them the regularizer of each of ``weights``
-    (e.g. ``("kernel", "bias")``)."""
+    ``use_bias``, then the initializer, after them the regularizer and (for layers that take
+    them) the constraint of each of ``weights`` (e.g. ``("kernel", "bias")``)."""
     config: dict[str, Any] = {"activation": activations.serialize(layer.activation),
                               "use_bias": layer.use_bias}
     for kind, serialize in (("initializer", serialize_initializer),
-                            ("regularizer", serialize_regularizer)):
-        config.update((f"{w}_{kind}", serialize(getattr(layer, f"{w}_{kind}"))) for w in weights)
+                            ("regularizer", serialize_regularizer),
+                            ("constraint", serialize_constraint)):
+        config.update((f"{w}_{kind}", serialize(getattr(layer, f"{w}_{kind}"))) for w in weights
+                      if kind != "constraint" or hasattr(layer, f"{w}_constraint"))
     return config
 
 
@@ -67,10 +74,14 @@ class _KernelLayer(Layer):
     kernel_regularizer: Any
     bias_regularizer: Any
 
-    def __init__(self, **base: Any) -> None:
-        # A signature of its own: the .keras reader collects the constructor arguments of
-        # every class up to Layer, and this base adds none.
+    def __init__(self, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **base: Any) -> None:
+        """``kernel_constraint``/``bias_constraint`` (Keras's, see :mod:`glassnet.constraints`)
+        project the weight after each optimizer update; the .keras reader collects them from
+        this signature with the subclass's own arguments."""
         super().__init__(**base)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def _set_weights_config(
         self,
@@ -97,6 +108,9 @@ class _KernelLayer(Layer):
                        self.kernel_regularizer)
         if self.use_bias:
             self.add_param("bias", (units,), self.bias_initializer, rng, self.bias_regularizer)
+        self.weight_constraints = {key: c for key, c in (("kernel", self.kernel_constraint),
+                                                         ("bias", self.bias_constraint))
+                                   if c is not None and key in self.params}
 
     def get_config(self) -> dict[str, Any]:
         """The layer's own arguments (:attr:`config_keys`), then the weight arguments, as Keras

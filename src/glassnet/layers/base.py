@@ -112,6 +112,9 @@ class Layer(LayerWeights):
     #: The layers this layer runs inside its ``forward`` (Residual's ``f``), as a graph the
     #: teaching tools and the NaN diagnosis can walk into; None for a plain layer.
     branch: Graph | None = None
+    #: Projections ``w -> c(w)`` of some ``params`` (by key), applied after each optimizer
+    #: update (Keras's ``kernel_constraint``...); a layer with constraints sets its own dict.
+    weight_constraints: dict[str, Any] = {}  # noqa: RUF012 - read-only default, never mutated
     #: The graph node of this layer's symbolic call; set by ``glassnet.layers.input``.
     _node: Node | None = None
     #: Constructor arguments a subclass adds to :meth:`get_config`, read from the attributes of

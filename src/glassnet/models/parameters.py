@@ -65,6 +65,15 @@ class FlatParameters:
             layer.grads[key] = self.grad[part].reshape(p.shape)
             self.slots.append((layer, key, part))
             offset += p.size
+        #: ``(layer, key, constraint)`` of every constrained trainable weight, in order.
+        self.constraints = [(layer, key, layer.weight_constraints[key]) for layer, key in self.order
+                            if key in layer.weight_constraints]
+
+    def apply_constraints(self) -> None:
+        """Project each constrained weight in place (after the optimizer's update)."""
+        for layer, key, constraint in self.constraints:
+            w = layer.params[key]
+            w[...] = constraint(w)
 
     def current(self, layers: Sequence[Layer]) -> bool:
         """Whether this packing still matches ``layers`` and their ``trainable`` flags."""

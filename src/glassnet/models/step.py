@@ -119,4 +119,6 @@ def train_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray | No
             or (flat.loose and not all(finite_gradients(g.reshape(-1)) for g in flat.loose_grads())):
         raise NonFiniteStep(loss)
     optimizer.step(model._opt_params, model._opt_grads)
+    if flat.constraints:  # Keras's kernel_constraint ...: projected after the update
+        flat.apply_constraints()
     return loss, out
