@@ -225,7 +225,7 @@ class Attention(Layer):
         self._call_mask: list[Any] | None = None
 
     def __call__(  # type: ignore[override]  # Keras's signature: (inputs, mask, training)
-        self, inputs: Any, mask: Any = None, training: bool = False,
+        self, inputs: Any, mask: Any = None, training: bool | None = None,
         return_attention_scores: bool = False, use_causal_mask: bool | None = None,
     ) -> Any:
         """``layer([query, value(, key)], mask=[query_mask, value_mask])``.

@@ -89,6 +89,10 @@ class Layer(LayerWeights):
     #: Layers that draw random numbers while training (Dropout, noise) set this True; the
     #: model then hands them a generator of their own in ``noise_rng`` (unless ``seed`` is set).
     stochastic: bool = False
+    #: The mode of a direct call ``layer(x)`` without ``training=`` outside any custom layer's
+    #: ``call``: the default of Keras's ``call(training=...)``. True only for the random
+    #: augmentation layers, which augment when called on a batch by hand, as in Keras.
+    eager_training: bool = False
     #: A seed of the layer's own for its noise; None lets the model provide the generator.
     seed: int | None = None
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
@@ -277,7 +281,7 @@ class Layer(LayerWeights):
         Activation): a loss may then hand it ``dL/dz`` directly."""
         return type(self).backward_preactivation is not Layer.backward_preactivation
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, x: Any, training: bool | None = None) -> Any:
         """Forward pass on an array, or a graph node on symbolic tensors.
 
         Parameters
@@ -286,14 +290,17 @@ class Layer(LayerWeights):
             A list for merge layers (``multi_input``). On arrays the layer is built on first
             use (float32, seed 0) and ``forward`` runs; on symbolic tensors a node is
             recorded and the output's ``SymbolicTensor`` is returned.
-        training : bool, default False
-            Passed to ``forward`` (ignored for symbolic tensors).
+        training : bool, optional
+            Passed to ``forward`` (ignored for symbolic tensors). When not given, as in Keras:
+            the mode of the custom layer's ``call`` this call runs in, else the layer's
+            ``eager_training`` (False; True for the random augmentation layers).
         """
         from glassnet.layers.input import call_symbolic, is_symbolic
-        from glassnet.ops.layer_autodiff import call_traced, recording
+        from glassnet.ops.layer_autodiff import call_traced, recording, resolve_training
 
         if is_symbolic(x):
             return call_symbolic(self, x)
+        training = resolve_training(self, training)
         if recording(x):  # on a traced array or while a tape records: join the tape
             return call_traced(self, x, training)
         if self.multi_input:

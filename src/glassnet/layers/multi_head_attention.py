@@ -157,7 +157,7 @@ class MultiHeadAttention(Layer):
         self._attention_mask: np.ndarray | None = None
 
     def __call__(  # type: ignore[override]  # Keras's signature: mha(query, value, key)
-        self, query: Any, value: Any = None, key: Any = None, training: bool = False,
+        self, query: Any, value: Any = None, key: Any = None, training: bool | None = None,
         use_causal_mask: bool | None = None, return_attention_scores: bool = False,
         attention_mask: Any = None,
     ) -> Any:

@@ -16,7 +16,9 @@ is their backward.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -53,8 +55,30 @@ def _factor_range(owner: str, arg: str, factor: Any, bound: float | None = 1.0
     return lo, hi
 
 
+@contextlib.contextmanager
+def eager_augmentation(layers: list[Any]) -> Iterator[None]:
+    """While active, the random augmentation layers among ``layers`` augment in inference mode.
+
+    A model called by hand without ``training=`` (``data_augmentation(images)``) runs each of
+    its layers in that layer's own default mode, as Keras does: these layers augment while
+    Dropout and BatchNormalization infer.
+    """
+    chosen = [layer for layer in layers if isinstance(layer, _RandomLayer)]
+    for layer in chosen:
+        layer._augment_anyway = True
+    try:
+        yield
+    finally:
+        for layer in chosen:
+            layer._augment_anyway = False
+
+
 class _RandomLayer(_StochasticLayer):
     """Seed handling, the training switch and the image-shape check shared by the four."""
+
+    eager_training = True  # Keras: `call(data, training=True)`
+    #: Set by :func:`eager_augmentation`: augment although the model runs in inference mode.
+    _augment_anyway = False
 
     def __init__(self, seed: int | None = None, data_format: str | None = None,
                  **base: Any) -> None:
@@ -73,7 +97,7 @@ class _RandomLayer(_StochasticLayer):
 
     def forward(self, x, training=False):
         self._cache = None
-        if not training:
+        if not (training or self._augment_anyway):
             return x
         if x.ndim != 4:
             self._check(x.shape[1:])

@@ -158,7 +158,7 @@ class RecurrentLayer(Layer):
                 f"(batch, timesteps, features), got {tuple(shape)}."
             )
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, x: Any, training: bool | None = None) -> Any:
         from glassnet.layers.input import is_symbolic
 
         if not is_symbolic(x):  # check before building, so the message shows the batch shape

@@ -21,6 +21,13 @@ from typing import Any
 from glassnet.metrics.base import MeanMetricWrapper, Metric
 
 
+def weighted(metric: Metric) -> bool:
+    """Whether a compiled model's tracker hands ``metric`` the sample weights: only when it
+    logs a loss (``weighted = True``); the metrics of ``compile(metrics=...)`` are unweighted,
+    as in Keras."""
+    return bool(getattr(metric, "weighted", False))
+
+
 class CompiledMetrics:
     """Metric objects for ``compile(metrics=[...])``, keyed by their log names.
 
@@ -35,6 +42,8 @@ class CompiledMetrics:
         from glassnet.metrics import _PerSample, get
 
         self.metrics: list[Metric] = []
+        #: What ``compile(metrics=...)`` received, in order (names stay names when saved).
+        self.identifiers: list[Any] = list(metrics or [])
         for identifier in metrics or []:
             if isinstance(identifier, Metric):
                 metric = identifier
@@ -61,12 +70,18 @@ class CompiledMetrics:
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
                      mask: Any = None) -> None:
-        """Every metric on one batch. ``mask`` (batch, T), the output's mask: the mean
-        metrics leave its padded steps out (0/1 weights per position, as Keras's
-        ``MeanMetricWrapper``); the others see ``sample_weight`` alone, as in Keras."""
+        """Every metric on one batch.
+
+        As in Keras, the metrics of ``compile(metrics=...)`` are unweighted: ``sample_weight``
+        (and ``class_weight``) weigh the loss, and reach only the metrics that log a loss (an
+        output's ``<output>_loss``, see :func:`weighted`). ``mask`` (batch, T), the output's
+        mask: the mean metrics leave its padded steps out (0/1 weights per position, as
+        Keras's ``MeanMetricWrapper``).
+        """
         for m in self.metrics:
-            w = m.masked_weights(sample_weight, mask, y_pred) \
-                if mask is not None and isinstance(m, MeanMetricWrapper) else sample_weight
+            w = sample_weight if weighted(m) else None
+            if mask is not None and isinstance(m, MeanMetricWrapper):
+                w = m.masked_weights(w, mask, y_pred)
             m.update_state(y_true, y_pred, sample_weight=w)
 
     def result(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ import numpy as np
 from glassnet.layers.base import Layer, Shape
 from glassnet.layers.graph import Graph, unique_name
 from glassnet.layers.input import InputLayer, Node, SymbolicTensor, is_symbolic
+from glassnet.layers.random_transforms import eager_augmentation
 from glassnet.models import data, graph_config, multi_io
 from glassnet.models.model import Model as BaseModel
 from glassnet.models.model import _deferred
@@ -37,6 +38,7 @@ from glassnet.models.multi_io import Packing
 from glassnet.models.parameters import FlatParameters
 from glassnet.models.summary import _fmt_shape
 from glassnet.models.training import RELEASE_CACHES
+from glassnet.ops import layer_autodiff
 
 
 def _structure(tensors: Any, what: str) -> tuple[list[SymbolicTensor], list[str] | None]:
@@ -294,7 +296,7 @@ class Model(BaseModel):
             self._flat = FlatParameters(self.layers, self.dtype)
         super()._prepare_training()
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, x: Any, training: bool | None = None) -> Any:
         """On symbolic tensors: this model as one layer of a bigger graph (its weights shared
         by every call). On arrays: the output(s) for ``x``."""
         if is_symbolic(x) or (isinstance(x, dict) and any(is_symbolic(v) for v in x.values())):
@@ -303,7 +305,19 @@ class Model(BaseModel):
             if isinstance(x, dict):
                 x = [x[k] for k in self.input_names]
             return as_layer(self)(x)
-        return self._structured(super().__call__(x, training=training))
+        if layer_autodiff.recording(x):  # inside a custom layer's `call`: one node on its tape
+            from glassnet.models.nested import as_layer
+
+            if isinstance(x, dict):
+                x = [x[k] for k in self.input_names]
+            return layer_autodiff.call_traced(as_layer(self), x,
+                                              layer_autodiff.resolve_training(self, training))
+        if training is None and layer_autodiff.call_context() is None:
+            # each layer in its own default mode, as Keras: augmentation layers augment
+            with eager_augmentation(self.layers):
+                return self._structured(super().__call__(x, training=False))
+        return self._structured(super().__call__(
+            x, training=layer_autodiff.resolve_training(self, training)))
 
     # ------------------------------------------------------------- several inputs/outputs
     def _pack_inputs(self, x: Any) -> Any:

@@ -22,15 +22,22 @@ def weights_of(sample_weight: Any, i: int) -> Any:
 
 def for_output(values: Any, i: int, unreduced: Any, loss: Loss | None) -> Any:
     """``values`` labelled for :class:`OutputMean`: its output, its values per position
-    (None when unknown) and how a mask weighs them (the loss's reduction, or 0/1)."""
+    (None when unknown), how a mask weighs them (the loss's reduction, or 0/1) and whether
+    it is a loss (sample weights weigh losses only)."""
     values.output, values.unreduced = i, unreduced
     values.reduction = "sum" if loss is None else getattr(loss, "reduction", "sum")
+    values.is_loss = loss is not None
     return values
 
 
 class OutputMean(MeanMetricWrapper):
     """The running mean of a per-sample function of the packed targets and the list of
     outputs (one output's loss or metric); a masked output's padded steps weigh nothing."""
+
+    @property
+    def weighted(self) -> bool:
+        """True for an output's loss: sample weights weigh it, as they weigh the loss."""
+        return bool(getattr(self._fn, "is_loss", False))
 
     def masked_weights(self, sample_weight: Any, mask: Any, y_pred: Any) -> Any:
         i, fn = getattr(self._fn, "output", None), self._fn

@@ -152,9 +152,10 @@ class SubclassedModel(Model):
             raise AttributeError(f"Model '{self.name}' has no output shape yet (not built).")
         return (None, *self._out_shape)
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, x: Any, training: bool | None = None) -> Any:
         """On arrays: the forward pass. While a tape records (a model used as a layer inside
         another ``call``): ``call`` runs inline, on that tape."""
+        training = layer_autodiff.resolve_training(self, training)
         if layer_autodiff.recording(x):  # the outer model builds and trains our layers
             return self._call(x, training)
         return Model.__call__(self, x, training=training)

@@ -21,6 +21,7 @@ import numpy as np
 
 from glassnet import callbacks as cbks
 from glassnet.losses.masks import loss_weights
+from glassnet.metrics.compiled import weighted
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.threads import blas_threads
@@ -96,7 +97,8 @@ class _Running:
     def __init__(self, model: Model) -> None:
         self.tracker = model._tracker
         self.tracker.reset_state()
-        self.metrics = list(self.tracker.metrics)  # updated one by one: once per step
+        # updated one by one, once per step; only the loss-logging ones see sample weights
+        self.metrics = [(m, weighted(m)) for m in self.tracker.metrics]
         self.loss_sum = 0.0
         self.count = 0
 
@@ -108,8 +110,8 @@ class _Running:
         self.count += n
         if self.metrics and out is not None:
             if mask is None:
-                for metric in self.metrics:
-                    metric.update_state(yb, out, sample_weight=wb)
+                for metric, with_weights in self.metrics:
+                    metric.update_state(yb, out, sample_weight=wb if with_weights else None)
             else:
                 self.tracker.update_state(yb, out, wb, mask=mask)
 

@@ -132,13 +132,21 @@ class _Mirror(dict):
 
 
 def _sublayers(layer: Any) -> list[tuple[str, Any]]:
-    """``(attribute name, layer)`` for each Layer held in an attribute (or a list of them)."""
+    """``(attribute name, layer)`` for each Layer held in an attribute (or a list of them).
+
+    A model held there (``self.ffn = Sequential([...])``) counts as its layer form, so its
+    weights are this layer's too, as in Keras.
+    """
     from glassnet.layers.base import Layer
+    from glassnet.models.model import Model
+    from glassnet.models.nested import as_layer
 
     found = []
     for attr, value in vars(layer).items():
         items = value if isinstance(value, (list, tuple)) else [value]
         for i, item in enumerate(items):
+            if isinstance(item, Model) and not isinstance(item, Layer):
+                item = as_layer(item)
             if isinstance(item, Layer) and item is not layer:
                 found.append((attr if len(items) == 1 else f"{attr}_{i}", item))
     return found
@@ -251,11 +259,36 @@ def _takes_training(call: Callable[..., Any]) -> bool:
 
 
 def run_call(layer: Any, x: Any, training: bool) -> Any:
-    """``layer.call(x)``, with ``training`` when its signature takes it."""
+    """``layer.call(x)``, with ``training`` when its signature takes it.
+
+    While ``call`` runs, ``training`` is the call context: the layers it calls without their
+    own ``training=`` (a Dropout inside a custom block) run in the same mode, as in Keras.
+    """
     call = type(layer).call
-    if _takes_training(call):
-        return call(layer, x, training=training)
-    return call(layer, x)
+    saved = getattr(_local, "training", None)
+    _local.training = bool(training)
+    try:
+        if _takes_training(call):
+            return call(layer, x, training=training)
+        return call(layer, x)
+    finally:
+        _local.training = saved
+
+
+def call_context() -> bool | None:
+    """The training mode of the custom layer's ``call`` under way, or None outside one."""
+    return getattr(_local, "training", None)
+
+
+def resolve_training(layer: Any, training: bool | None) -> bool:
+    """``training`` as given; else the enclosing ``call``'s mode; else the layer's default
+    for a direct call (``eager_training``: False, True for the random augmentation layers)."""
+    if training is not None:
+        return bool(training)
+    context = getattr(_local, "training", None)
+    if context is not None:
+        return context
+    return bool(getattr(layer, "eager_training", False))
 
 
 def _single_output(layer: Any, out: Any) -> Any:

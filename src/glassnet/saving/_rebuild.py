@@ -19,6 +19,7 @@ from typing import Any, cast
 import numpy as np
 
 from glassnet import losses, optimizers
+from glassnet import metrics as metrics_mod
 from glassnet.callbacks import History
 from glassnet.errors import ModelFileError
 from glassnet.layers.base import Layer
@@ -133,10 +134,29 @@ def compile_from(model: Model, spec: Any, where: str) -> None:
         model.compile(optimizer=optimizers.get(spec["optimizer"]), **per_output)
         return
     metrics = spec.get("metrics") or []
-    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
-        raise ModelFileError(f"{where}: the metrics must be a list of names, got {metrics!r}.")
+    if not isinstance(metrics, list) or not all(
+            isinstance(m, str) or (isinstance(m, Mapping) and "class_name" in m)
+            for m in metrics):
+        raise ModelFileError(f"{where}: the metrics must be a list of names or metric "
+                             f"configs, got {metrics!r}.")
+    try:
+        objects = [m if isinstance(m, str) else metrics_mod.deserialize(dict(m))
+                   for m in metrics]
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(f"{where}: a metric cannot be rebuilt from {metrics!r}: "
+                             f"{exc}") from None
     model.compile(optimizer=optimizers.get(spec["optimizer"]), loss=losses.get(spec["loss"]),
-                  metrics=metrics)
+                  metrics=objects)
+
+
+def metric_spec(identifier: Any, name: str) -> Any:
+    """A compiled metric as saved: a name stays a name; a metric object of a built-in class
+    is its config (``FalseNegatives(name="fn")`` comes back as itself); anything else (a
+    function, a class of the program's own) is saved by its log name."""
+    if isinstance(identifier, metrics_mod.Metric) \
+            and type(identifier) in metrics_mod._CLASSES.values():
+        return metrics_mod.serialize(identifier)
+    return identifier if isinstance(identifier, str) else name
 
 
 def compile_spec(model: Model) -> dict[str, Any] | None:
@@ -148,8 +168,13 @@ def compile_spec(model: Model) -> dict[str, Any] | None:
     if isinstance(model.loss, multi_io.MultiOutputLoss):  # several outputs: each its own
         return {"optimizer": optimizers.serialize(model.optimizer),
                 **multi_io.compile_spec(model.loss)}
+    identifiers = getattr(model._tracker, "identifiers", None)
+    names = list(model.metric_names)
+    if identifiers is None or len(identifiers) != len(names):
+        identifiers = names
     return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": losses.serialize(model.loss), "metrics": list(model.metric_names)}
+            "loss": losses.serialize(model.loss),
+            "metrics": [metric_spec(m, n) for m, n in zip(identifiers, names, strict=True)]}
 
 
 def restore_optimizer(model: Model, state: Mapping[str, np.ndarray], where: str) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import activations, initializers, losses, optimizers
+from glassnet import metrics as metrics_mod
 from glassnet._atomic import remove_leftovers
 from glassnet.errors import KerasFormatError, ModelFileError
 from glassnet.layers.base import Layer, layer_class
@@ -266,6 +267,23 @@ def _keras_compile(model: Model, spec: Any, where: str) -> None:
         return [m if isinstance(m, str) else _plain(m)["config"].get("name")
                 for m in value or [] if m is not None]
 
+    def metric_objects(value: Any) -> list[Any]:
+        """Names as names; a Keras metric config as glassnet's metric of that class (its
+        name kept: ``FalseNegatives(name="fn")``), else by its name."""
+        out = []
+        for m in value or []:
+            plain = _plain(m)
+            cls = None if not isinstance(plain, dict) else next(
+                (c for c in metrics_mod._CLASSES.values()
+                 if c.__name__ == plain["class_name"]), None)
+            if cls is None:
+                out.extend(metric_names([m]))
+                continue
+            accepted = set(inspect.signature(cls.__init__).parameters)
+            out.append(metrics_mod.deserialize({"class_name": plain["class_name"], "config": {
+                k: v for k, v in plain["config"].items() if k in accepted and v is not None}}))
+        return out
+
     try:
         loss, metrics = spec["loss"], spec.get("metrics")
         kwargs: dict[str, Any] = {}
@@ -278,7 +296,7 @@ def _keras_compile(model: Model, spec: Any, where: str) -> None:
             metrics = [metric_names(v) for v in metrics] if metrics else None
             kwargs["loss_weights"] = spec.get("loss_weights")
         else:
-            loss, metrics = loss_of(loss), metric_names(metrics)
+            loss, metrics = loss_of(loss), metric_objects(metrics)
         model.compile(optimizer=optimizers.get(_shared_arguments(spec["optimizer"],
                                                                  optimizers.get)),
                       loss=loss, metrics=metrics, **kwargs)

@@ -250,9 +250,13 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
     if per_output is not None:  # several outputs: dicts by output name, as Keras writes them
         loss: Any = {k: None if v is None else keras_loss(v) for k, v in per_output.items()}
         loss_weights = spec["loss"].get("loss_weights")
-        metrics = {k: ms for k, ms in spec["metrics"].items() if ms} or None
+        metrics: Any = {k: ms for k, ms in spec["metrics"].items() if ms} or None
     else:
-        loss, loss_weights, metrics = keras_loss(spec["loss"]), None, spec["metrics"] or None
+        metrics = [m if isinstance(m, str) else
+                   {"module": "keras.metrics", "class_name": m["class_name"],
+                    "config": m.get("config", {}), "registered_name": None}
+                   for m in spec["metrics"]] or None
+        loss, loss_weights = keras_loss(spec["loss"]), None
     return {"optimizer": optimizer, "loss": loss, "loss_weights": loss_weights,
             "metrics": metrics, "weighted_metrics": None,
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
