@@ -25,7 +25,8 @@ __version__ = "0.1.0"
 #: Submodules reachable as attributes, as in Keras (``keras.layers``, ``keras.utils`` ...).
 _SUBMODULES = (
     "activations", "callbacks", "datasets", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "regularizers", "saving", "utils", "scratch", "preprocessing",
+    "models", "ops", "optimizers", "random", "regularizers", "saving", "utils", "scratch",
+    "preprocessing",
 )
 #: Top-level names and the submodule that defines them (``keras.Sequential`` ...).
 _NAMES = {"Sequential": "models", "Model": "models", "Input": "layers"}
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # the eager view, for type checkers and IDEs
         ops,
         optimizers,
         preprocessing,
+        random,
         regularizers,
         saving,
         scratch,

@@ -1,5 +1,6 @@
-"""Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed`` and
-``keras.utils.to_categorical``."""
+"""Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed``,
+``keras.utils.to_categorical``, ``keras.utils.pad_sequences`` and
+``keras.utils.custom_object_scope``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 import numpy as np
 
 from glassnet import _validate, preprocessing
+from glassnet.layers.base import custom_object_scope
+from glassnet.sequences import pad_sequences
 
-__all__ = ["next_model_seed", "set_random_seed", "to_categorical"]
+__all__ = ["custom_object_scope", "next_model_seed", "pad_sequences", "set_random_seed",
+           "to_categorical"]
 
 _GLOBAL_SEED: list[np.random.SeedSequence] = []
 
