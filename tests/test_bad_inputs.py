@@ -56,6 +56,12 @@ def with_nan(a: np.ndarray, row: int) -> np.ndarray:
 
 Row = tuple[Callable[[], Any], type[BaseException], str]
 
+def _compiled_without_loss() -> Any:
+    model = gn.Sequential([gn.Input(shape=(3,)), L.Dense(2)])
+    model.compile("sgd")
+    return model
+
+
 ROWS: dict[str, Row] = {
     # ---------------------------------------------------------------- fit: arguments
     "fit-validation_freq-0": (
@@ -415,10 +421,10 @@ ROWS: dict[str, Row] = {
         ValueError,
         r"Unknown loss 'bogus'\. Valid: binary_crossentropy",
     ),
-    "compile-loss-missing": (
-        lambda: gn.Sequential([L.Dense(2)]).compile("sgd"),
+    "compile-loss-missing": (  # Keras: compile() takes no loss; fit finds none to compute
+        lambda: _compiled_without_loss().fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0),
         ValueError,
-        r"`loss` is required",
+        r"No loss to compute\. Provide a `loss` argument in `compile\(\)`",
     ),
     "compile-metric-unknown": (
         lambda: gn.Sequential([L.Dense(2)]).compile("sgd", "mse", metrics=["bogus"]),

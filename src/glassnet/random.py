@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import config
+from glassnet import config, ops
 
 __all__ = ["SeedGenerator", "categorical", "dropout", "normal", "randint", "shuffle",
            "truncated_normal", "uniform"]
@@ -135,14 +135,20 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> np.ndarray:
     return np.take(x, order, axis=axis)
 
 
-def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> np.ndarray:
+def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> Any:
     """Inverted dropout of ``inputs``: each entry zeroed with probability ``rate``, the rest
-    divided by ``1 - rate`` (``noise_shape`` broadcasts one draw over the axes of size 1)."""
-    x = np.asarray(inputs)
+    divided by ``1 - rate`` (``noise_shape`` broadcasts one draw over the axes of size 1).
+
+    Differentiable: on a traced value inside a layer's ``call`` the gradient flows through
+    the kept entries (a NumPy array in, a NumPy array out)."""
+    x = ops.convert_to_numpy(inputs)
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
         raise ValueError(f"`rate` must be a float in [0, 1), got {rate!r}.")
     shape = x.shape if noise_shape is None else tuple(
         size if want is None else want for size, want in zip(x.shape, noise_shape, strict=True))
     keep = _generator(seed).random(shape) >= rate
     dtype = x.dtype if x.dtype.kind == "f" else _float(None)
-    return np.where(keep, x / (1 - rate), 0).astype(dtype)
+    scale = (keep / (1 - rate)).astype(dtype)
+    if isinstance(inputs, np.ndarray) or np.isscalar(inputs):
+        return (np.broadcast_to(x, np.broadcast_shapes(x.shape, shape)) * scale).astype(dtype)
+    return ops.multiply(inputs, scale)

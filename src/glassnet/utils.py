@@ -1,5 +1,6 @@
 """Small user-facing helpers at Keras's paths: ``keras.utils.set_random_seed``,
-``keras.utils.to_categorical``, ``normalize``, ``Progbar`` ..."""
+``keras.utils.to_categorical``, ``normalize``, ``pad_sequences``, ``custom_object_scope``,
+``Progbar`` ..."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import numpy as np
 
 from glassnet import _validate, preprocessing
 from glassnet.backend import clear_session
+from glassnet.layers.base import custom_object_scope
 from glassnet.progbar import Progbar
+from glassnet.sequences import pad_sequences
 
-__all__ = ["next_model_seed", "set_random_seed", "to_categorical"]
+__all__ = ["custom_object_scope", "next_model_seed", "pad_sequences", "set_random_seed",
+           "to_categorical"]
 __all__ += ["Progbar", "clear_session", "get_source_inputs", "normalize"]
 
 _GLOBAL_SEED: list[np.random.SeedSequence] = []

@@ -70,6 +70,7 @@ from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
 from glassnet.layers.resizing import CenterCrop, Resizing
+from glassnet.layers.rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell
 from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
 from glassnet.layers.wrappers import Bidirectional, TimeDistributed
@@ -110,6 +111,10 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LSTM",
+    "LSTMCell",
+    "GRUCell",
+    "SimpleRNNCell",
+    "RNN",
     "MaxPooling2D",
     "Multiply",
     "Reshape",

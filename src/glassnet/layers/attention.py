@@ -82,9 +82,14 @@ def attend(scores: np.ndarray, value: np.ndarray, dropout: float, rng: Any, trai
 
 
 def attend_backward(grad_out: np.ndarray, value: np.ndarray,
-                    cache: tuple[np.ndarray, np.ndarray, np.ndarray | None]
+                    cache: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+                    grad_weights: np.ndarray | None = None, dropped: bool = False
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(dL/dscores, dL/dvalue)`` from ``dL/dout`` (shapes as in :func:`attend`).
+
+    ``grad_weights`` (shape (..., Tq, Tk)) is the gradient reaching the attention weights
+    when they are an output of their own (``return_attention_scores=True``): of ``A`` itself,
+    or of ``Ad`` (the weights after dropout) when ``dropped``.
 
     Notes
     -----
@@ -100,8 +105,12 @@ def attend_backward(grad_out: np.ndarray, value: np.ndarray,
     a, ad, keep = cache
     grad_value = np.swapaxes(ad, -1, -2) @ grad_out
     grad_a = grad_out @ np.swapaxes(value, -1, -2)  # (..., Tq, Tk)
+    if grad_weights is not None and dropped:  # Ad = A * keep: joins before the scale
+        grad_a = grad_a + grad_weights
     if keep is not None:
         grad_a *= keep
+    if grad_weights is not None and not dropped:
+        grad_a = grad_a + grad_weights
     grad_scores = a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
     return grad_scores, grad_value
 
@@ -136,15 +145,43 @@ def check_rate(owner: str, dropout: Any) -> float:
 def apply_call_options(layer: Layer, owner: str, inputs: Any, use_causal_mask: bool | None,
                        return_attention_scores: bool) -> None:
     """The call arguments of both attention layers: ``use_causal_mask`` (kept on the layer,
-    as Keras does) and ``return_attention_scores`` (arrays only)."""
+    as Keras does) and ``return_attention_scores``.
+
+    On symbolic tensors ``return_attention_scores=True`` gives the node two outputs, the
+    layer's output and the attention weights (``multi_output``, so the graph walker hands
+    backward ``[dL/dout, dL/dweights]``); a shared layer must be called the same way each time.
+    """
     from glassnet.layers.input import is_symbolic
 
     if use_causal_mask is not None:
         layer.use_causal_mask = bool(use_causal_mask)  # type: ignore[attr-defined]
-    if return_attention_scores and is_symbolic(inputs):
-        raise NotImplementedError(
-            f"{owner} `return_attention_scores=True` works on arrays only: a graph node here "
-            "has one output.")
+    if not is_symbolic(inputs):
+        return
+    want = bool(return_attention_scores) or layer.__dict__.get("_scores_from_config", False)
+    if layer._node is not None and layer.multi_output != want:
+        raise ValueError(
+            f"{owner} '{layer.name}' is shared: it was first called with "
+            f"return_attention_scores={layer.multi_output}, so every call needs the same, got "
+            f"return_attention_scores={bool(return_attention_scores)}.")
+    layer.multi_output = want
+
+
+def scores_config(layer: Layer, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with ``return_attention_scores: True`` when the layer's graph node returns
+    the weights (a call argument in Keras, kept here so a saved graph rebuilds the same)."""
+    if layer.multi_output:
+        config["return_attention_scores"] = True
+    return config
+
+
+def layer_from_config(cls: Any, config: dict[str, Any]) -> Any:
+    """The layer of :func:`scores_config`'s ``config``: called on symbolic tensors, it returns
+    the weights as its second output again."""
+    config = dict(config)
+    scores = bool(config.pop("return_attention_scores", False))
+    layer = Layer.from_config.__func__(cls, config)  # type: ignore[attr-defined]
+    layer._scores_from_config = scores
+    return layer
 
 
 def input_shapes(input_shape: Any, expected: str) -> list[tuple[Any, ...]]:
@@ -231,8 +268,9 @@ class Attention(Layer):
         """``layer([query, value(, key)], mask=[query_mask, value_mask])``.
 
         ``mask`` (arrays only; optional) holds bools of shapes (batch, Tq) and (batch, Tv)
-        (either may be None). ``return_attention_scores=True`` (arrays only) also returns the
-        attention weights, shape (batch, Tq, Tk), as Keras does.
+        (either may be None). ``return_attention_scores=True`` also returns the attention
+        weights (after dropout), shape (batch, Tq, Tk), as Keras does: a pair of arrays, or
+        of symbolic tensors in a functional model.
         """
         from glassnet.layers.input import is_symbolic
 
@@ -248,7 +286,13 @@ class Attention(Layer):
                     "Masking/Embedding(mask_zero=True) reach the layer by themselves.")
         self._call_mask = None if mask is None else list(mask)
         out = super().__call__(inputs, training=training)
-        return (out, self._cache[5][0]) if return_attention_scores else out
+        if is_symbolic(inputs):
+            return out  # [output, weights] when multi_output
+        if self.multi_output:
+            out, weights = out
+        else:
+            weights = self._cache[5][1]  # after dropout, as Keras returns them
+        return (out, weights) if return_attention_scores else out
 
     def compute_mask(self, xs: Any, mask: Any = None) -> np.ndarray | None:
         """The query's mask (Keras's rule)."""
@@ -291,7 +335,8 @@ class Attention(Layer):
 
     def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
         shapes = self._shapes(input_shape)
-        return (shapes[0][0], shapes[1][-1])
+        out = (shapes[0][0], shapes[1][-1])
+        return [out, (shapes[0][0], shapes[1][0])] if self.multi_output else out
 
     def build(self, input_shape, rng=None):
         self._shapes(input_shape)
@@ -332,13 +377,16 @@ class Attention(Layer):
             keep_rows = q_mask[..., None]  # (b, Tq, 1)
             out = np.where(keep_rows, out, np.asarray(0.0, out.dtype))
         self._cache = (q, k, v, raw, t, core, len(xs), keep_rows)
-        return out
+        return [out, core[1]] if self.multi_output else out
 
     def backward(self, grad_y):
         q, k, v, raw, t, core, n_inputs, keep_rows = self._cache
+        grad_weights = None
+        if self.multi_output:  # [dL/dout, dL/dweights]
+            grad_y, grad_weights = grad_y
         if keep_rows is not None:
             grad_y = np.where(keep_rows, grad_y, np.asarray(0.0, grad_y.dtype))
-        g, dv = attend_backward(grad_y, v, core)  # (b, Tq, Tk), (b, Tk, dv)
+        g, dv = attend_backward(grad_y, v, core, grad_weights, dropped=True)  # (b, Tq, Tk)
         if self.score_mode == "dot":
             s = self.params["scale"] if self.use_scale else 1.0
             if self.use_scale:
@@ -364,4 +412,8 @@ class Attention(Layer):
                       dropout=self.dropout, seed=self.seed)
         if self.use_causal_mask:  # a call argument in Keras: only kept when set
             config["use_causal_mask"] = True
-        return config
+        return scores_config(self, config)
+
+    @classmethod
+    def from_config(cls, config):
+        return layer_from_config(cls, config)

@@ -21,6 +21,9 @@ and counted as "Non-trainable params", but never touched by an optimizer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -102,6 +105,9 @@ class Layer(LayerWeights):
     #: gradients, one per output. Called on symbolic tensors, such a layer returns a list of
     #: them, each usable on its own (see :mod:`glassnet.layers.graph`).
     multi_output: bool = False
+    #: Whether ``forward`` may leave ``add_loss`` terms in ``_added_losses`` (layers with
+    #: a ``call``): the graph adds them to the loss.
+    adds_losses: bool = False
     #: False while a model runs inference only (``predict``, ``evaluate``): no ``backward``
     #: follows that ``forward``, so a layer may skip keeping what only ``backward`` reads
     #: (the LSTM then reuses one step's buffers instead of storing every step's gates).
@@ -281,7 +287,7 @@ class Layer(LayerWeights):
         Activation): a loss may then hand it ``dL/dz`` directly."""
         return type(self).backward_preactivation is not Layer.backward_preactivation
 
-    def __call__(self, x: Any, training: bool | None = None) -> Any:
+    def __call__(self, x: Any, training: bool | None = None, mask: Any = None) -> Any:
         """Forward pass on an array, or a graph node on symbolic tensors.
 
         Parameters
@@ -291,18 +297,28 @@ class Layer(LayerWeights):
             use (float32, seed 0) and ``forward`` runs; on symbolic tensors a node is
             recorded and the output's ``SymbolicTensor`` is returned.
         training : bool, optional
-            Passed to ``forward`` (ignored for symbolic tensors). When not given, as in Keras:
-            the mode of the custom layer's ``call`` this call runs in, else the layer's
-            ``eager_training`` (False; True for the random augmentation layers).
+            Passed to ``forward``. On symbolic tensors, True or False fixes the mode this
+            call runs in inside the model, whatever the model does (Keras's
+            ``base_model(x, training=False)``); None follows the model. On arrays, when not
+            given, as in Keras: the mode of the custom layer's ``call`` this call runs in,
+            else the layer's ``eager_training`` (False; True for the random augmentation
+            layers).
+        mask : ndarray of bool, shape (batch, steps), optional
+            Which steps are real, for a layer that reads a mask (recurrent layers, the 1-D
+            global mean, a custom layer whose ``call`` takes ``mask``); by default the
+            ``_keras_mask`` of ``x``. On arrays, the output carries its own mask as
+            ``_keras_mask`` (``Embedding(mask_zero=True)``, ``Masking``), as in Keras.
         """
         from glassnet.layers.input import call_symbolic, is_symbolic
         from glassnet.ops.layer_autodiff import call_traced, recording, resolve_training
 
         if is_symbolic(x):
-            return call_symbolic(self, x)
+            return call_symbolic(self, x, training)
         training = resolve_training(self, training)
+        if mask is None:
+            mask = getattr(x, "_keras_mask", None)  # the mask an earlier layer attached
         if recording(x):  # on a traced array or while a tape records: join the tape
-            return call_traced(self, x, training)
+            return call_traced(self, x, training, mask)
         if self.multi_input:
             if not isinstance(x, (list, tuple)):
                 raise TypeError(
@@ -317,7 +333,24 @@ class Layer(LayerWeights):
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:], np.random.default_rng(0))
-        return self.forward(x, training=training)
+        if mask is None and not hasattr(self, "compute_mask"):
+            return self.forward(x, training=training)
+        from glassnet.layers.masking import _consumes_mask, output_mask, with_mask
+
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+        if mask is not None and _consumes_mask(self):
+            y = self.forward(x, training=training, mask=mask)  # type: ignore[call-arg]
+        else:
+            y = self.forward(x, training=training)
+        return with_mask(y, output_mask(self, x, mask, y))
+
+    def add_loss(self, loss: Any) -> None:
+        """Add ``loss`` (a scalar computed with :mod:`glassnet.ops` in ``call``) to the
+        training loss, as Keras's ``add_loss``; ``losses`` lists the last call's terms."""
+        from glassnet.ops.layer_autodiff import add_loss
+
+        add_loss(self, loss)
 
     # -- regularisation -----------------------------------------------------------------------
     def penalty(self) -> float:
@@ -388,9 +421,36 @@ def _all_subclasses(cls: type[Layer]) -> list[type[Layer]]:
     return out
 
 
+#: Classes given by name while a config is read (``custom_objects=``): they come first.
+_CUSTOM_OBJECTS: ContextVar[Mapping[str, Any] | None] = ContextVar("custom_objects",
+                                                                   default=None)
+
+
+@contextmanager
+def custom_object_scope(custom_objects: Mapping[str, Any] | None) -> Iterator[None]:
+    """Within the block, a config naming a class in ``custom_objects`` (name -> class, as
+    Keras's ``custom_objects``) rebuilds that class (before any other of the same name)."""
+    if custom_objects is None:
+        yield
+        return
+    if not isinstance(custom_objects, Mapping):
+        raise TypeError(f"`custom_objects` must be a dict or None, got "
+                        f"{type(custom_objects).__name__}.")
+    token = _CUSTOM_OBJECTS.set({**(_CUSTOM_OBJECTS.get() or {}), **custom_objects})
+    try:
+        yield
+    finally:
+        _CUSTOM_OBJECTS.reset(token)
+
+
 def layer_class(class_name: str) -> type[Layer]:
-    """The Layer subclass called ``class_name`` (every imported layer module registers)."""
+    """The Layer subclass called ``class_name``: from the ``custom_objects`` in scope, else
+    any imported subclass (every imported layer module registers)."""
     import glassnet.layers  # noqa: F401 - makes sure the built-in layers are imported
+
+    given = (_CUSTOM_OBJECTS.get() or {}).get(class_name)
+    if isinstance(given, type) and issubclass(given, Layer):
+        return given
 
     for cls in _all_subclasses(Layer):
         if cls.__name__ == class_name:

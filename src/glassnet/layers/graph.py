@@ -106,7 +106,8 @@ class Graph:
 
     def __init__(self, layers: Sequence[Layer], sources: Sequence[Sequence[Any]],
                  outputs: Sequence[Any] | None = None,
-                 input_index: dict[int, int] | None = None) -> None:
+                 input_index: dict[int, int] | None = None,
+                 training: Sequence[bool | None] | None = None) -> None:
         if len(layers) != len(sources):
             raise ValueError(f"A graph needs one `sources` entry per layer: {len(layers)} "
                              f"layers, {len(sources)} entries.")
@@ -138,12 +139,15 @@ class Graph:
             self.output_picks = None
         #: Node -> which entry of the input list it reads (graphs with several inputs).
         self.input_index = dict(input_index or {})
+        #: Node -> the mode its call was given (``base_model(x, training=False)``): the mode
+        #: it runs in when the model itself is called without one (see :meth:`forward`).
+        self.fixed_training = {k: bool(t) for k, t in enumerate(training or ()) if t is not None}
         #: Nodes whose layer also runs at other nodes (shared layers).
         self.shared = _shared_nodes(self.layers)
         #: Each single-input layer reading the previous output: the hot path of an MLP, run
         #: by a plain loop (same order, same calls, no bookkeeping).
         self.is_chain = (self.outputs == [n] and not self.input_index and not self.shared
-                         and not self.multi_output
+                         and not self.multi_output and not self.fixed_training
                          and all(src == (k,) and not layer.multi_input
                                  for k, (layer, src) in enumerate(zip(self.layers, self.sources,
                                                                      strict=True))))
@@ -289,18 +293,22 @@ class Graph:
                                len(self.layers))
         self._masked = mask_sources(self.layers, self.sources)
         self._plain = self.is_chain and not any(c is not None for c in casts) and not any(
-            layer.activity_regularizer is not None
+            layer.activity_regularizer is not None or layer.adds_losses
             or (layer.branch is not None and not layer.branch._plain) for layer in self.layers)
         return shapes
 
     # ------------------------------------------------------------------ run
-    def forward(self, x: Any, training: bool = False,
+    def forward(self, x: Any, training: bool | None = False,
                 observer: GraphObserver | None = None) -> Any:
         """The graph's output for the batch ``x`` of shape (batch, *shapes[0]) (a list of
-        arrays for several inputs); a list of outputs when the graph has several."""
+        arrays for several inputs); a list of outputs when the graph has several.
+
+        ``training=None`` (a model called without it) runs each node called with a mode of its
+        own (:attr:`fixed_training`) in that mode, the others in inference mode; True or False
+        is every node's mode, as Keras 3 passes the model's mode on to every call."""
         if self._plain and observer is None and self._masked is None:
-            for layer in self.layers:
-                x = layer.forward(x, training=training)
+            for layer in self.layers:  # (None only reaches graphs with fixed_training)
+                x = layer.forward(x, training=training)  # type: ignore[arg-type]
             return x
         if self.unpack_inputs is not None and isinstance(x, np.ndarray):
             x = self.unpack_inputs(x)
@@ -308,16 +316,19 @@ class Graph:
         masks: list[Any] | None = None if self._masked is None else [None] * len(values)
         self.output_mask = None
         self.activity_penalty = 0.0
+        fixed = self.fixed_training if training is None else None
+        training = bool(training)
         for k, layer in enumerate(self.layers):
             arg = self._arg(layer, self.sources[k], values, k)
+            mode = fixed.get(k, False) if fixed else training
             to = self.casts[k] if self.casts else None
             if to is not None:  # Keras: a layer casts its inputs to its compute dtype
                 arg = [a.astype(to, copy=False) for a in arg] if layer.multi_input \
                     else arg.astype(to, copy=False)
             if masks is None:
-                y = layer.forward(arg, training=training)
+                y = layer.forward(arg, training=mode)
             else:
-                y = forward_masked(layer, arg, self.sources[k], masks, k, training)
+                y = forward_masked(layer, arg, self.sources[k], masks, k, mode)
             values[k + 1] = y
             if k in self.multi_output:  # what backward's zeros look like
                 self._out_like[k] = [(a.shape, a.dtype) for a in y]
@@ -331,6 +342,8 @@ class Graph:
                 self.activity_penalty += layer.activity_loss
             if layer.branch is not None and not layer.branch._plain:  # a Residual's own
                 self.activity_penalty += layer.branch.activity_penalty
+            if layer.adds_losses:  # add_loss terms (their gradient: the layer's backward)
+                self.activity_penalty += sum(layer.__dict__.get("_added_losses", ()))
             if k in self.shared:
                 self._calls[k] = save_call(layer)
             if observer is not None:

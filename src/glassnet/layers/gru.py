@@ -108,6 +108,7 @@ class GRU(RecurrentLayer):
 
     # ------------------------------------------------------------------ forward
     def forward(self, x, training=False, mask=None):
+        x, initial, mask = self._split_states(x, mask)
         u, reset_after = self.units, self.reset_after
         x1, dm, rm = self._stacked_input(x, training)  # (T, in+1, n): [x_t; 1]
         steps, n = x1.shape[0], x1.shape[2]
@@ -116,9 +117,11 @@ class GRU(RecurrentLayer):
         zp = np.matmul(w_in, x1)  # (T, 3u, n): x_t W + b_i, all steps; becomes the pre-activations
         # hs[t] = [h_{t-1}; 1] (u+1, n): the ones row carries b_r through the recurrent product.
         hs = np.empty((steps + 1, u + 1, n), dtype=self.dtype)
-        hs[0, :u] = 0.0
+        hs[0, :u] = 0.0 if initial is None else initial[0].T  # h_0
         hs[:, u] = 1.0
         hin = hs if rm is None else hs.copy()  # the state as the recurrent product reads it
+        if rm is not None:
+            hin[0, :u] *= rm
         keep = self.keep_cache  # inference only: one step's gates and side buffers, reused
         a = np.empty((steps if keep else 1, 3 * u, n), dtype=self.dtype)  # gates [z, r, hh]
         # reset_after: h_{t-1} U + b_r (3u rows); else r_t * hin_{t-1} (u rows)
@@ -154,8 +157,10 @@ class GRU(RecurrentLayer):
                        "dm": dm, "rm": rm, "masked": masked} if keep else None
         states = hs[:, :u]  # (T+1, u, n), h_0 first
         if self.return_sequences:  # (T, u, n) -> (n, T, u)
-            return np.ascontiguousarray(states[1:].transpose(2, 0, 1))
-        return np.ascontiguousarray(states[-1].T)
+            y = np.ascontiguousarray(states[1:].transpose(2, 0, 1))
+        else:
+            y = np.ascontiguousarray(states[-1].T)
+        return self._with_states(y, [states[-1].T])
 
     def _stacked_input(self, x, training):
         """``x`` (n, T, in) checked, as the loop reads it: ``x1[t] = [x_t^T; 1]`` of shape
@@ -193,6 +198,8 @@ class GRU(RecurrentLayer):
         u, reset_after = self.units, self.reset_after
         u_mat = self.params["recurrent_kernel"]  # (u, 3u)
         act, rec = self.activation, self.recurrent_activation
+        grad_y, _ = self._state_grads(grad_y)
+        to_h0 = getattr(self, "_initial_given", False)  # dL/dh_0 wanted too
         if self.return_sequences:  # (n, T, u) -> (T, u, n)
             g = np.ascontiguousarray(grad_y.transpose(1, 2, 0), dtype=self.dtype)
             dh = g[steps - 1].copy()
@@ -228,7 +235,7 @@ class GRU(RecurrentLayer):
                 drt = drp[t]
                 drt[:2 * u] = dxt[:2 * u]
                 np.multiply(dah, r, out=drt[2 * u:])
-            if t > 0:
+            if t > 0 or to_h0:
                 if reset_after:
                     dhin = np.dot(u_mat, drt)  # (u, 3u) @ (3u, n)
                 else:
@@ -242,7 +249,8 @@ class GRU(RecurrentLayer):
                 if masked is not None:
                     dh += passed
         self._weight_grads(cv, dxp, drp)
-        return self._input_grad_columns(self.params["kernel"], dxp, cv["dm"])
+        dx = self._input_grad_columns(self.params["kernel"], dxp, cv["dm"])
+        return self._with_state_inputs(dx, [dh.T])
 
     def _weight_grads(self, cv, dxp, drp) -> None:
         """Every weight gradient from the per-step ``dxp`` (and ``drp``), summed over steps in

@@ -61,12 +61,16 @@ class Node:
         ``layer.output``).
     id : int
         Creation number: a topological order of every graph.
+    training : bool or None
+        The mode the call was given (``layer(x, training=False)``), None when it follows
+        the model's.
     """
 
     def __init__(self, layer: Layer, inputs: Sequence[SymbolicTensor],
-                 output_shape: Any) -> None:
+                 output_shape: Any, training: bool | None = None) -> None:
         self.layer = layer
         self.inputs = list(inputs)
+        self.training = training
         self.id = next(_node_ids)
         if layer.multi_output:
             self.outputs = [SymbolicTensor(shape, self, i) for i, shape in enumerate(output_shape)]
@@ -134,7 +138,7 @@ def input_tensor(layer: InputLayer) -> SymbolicTensor:
     return node.output
 
 
-def call_symbolic(layer: Layer, inputs: Any) -> Any:
+def call_symbolic(layer: Layer, inputs: Any, training: bool | None = None) -> Any:
     """Record ``layer(inputs)`` in the graph and return its output tensor (no weights made),
     or the list of them for a ``multi_output`` layer.
 
@@ -179,7 +183,8 @@ def call_symbolic(layer: Layer, inputs: Any) -> Any:
     first = layer._node
     if first is not None:  # a shared layer: one set of weights, so the same input shapes
         _check_shared(who, first, tensors)
-    node = Node(layer, tensors, out_shape if layer.multi_output else tuple(out_shape))
+    node = Node(layer, tensors, out_shape if layer.multi_output else tuple(out_shape),
+                None if training is None else bool(training))
     if first is None:
         layer._node = node
     return node.output

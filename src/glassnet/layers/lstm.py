@@ -80,6 +80,7 @@ class LSTM(RecurrentLayer):
     """
 
     gates = 4
+    state_count = 2
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class LSTM(RecurrentLayer):
                 and type(self.activation) is activations.Tanh)
 
     def forward(self, x, training=False, mask=None):
+        x, initial, mask = self._split_states(x, mask)
         u, order, fast = self.units, self._gate_order(), self._fast_gates()
         st, dm, rm = self._stacked_input(x, training)  # (T+1, in+1+u, n), masks (in, n), (u, n)
         steps, n = st.shape[0] - 1, st.shape[2]
@@ -139,9 +141,13 @@ class LSTM(RecurrentLayer):
         a = np.empty((steps if keep else 1, 4 * u, n), dtype=self.dtype)  # gate values
         z = a if fast else np.empty_like(a)  # the fast path computes a over z
         c = np.empty((steps + 1 if keep else 2, u, n), dtype=self.dtype)
-        c[0] = 0.0
+        c[0] = 0.0 if initial is None else initial[1].T  # c_0
         gc = np.empty((steps if keep else 1, u, n), dtype=self.dtype)  # g(c_t)
         h = None if rm is None else np.empty((steps + 1, u, n), dtype=self.dtype)
+        h0 = 0.0 if initial is None else initial[0].T  # h_0 (u, n)
+        st[0, h_rows] = h0 if rm is None else h0 * rm
+        if h is not None:
+            h[0] = h0
         ic = np.empty((u, n), dtype=self.dtype)  # i_t * c~_t
         act, rec = self.activation, self.recurrent_activation
         with np.errstate(over="ignore", under="ignore"):  # exp = inf: exact limits 0 and -1
@@ -179,8 +185,10 @@ class LSTM(RecurrentLayer):
                        "masked": masked} if keep else None
         hs = st[:, h_rows] if h is None else h  # (T+1, u, n), h_0 first
         if self.return_sequences:  # (T, u, n) -> (n, T, u)
-            return np.ascontiguousarray(hs[1:].transpose(2, 0, 1))
-        return np.ascontiguousarray(hs[-1].T)
+            y = np.ascontiguousarray(hs[1:].transpose(2, 0, 1))
+        else:
+            y = np.ascontiguousarray(hs[-1].T)
+        return self._with_states(y, [hs[-1].T, c[steps if keep else steps % 2].T])
 
     def _stacked_input(self, x, training):
         """``x`` (n, T, in) checked, as the loop reads it: ``st[t] = [x_t^T; 1; hin_{t-1}]``
@@ -221,12 +229,15 @@ class LSTM(RecurrentLayer):
         n_in = st.shape[1] - u - 1
         act, rec = self.activation, self.recurrent_activation
         w_rec = self.params["recurrent_kernel"][:, order]  # (u, 4u), unscaled
+        grad_y, d_c_last = self._state_grads(grad_y)
+        to_h0 = getattr(self, "_initial_given", False)  # dL/dh_0, dL/dc_0 wanted too
         if self.return_sequences:  # (n, T, u) -> (T, u, n)
             g = np.ascontiguousarray(grad_y.transpose(1, 2, 0), dtype=self.dtype)
             dh = g[steps - 1].copy()
         else:
             g, dh = None, np.array(grad_y.T, dtype=self.dtype, order="C")  # a copy: written below
-        dc = np.zeros((u, n), dtype=self.dtype)
+        dc = np.zeros((u, n), dtype=self.dtype) if not d_c_last \
+            else np.array(d_c_last[0].T, dtype=self.dtype, order="C")  # dL/dc_T given
         da = np.empty((4 * u, n), dtype=self.dtype)  # dL/d[i, f, o, c~] of one step
         work = np.empty((2, u, n), dtype=self.dtype)
         dz = np.empty_like(a)  # (T, 4u, n)
@@ -254,7 +265,7 @@ class LSTM(RecurrentLayer):
             rec.backward_into(z[t, :3 * u], at[:3 * u], da[:3 * u], dzt[:3 * u])
             act.backward_into(z[t, 3 * u:], cc, da[3 * u:], dzt[3 * u:])
             d_w += np.dot(dzt, st[t].T, out=d_w_t)  # (4u, n) @ (n, in+1+u): dW, db, dU at once
-            if t > 0:
+            if t > 0 or to_h0:
                 np.dot(w_rec, dzt, out=dh)  # (u, 4u) @ (4u, n) -> dL/dh_{t-1}
                 if rm is not None:
                     dh *= rm
@@ -264,7 +275,8 @@ class LSTM(RecurrentLayer):
         if self.use_bias:
             self.grads["bias"][order] = d_w[:, n_in]
         self.grads["recurrent_kernel"][:, order] = d_w[:, n_in + 1:].T
-        return self._input_grad_columns(self.params["kernel"][:, order], dz, cv["dm"])
+        dx = self._input_grad_columns(self.params["kernel"][:, order], dz, cv["dm"])
+        return self._with_state_inputs(dx, [dh.T, dc.T])
 
     def get_config(self):
         config = super().get_config()

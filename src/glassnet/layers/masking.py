@@ -20,6 +20,7 @@ runs unless some layer of the graph makes a mask.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,7 +82,12 @@ class Masking(Layer):
 
 def _consumes_mask(layer: Layer) -> bool:
     """Layers whose ``forward`` takes the mask: the recurrent layers (also inside
-    ``Bidirectional``), the 1-D global mean, the attention layers (a list: one per input)."""
+    ``Bidirectional``), the 1-D global mean, the attention layers (a list: one per input),
+    and custom layers whose ``call`` has a ``mask`` argument."""
+    return _builtin_consumer(layer) or _call_takes_mask(type(layer))
+
+
+def _builtin_consumer(layer: Layer) -> bool:
     from glassnet.layers.attention import Attention
     from glassnet.layers.multi_head_attention import MultiHeadAttention
     from glassnet.layers.pooling1d import GlobalAveragePooling1D
@@ -92,12 +98,65 @@ def _consumes_mask(layer: Layer) -> bool:
                               Attention, MultiHeadAttention))
 
 
+_TAKES_MASK: dict[type, bool] = {}
+
+
+def _call_takes_mask(cls: type) -> bool:
+    """Whether ``cls.call`` has a ``mask`` argument (looked up once per class)."""
+    known = _TAKES_MASK.get(cls)
+    if known is None:
+        call = getattr(cls, "call", None)
+        known = _TAKES_MASK[cls] = callable(call) and \
+            "mask" in inspect.signature(call).parameters
+    return known
+
+
+def _custom_mask_maker(layer: Layer) -> bool:
+    """A layer written outside glassnet with its own ``compute_mask``."""
+    return hasattr(layer, "compute_mask") and not type(layer).__module__.startswith("glassnet.")
+
+
 def mask_sources(layers: Sequence[Layer], sources: Sequence[Sequence[int]]) -> list[bool] | None:
     """None when no layer of the graph makes a mask (then masks cost nothing); else, per
     node, whether its layer makes one."""
     makes = [isinstance(layer, Masking) or bool(getattr(layer, "mask_zero", False))
-             for layer in layers]
+             or _custom_mask_maker(layer) for layer in layers]
     return makes if any(makes) else None
+
+
+def output_mask(layer: Layer, x: Any, mask: np.ndarray | None, y: Any) -> np.ndarray | None:
+    """The mask of ``y = layer(x)`` for the input mask ``mask`` (Keras's rules): the layer's
+    ``compute_mask`` if it has one; a recurrent layer's when it returns sequences; unchanged
+    through a step-wise layer (``supports_masking``); else none."""
+    compute = getattr(layer, "compute_mask", None)
+    if compute is not None:
+        out = compute(x, mask)
+        return None if out is None else np.asarray(getattr(out, "value", out), dtype=bool)
+    if mask is None:
+        return None
+    if _builtin_consumer(layer):
+        return mask if getattr(layer, "return_sequences", False) else None
+    if (type(layer).__name__ in PASS_THROUGH or getattr(layer, "supports_masking", False)) \
+            and np.shape(y)[:mask.ndim] == mask.shape:
+        return mask
+    return None
+
+
+class MaskedArray(np.ndarray):
+    """A layer's output on arrays that carries its mask as ``_keras_mask`` (as Keras's
+    tensors do): ``Embedding(mask_zero=True)(ids)._keras_mask``. The next layer called on
+    it reads the mask; arrays computed from it carry none."""
+
+    _keras_mask: np.ndarray | None = None
+
+
+def with_mask(y: Any, mask: np.ndarray | None) -> Any:
+    """``y`` carrying ``mask`` (``y`` itself when there is none)."""
+    if mask is None or not isinstance(y, np.ndarray):
+        return y
+    out = y.view(MaskedArray)
+    out._keras_mask = mask
+    return out
 
 
 def _merge_masks(masks: list[Any]) -> np.ndarray | None:
@@ -120,21 +179,17 @@ def forward_masked(layer: Layer, arg: Any, src: Sequence[int], masks: list[Any],
         given = [masks[s] for s in src]
         if _consumes_mask(layer):  # attention: one mask per input, the query's passed on
             y = layer.forward(arg, training=training, mask=given)  # type: ignore[call-arg]
-            masks[k + 1] = layer.compute_mask(arg, given)  # type: ignore[attr-defined]
+            compute = getattr(layer, "compute_mask", None)  # (a recurrent layer given
+            masks[k + 1] = compute(arg, given) if compute is not None \
+                else output_mask(layer, arg, given[0], y)  # initial states: the sequence's)
             return y
         y = layer.forward(arg, training=training)
         masks[k + 1] = _merge_masks(given)
         return y
     mask = masks[src[0]]
-    if _consumes_mask(layer):
+    if mask is not None and _consumes_mask(layer):
         y = layer.forward(arg, training=training, mask=mask)  # type: ignore[call-arg]
-        masks[k + 1] = mask if getattr(layer, "return_sequences", False) else None
-        return y
-    y = layer.forward(arg, training=training)
-    compute = getattr(layer, "compute_mask", None)
-    if compute is not None:
-        masks[k + 1] = compute(arg, mask)
-    elif (mask is not None and type(layer).__name__ in PASS_THROUGH
-          and np.shape(y)[:mask.ndim] == mask.shape):
-        masks[k + 1] = mask
+    else:
+        y = layer.forward(arg, training=training)
+    masks[k + 1] = output_mask(layer, arg, mask, y)
     return y

@@ -17,6 +17,8 @@ from glassnet.layers.attention import (
     check_rate,
     check_value_key_steps,
     input_shapes,
+    layer_from_config,
+    scores_config,
 )
 from glassnet.layers.base import Layer
 
@@ -164,8 +166,9 @@ class MultiHeadAttention(Layer):
         """``mha(query, value)`` / ``mha(query, value, key)`` on arrays or symbolic tensors.
 
         A list ``mha([query, value])`` works too. The tensors become one graph node with
-        two (or three) inputs. On arrays, ``return_attention_scores=True`` also returns the
-        attention weights, shape (batch, heads, Tq, Tk), as Keras does.
+        two (or three) inputs. ``return_attention_scores=True`` also returns the attention
+        weights (before dropout), shape (batch, heads, Tq, Tk), as Keras does: a pair of
+        arrays, or of symbolic tensors (the node's two outputs) in a functional model.
 
         ``attention_mask`` (bool or 0/1, shape (batch, Tq, Tk) or broadcastable to it) says
         which key steps each query step may see: an array on arrays, a symbolic tensor (an
@@ -198,7 +201,11 @@ class MultiHeadAttention(Layer):
                             "pass an array.")
         self._attention_mask = attention_mask
         out = super().__call__(inputs, training=training)
-        return (out, self._cache[4][0]) if return_attention_scores else out
+        if self.multi_output:
+            out, weights = out
+        else:
+            weights = self._cache[4][0]  # before dropout, as Keras returns them
+        return (out, weights) if return_attention_scores else out
 
     # -- shapes ---------------------------------------------------------------------------------
     @staticmethod
@@ -231,8 +238,10 @@ class MultiHeadAttention(Layer):
         return shapes
 
     def output_shape(self, input_shape):  # type: ignore[override]  # a list of shapes
-        q = self._shapes(input_shape)[0]
-        return (q[0], self.output_dim or q[-1])
+        shapes = self._shapes(input_shape)
+        q = shapes[0]
+        out = (q[0], self.output_dim or q[-1])
+        return [out, (self.num_heads, q[0], shapes[1][0])] if self.multi_output else out
 
     def build(self, input_shape, rng=None):
         shapes = self._shapes(input_shape)
@@ -331,10 +340,14 @@ class MultiHeadAttention(Layer):
         if self.use_bias:
             y += self.params["output_bias"]
         self._cache = (xs, qh, kh, vh, core, ctx2, scale, mask_node)
-        return y.reshape(b, tq, -1)
+        y = y.reshape(b, tq, -1)
+        return [y, core[0]] if self.multi_output else y
 
     def backward(self, grad_y):
         xs, qh, kh, vh, core, ctx2, scale, mask_node = self._cache
+        grad_weights = None
+        if self.multi_output:  # [dL/dout, dL/dweights]
+            grad_y, grad_weights = grad_y
         wo = self.params["output_kernel"]
         h, dv, do = wo.shape
         b, tq = grad_y.shape[:2]
@@ -343,7 +356,7 @@ class MultiHeadAttention(Layer):
         if self.use_bias:
             self.grads["output_bias"][...] = g2.sum(axis=0)
         dctx = (g2 @ wo.reshape(h * dv, do).T).reshape(b, tq, h, dv).transpose(0, 2, 1, 3)
-        dscores, dvh = attend_backward(dctx, vh, core)  # (b, H, Tq, Tk), (b, H, Tk, dv)
+        dscores, dvh = attend_backward(dctx, vh, core, grad_weights)  # (b, H, Tq, Tk), (b, H, Tk, dv)
         dqh = (dscores @ kh) * scale  # (b, H, Tq, Tk) @ (b, H, Tk, dk); scale: qh was scaled
         dkh = dscores.transpose(0, 1, 3, 2) @ qh  # (b, H, Tk, Tq) @ (b, H, Tq, dk)
         q, v = xs[0], xs[1]
@@ -368,4 +381,8 @@ class MultiHeadAttention(Layer):
         )
         if self.use_causal_mask:  # a call argument in Keras: only kept when set
             config["use_causal_mask"] = True
-        return config
+        return scores_config(self, config)
+
+    @classmethod
+    def from_config(cls, config):
+        return layer_from_config(cls, config)

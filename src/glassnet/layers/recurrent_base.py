@@ -61,14 +61,25 @@ class RecurrentLayer(Layer):
     go_backwards : bool, default False
         Read the sequence last step first; the sequence returned is in that (reversed) order,
         as in Keras.
-    return_state, stateful : bool, default False
-        Accepted for Keras compatibility; ``True`` raises NotImplementedError.
+    return_state : bool, default False
+        Also return the final state(s): ``[output, h]`` (LSTM: ``[output, h, c]``), as
+        Keras; in a functional model the node has that many outputs.
+    stateful : bool, default False
+        Each call starts from the final states of the previous one (same batch size), until
+        ``reset_states()``; ``layer.states`` holds them. (Training carries no gradient into
+        the previous batch, as in Keras.)
+
+    Calling the layer with ``initial_state=[h0]`` (LSTM: ``[h0, c0]``), arrays or tensors of
+    shape (batch, units), starts the loop from them instead of zeros (Keras's encoder-decoder);
+    backward then also returns ``dL/dh0`` (and ``dL/dc0``).
     unroll : bool, default False
         Accepted and ignored (a graph-compilation hint in Keras; here the loop is Python).
     """
 
     #: Number of gate blocks ``k`` in the kernels; set by each cell.
     gates: int = 1
+    #: Number of state arrays (``h``; LSTM: ``h`` and ``c``).
+    state_count: int = 1
     #: The cell's output activation (always set; Layer's is optional).
     activation: activations.ActivationFunction
     use_bias: bool
@@ -105,15 +116,6 @@ class RecurrentLayer(Layer):
         super().__init__(**base)
         owner = type(self).__name__
         units = _validate.check_positive_int(owner, "units", units)
-        if return_state:
-            raise NotImplementedError(
-                f"{owner} `return_state=True` is not supported: a Sequential layer has one "
-                "output. Use return_sequences=True and take the last step instead."
-            )
-        if stateful:
-            raise NotImplementedError(
-                f"{owner} `stateful=True` is not supported: every batch starts from a zero state."
-            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                                  or seed < 0):
             raise ValueError(f"{owner} `seed` must be a non-negative integer or None, got {seed!r}.")
@@ -128,9 +130,12 @@ class RecurrentLayer(Layer):
         self.recurrent_dropout = _validate.check_rate(owner, "recurrent_dropout", recurrent_dropout)
         self.seed = None if seed is None else int(seed)
         self.return_sequences = _validate.check_bool(owner, "return_sequences", return_sequences)
-        self.return_state = False
+        self.return_state = _validate.check_bool(owner, "return_state", return_state)
+        self.multi_output = self.return_state  # [output, *final states]
         self.go_backwards = _validate.check_bool(type(self).__name__, "go_backwards", go_backwards)
-        self.stateful = False
+        self.stateful = _validate.check_bool(owner, "stateful", stateful)
+        #: The final states of the last call (``stateful``), each (batch, units); or None.
+        self._states: list[np.ndarray] | None = None
         self.unroll = _validate.check_bool(type(self).__name__, "unroll", unroll)
         # Only a layer with dropout draws random numbers (and gets a noise stream).
         self.stochastic = self.dropout > 0.0 or self.recurrent_dropout > 0.0
@@ -158,14 +163,88 @@ class RecurrentLayer(Layer):
                 f"(batch, timesteps, features), got {tuple(shape)}."
             )
 
-    def __call__(self, x: Any, training: bool | None = None) -> Any:
+    def __call__(self, x: Any, training: bool | None = None, mask: Any = None,
+                 initial_state: Any = None) -> Any:
         from glassnet.layers.input import is_symbolic
 
+        if isinstance(x, (list, tuple)) and initial_state is None and not self.multi_input:
+            x, initial_state = x[0], list(x[1:]) or None  # Keras also takes [x, *states]
         if not is_symbolic(x):  # check before building, so the message shows the batch shape
             self._check_rank(np.shape(x))
-        return super().__call__(x, training=training)
+        if initial_state is not None:  # one node reading [x, *states]
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
+                else [initial_state]
+            if len(states) != self.state_count:
+                raise ValueError(
+                    f"{self._who()} `initial_state` must be a list of {self.state_count} "
+                    f"state(s) of shape (batch, {self.units}), got {len(states)}.")
+            self.multi_input = True
+            x = [x, *states]
+        return super().__call__(x, training=training, mask=mask)
+
+    # ------------------------------------------------------------------ initial and final states
+    def _split_states(self, x: Any, mask: Any) -> tuple[np.ndarray, list[np.ndarray] | None, Any]:
+        """``(x, initial states or None, mask)`` from what forward received: ``x`` or
+        ``[x, *states]`` (then one mask per input, the sequence's kept)."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        if not isinstance(x, (list, tuple)):
+            self._initial_given = False
+            kept = self._states if self.stateful else None
+            if kept is not None and kept[0].shape[0] == np.shape(x)[0]:
+                return x, [s.astype(self.dtype, copy=False) for s in kept], mask
+            return x, None, mask
+        seq = np.asarray(x[0])
+        states = [np.asarray(s, dtype=self.dtype) for s in x[1:]]
+        expected = (seq.shape[0], self.units)
+        if len(states) != self.state_count or any(s.shape != expected for s in states):
+            raise ValueError(
+                f"{self._who()} `initial_state` must be {self.state_count} array(s) of shape "
+                f"(batch, units) = {expected}, got shapes {[s.shape for s in states]}.")
+        self._initial_given = True
+        return seq, states, mask
+
+    def _with_states(self, y: np.ndarray, states: list[np.ndarray]) -> Any:
+        """``y``, or ``[y, *final states]`` (each (batch, units)) with ``return_state``; a
+        ``stateful`` layer keeps the states for its next call."""
+        if self.stateful:
+            self._states = [np.array(s) for s in states]
+        if not self.return_state:
+            return y
+        return [y] + [np.ascontiguousarray(s) for s in states]
+
+    @property
+    def states(self) -> list[np.ndarray] | None:
+        """The states a ``stateful`` layer carries to its next call (None before any)."""
+        return None if self._states is None else [s.copy() for s in self._states]
+
+    def reset_states(self) -> None:
+        """Start the next call from zero states again (``stateful`` layers)."""
+        self._states = None
+
+    def _state_grads(self, grad_y: Any) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``(dL/doutput, [dL/dc_T])`` from backward's input. With ``return_state`` the final
+        ``h`` is the output's last step, so its gradient joins that step's; LSTM's ``c_T``
+        gradient (returned) seeds ``dL/dc`` at the end of the loop."""
+        if not self.return_state:
+            return grad_y, []
+        gy, gh, *rest = grad_y
+        gy = np.array(gy, dtype=self.dtype)
+        if self.return_sequences:
+            gy[:, -1] += gh
+        else:
+            gy += gh
+        return gy, [np.asarray(g, dtype=self.dtype) for g in rest]
+
+    def _with_state_inputs(self, dx: Any, d_states: list[np.ndarray]) -> Any:
+        """``dL/dx``, or ``[dL/dx, *dL/d(initial states)]`` when the call was given them."""
+        if not getattr(self, "_initial_given", False):
+            return dx
+        return [dx] + [np.ascontiguousarray(d) for d in d_states]
 
     def build(self, input_shape, rng=None):
+        if isinstance(input_shape, list):  # [x, *initial states]: the sequence's shape
+            input_shape = input_shape[0]
         input_shape = tuple(input_shape)
         self._check_rank((None,) + input_shape)
         super().build(input_shape, rng)
@@ -181,9 +260,14 @@ class RecurrentLayer(Layer):
             self.noise_rng = np.random.default_rng(self.seed)
 
     def output_shape(self, input_shape):
+        if isinstance(input_shape, list):  # [x, *initial states]
+            input_shape = input_shape[0]
         input_shape = tuple(input_shape)
         self._check_rank((None,) + input_shape)
-        return (input_shape[0], self.units) if self.return_sequences else (self.units,)
+        out = (input_shape[0], self.units) if self.return_sequences else (self.units,)
+        if self.return_state:
+            return [out] + [(self.units,)] * self.state_count
+        return out
 
     # ------------------------------------------------------------------ shared forward parts
     def _mask(self, rate: float, shape: tuple[int, ...]) -> np.ndarray:

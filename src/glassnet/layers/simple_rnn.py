@@ -39,12 +39,15 @@ class SimpleRNN(RecurrentLayer):
     gates = 1
 
     def forward(self, x, training=False, mask=None):
+        x, initial, mask = self._split_states(x, mask)
         cache = self._input_projection(x, training)
         steps, n, rm = cache["steps"], cache["n"], cache["rm"]
         masked = self._time_mask(mask, n, steps, columns=False)  # None: no padding
         u_mat = self.params["recurrent_kernel"]
         z = cache["xp"]  # (T, n, u): becomes z_t in place, step by step
         h, hin = self._state_buffers(steps, n, rm)
+        if initial is not None:
+            h[0] = initial[0]  # h_0 given (n, u)
         for t in range(steps):
             if rm is not None:
                 np.multiply(h[t], rm, out=hin[t])
@@ -54,12 +57,14 @@ class SimpleRNN(RecurrentLayer):
                 np.copyto(h[t + 1], h[t], where=masked[0][t])
         cache.update(z=z, h=h, hin=hin, masked=masked)
         self._cache = cache
-        return self._output(h)
+        return self._with_states(self._output(h), [h[-1]])
 
     def backward(self, grad_y):
         c = self._cache
         steps, rm, z, h = c["steps"], c["rm"], c["z"], c["h"]
         u_mat = self.params["recurrent_kernel"]
+        grad_y, _ = self._state_grads(grad_y)
+        to_h0 = getattr(self, "_initial_given", False)  # dL/dh_0 wanted too
         g, dh = self._upstream(grad_y, steps)
         dz = np.empty_like(z)  # (T, n, u): dL/dz_t for every step
         masked = c["masked"]
@@ -70,11 +75,11 @@ class SimpleRNN(RecurrentLayer):
                 passed = dh * masked[2][t]
                 dh = dh * masked[1][t]
             self.activation.backward_into(z[t], h[t + 1], dh, dz[t])
-            if t > 0:
+            if t > 0 or to_h0:
                 dh = dz[t] @ u_mat.T  # (n, u) @ (u, u) -> dL/dh_{t-1}
                 if rm is not None:
                     dh *= rm
                 if masked is not None:
                     dh += passed
         self._recurrent_kernel_grad(c, dz)
-        return self._input_backward(c, dz)
+        return self._with_state_inputs(self._input_backward(c, dz), [dh])

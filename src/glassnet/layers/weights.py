@@ -95,15 +95,21 @@ class LayerWeights:
         parameters then state, in creation order (Keras's ``layer.weights``)."""
         return [self._variable(k) for k in list(self.params) + list(self.state)]
 
+    def trainable_params(self) -> list[str]:
+        """The keys of ``params`` an optimizer updates: all of them, none when ``trainable``
+        is False (a model used as a layer answers per inner layer)."""
+        return list(self.params) if self.trainable else []
+
     @property
     def trainable_weights(self) -> list[Any]:
         """The weights an optimizer updates: none when ``trainable`` is False."""
-        return [self._variable(k) for k in self.params] if self.trainable else []
+        return [self._variable(k) for k in self.trainable_params()]
 
     @property
     def non_trainable_weights(self) -> list[Any]:
         """The state (moving statistics), and every parameter when ``trainable`` is False."""
-        keys = list(self.state) if self.trainable else list(self.params) + list(self.state)
+        trained = set(self.trainable_params())
+        keys = [k for k in self.params if k not in trained] + list(self.state)
         return [self._variable(k) for k in keys]
 
     @property
@@ -122,7 +128,8 @@ class LayerWeights:
     def losses(self) -> list[float]:
         """The regularisation penalties: the outputs' of the last forward pass, then each
         weight's (Keras's ``layer.losses``)."""
-        out = [] if self.activity_loss is None else [self.activity_loss]
+        out = list(self.__dict__.get("_added_losses", ()))  # add_loss, in `call`
+        out += [] if self.activity_loss is None else [self.activity_loss]
         return out + [float(reg(self.params[k])) for k, reg in self.regularizers.items()]
 
     def _graph_node(self, what: str) -> Node:
@@ -161,7 +168,7 @@ def _weight_class() -> type:
         class LayerWeight(Variable):
             @property  # type: ignore[override]
             def trainable(self) -> bool:
-                return self.key in self.layer.params and bool(self.layer.trainable)
+                return self.key in self.layer.trainable_params()
 
             @trainable.setter
             def trainable(self, value: bool) -> None:

@@ -179,6 +179,10 @@ class Bidirectional(_Wrapper):
                 "Bidirectional `layer` must be a recurrent layer instance (SimpleRNN, LSTM, "
                 f"GRU), got {layer!r}."
             )
+        if layer.return_state:
+            raise NotImplementedError(
+                "Bidirectional over a layer with `return_state=True` is not supported; "
+                "give the recurrent layer return_state=False.")
         if merge_mode not in MERGE_MODES:
             raise ValueError(
                 f"Bidirectional `merge_mode` must be one of {MERGE_MODES}, got {merge_mode!r}."

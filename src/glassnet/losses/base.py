@@ -308,3 +308,17 @@ def reduce_values(values: np.ndarray, sample_weight: Any = None,
     else:
         divisor = float(values.size)
     return total / divisor if divisor else 0.0
+
+
+class NoLoss(Loss):
+    """The loss of a model compiled without one (``compile(optimizer="adam")``): zero, so
+    only the terms its layers add (``add_loss``, regularizers) train it, as in Keras."""
+
+    def __init__(self) -> None:
+        super().__init__(name="loss")
+
+    def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.zeros(y_pred.shape[:-1], dtype=y_pred.dtype)
+
+    def _grads(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.zeros_like(y_pred)

@@ -177,7 +177,8 @@ class Model(BaseModel):
             self._slot[node.id] = k + 1
         self._graph = Graph([node.layer for node in self._nodes], sources,
                             outputs=[self._tensor_number(t) for t in self._outputs],
-                            input_index=input_index)
+                            input_index=input_index,
+                            training=[node.training for node in self._nodes])
         self._input_packing: Packing | None = None
         self._build_if_declared()  # Keras builds a functional model at construction
 
@@ -205,6 +206,14 @@ class Model(BaseModel):
         for layer in self.layers:
             if layer.name is None:
                 layer.name = unique_name(layer, names | given)
+            inner = layer.__dict__.get("model")
+            if layer.name in names and inner is not None and inner.__dict__.get("_auto_named"):
+                # Models left unnamed (the guide's ensemble of get_model()): Keras's
+                # functional, functional_1, functional_2 ...
+                k = 1
+                while f"{inner.default_name}_{k}" in names | given:
+                    k += 1
+                inner.name = layer.name = f"{inner.default_name}_{k}"
             if layer.name in names:
                 raise ValueError(
                     f"Layer names must be unique; {layer.name!r} is used twice in the graph."
@@ -228,6 +237,18 @@ class Model(BaseModel):
     @property
     def outputs(self) -> list[SymbolicTensor]:
         return list(self._outputs)
+
+    @property
+    def input(self) -> Any:
+        """The input tensor (Keras's ``model.input``); the list of them for several."""
+        tensors = self.inputs
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self) -> Any:
+        """The output tensor (Keras's ``model.output``); the list of them for several."""
+        tensors = self.outputs
+        return tensors[0] if len(tensors) == 1 else tensors
 
     @property
     def input_names(self) -> list[str]:
@@ -304,7 +325,7 @@ class Model(BaseModel):
 
             if isinstance(x, dict):
                 x = [x[k] for k in self.input_names]
-            return as_layer(self)(x)
+            return as_layer(self)(x, training=training)
         if layer_autodiff.recording(x):  # inside a custom layer's `call`: one node on its tape
             from glassnet.models.nested import as_layer
 
@@ -437,9 +458,14 @@ class Model(BaseModel):
         return graph_config.describe(self)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Model:
-        """Rebuild the graph from :meth:`get_config` (layers listed after their inputs)."""
-        inputs, outputs = graph_config.rebuild(config)
+    def from_config(cls, config: dict[str, Any],
+                    custom_objects: dict[str, Any] | None = None) -> Model:
+        """Rebuild the graph from :meth:`get_config` (layers listed after their inputs);
+        ``custom_objects`` maps class names to the custom layer classes to use."""
+        from glassnet.layers.base import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            inputs, outputs = graph_config.rebuild(config)
         return cls(inputs, outputs, name=config.get("name"), seed=config.get("seed"),
                    dtype=config.get("dtype", "float32"))
 
@@ -466,7 +492,8 @@ def summary_text(model: Model, line_length: int = 98) -> str:
         lines.append(row([f"{layer.name} ({kind})", _fmt_shape(shape),
                           f"{count:,}", sources[0]]))
         lines.extend(row(["", "", "", s]) for s in sources[1:])
-    trainable = sum(layer.count_params() for layer in model.layers if layer.trainable)
+    trainable = sum(layer.params[k].size for layer in model.layers
+                    for k in layer.trainable_params())
     total = sum(layer.count_params() + layer.count_state() for layer in model.layers)
     lines += ["=" * line_length, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
               f"Non-trainable params: {total - trainable:,}", "_" * line_length]

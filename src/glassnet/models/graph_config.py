@@ -47,11 +47,13 @@ def describe(model: Model) -> dict[str, Any]:
         "seed": model.seed,
         "dtype": model.dtype.name,
         "layers": [
-            {**serialize_layer(node.layer),
+            {**serialize_layer(node.layer), "name": node.layer.name,
              "inbound_layers": [t.node.layer.name for t in node.inputs]}
             for node in first.values()
         ],
+        # [layer, inputs], and {"training": ...} when the call was given a mode
         "nodes": [[node.layer.name, [tensor_ref(nodes, t) for t in node.inputs]]
+                  + ([] if node.training is None else [{"training": node.training}])
                   for node in nodes],
         "input_layers": [t.node.layer.name for t in model._inputs],
         "output_layers": [tensor_ref(nodes, t) for t in model._outputs],
@@ -77,9 +79,11 @@ def rebuild(config: dict[str, Any]) -> tuple[Any, Any]:
     order = []
     for entry in config["layers"]:
         layer = deserialize_layer(entry)
+        if layer.name is None:  # a custom layer whose get_config leaves its name out
+            layer.name = entry.get("name")
         layers[layer.name] = layer
         order.append((layer.name, [[n, 0] for n in entry.get("inbound_layers", [])]))
-    for name, inbound in config.get("nodes", order):
+    for name, inbound, *options in config.get("nodes", order):
         if name not in layers:
             raise ValueError(f"The config calls an unknown layer {name!r}.")
         layer = layers[name]
@@ -94,7 +98,9 @@ def rebuild(config: dict[str, Any]) -> tuple[Any, Any]:
             raise ValueError(
                 f"Layer {name!r} is connected to {inbound}, which are not defined before "
                 "it in the config.") from None
-        calls.setdefault(name, []).append(layer(ins if layer.multi_input else ins[0]))
+        training = options[0].get("training") if options else None
+        calls.setdefault(name, []).append(
+            layer(ins if layer.multi_input or len(ins) > 1 else ins[0], training=training))
 
     try:
         inputs: Any = [_lookup(calls, n) for n in config["input_layers"]]

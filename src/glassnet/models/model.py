@@ -36,6 +36,7 @@ from glassnet import metrics as metrics_mod
 from glassnet import optimizers as optimizers_mod
 from glassnet.layers.base import Layer
 from glassnet.layers.graph import Graph, GraphObserver
+from glassnet.losses.base import NoLoss
 from glassnet.losses.masks import loss_weights
 from glassnet.models import data, step, teaching
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
@@ -91,6 +92,7 @@ class Model(ModelWeights):
                                  or seed < 0):
             raise ValueError(f"`seed` must be a non-negative integer or None, got {seed!r}.")
         self.name = name or self.default_name
+        self._auto_named = not name
         self.seed = None if seed is None else int(seed)
         self.dtype = np.dtype(dtype)
         root = np.random.SeedSequence(self.seed) if seed is not None else utils.next_model_seed()
@@ -132,7 +134,7 @@ class Model(ModelWeights):
         """Set ``self._graph`` and build it (every layer's weights) for ``input_shape``."""
         raise NotImplementedError
 
-    def _forward(self, x: np.ndarray, training: bool,
+    def _forward(self, x: np.ndarray, training: bool | None,
                  observer: GraphObserver | None = None) -> np.ndarray:
         """The output for a batch ``x`` (batch, *input_shape), through the graph walker."""
         return self._graph.forward(x, training, observer)
@@ -222,12 +224,14 @@ class Model(ModelWeights):
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
                 metrics: Sequence[Any] | None = None) -> None:
         """Choose the optimizer, the loss and the metrics (names or objects, as in Keras)."""
-        if loss is None:
-            raise ValueError(
-                f"`loss` is required. Valid losses: {', '.join(losses_mod.names())}."
-            )
         self.optimizer = optimizers_mod.get(optimizer)
-        self.loss = losses_mod.get(loss)
+        # No loss: only what the layers add (add_loss, regularizers) trains, as in Keras;
+        # compiled again without one, the loss compiled before stays (Keras 3 keeps it).
+        before = getattr(self, "loss", None)
+        if loss is not None:
+            self.loss = losses_mod.get(loss)
+        elif before is None:
+            self.loss = NoLoss()
         if metrics is None:
             metrics = []
         if isinstance(metrics, (str, dict)) or callable(metrics):
@@ -250,6 +254,11 @@ class Model(ModelWeights):
                 f"`compile(optimizer, loss)` before `{what}`; "
                 "e.g. model.compile(optimizer='adam', loss='categorical_crossentropy')."
             )
+        if isinstance(self.loss, NoLoss) and self.built and "_graph" in self.__dict__ and not any(
+                layer.adds_losses or layer.regularizers or layer.activity_regularizer
+                for layer in self.layers):
+            # Keras's message: compiled without a loss, and no layer adds one
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
 
     def _fused_output(self) -> bool:
         """True when the last layer's activation is the one the loss cancels (softmax + CE)."""
@@ -370,7 +379,9 @@ class Model(ModelWeights):
         """Weight penalties plus the activity penalties of the last forward pass."""
         total = sum(layer.penalty() for layer in self.layers if layer.regularizers)
         graph = self.__dict__.get("_graph")
-        return total + (graph.activity_penalty if graph is not None else 0.0)
+        if graph is None:  # a subclassed model: its call's add_loss terms
+            return total + sum(self.__dict__.get("_added_losses", ()))
+        return total + graph.activity_penalty
 
     def _grad_views(self) -> list[np.ndarray]:
         """The gradients of :attr:`trainable_weights`, in the same order."""
@@ -464,9 +475,12 @@ class Model(ModelWeights):
                 else:
                     layer.keep_cache = before
 
-    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+    def __call__(self, x: Any, training: bool | None = None) -> np.ndarray:
         x = data.as_inputs(self._pack_inputs(x), self.dtype)
         self._ensure_built(x)
+        if training is None:  # each call's own mode where one was given (`base(x, training=False)`)
+            graph = self.__dict__.get("_graph")
+            training = None if graph is not None and graph.fixed_training else False
         return self._forward(x, training=training)
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,

@@ -38,8 +38,35 @@ class ModelLayer(Layer):
         self.model = model
         inputs = _inputs_of(model)
         self.multi_input = len(inputs) > 1
+        # The inner model's declared input is this layer's: a Sequential starting with it
+        # is built at once (Keras's ``Sequential([base_model, Dense(5)])``).
+        if inputs[0] is None:
+            self.input_shape = model.__dict__.get("_input_shape")
+        elif len(inputs) == 1:
+            self.input_shape = tuple(inputs[0].sample_shape)
         self.stochastic = any(layer.stochastic for layer in model.layers)
         self._shared_rng: np.random.Generator | None = None
+
+    @property  # type: ignore[override]  # the inner model's flag, not a copy
+    def trainable(self) -> bool:
+        """The inner model's ``trainable``; setting it sets the model's (and so every inner
+        layer's), as Keras's ``base_model.trainable = False``."""
+        model = self.__dict__.get("model")
+        return True if model is None else bool(model.trainable)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        model = self.__dict__.get("model")
+        if model is not None:  # (Layer.__init__ sets it before the model is known)
+            model.trainable = value
+
+    def trainable_params(self) -> list[str]:
+        """``'<i>/<key>'`` of the trainable inner layers' weights (none when the model is
+        frozen): a model frozen but for its top layers trains those."""
+        if not self.trainable:
+            return []
+        return [f"{i}/{k}" for i, layer in enumerate(self.model.layers)
+                for k in layer.trainable_params()]
 
     def __getattr__(self, name: str) -> Any:
         # Only called for attributes this layer lacks: the inner model's (layers, summary ...).

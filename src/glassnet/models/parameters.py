@@ -46,9 +46,11 @@ class FlatParameters:
     def __init__(self, layers: Sequence[Layer], dtype: np.dtype) -> None:
         self.layers = list(layers)
         self.trainable = tuple(layer.trainable for layer in self.layers)
-        self.order = [
-            (layer, key) for layer in layers if layer.trainable for key in layer.params
-        ]
+        # Layers that freeze weight by weight (a model used as a layer, its inner layers'
+        # flags): their trainable keys when packed, checked again by `current`.
+        self.nested = [(layer, layer.trainable_params()) for layer in self.layers
+                       if type(layer).trainable_params is not Layer.trainable_params]
+        self.order = [(layer, key) for layer in layers for key in layer.trainable_params()]
         entries = [(layer, key) for layer, key in self.order if layer.params[key].dtype == dtype]
         self.loose = [(layer, key) for layer, key in self.order
                       if layer.params[key].dtype != dtype]
@@ -80,6 +82,7 @@ class FlatParameters:
         return (len(layers) == len(self.layers)
                 and all(a is b for a, b in zip(layers, self.layers, strict=True))
                 and self.trainable == tuple(layer.trainable for layer in layers)
+                and all(layer.trainable_params() == keys for layer, keys in self.nested)
                 # every packed weight still a view of theta (no layer rebuilt since)
                 and all(layer.params.get(key) is not None and layer.params[key].base is self.theta
                         for layer, key, _ in self.slots))

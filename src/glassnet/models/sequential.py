@@ -18,6 +18,7 @@ from glassnet.layers.graph import Graph, unique_name
 from glassnet.layers.input import InputLayer, Node, SymbolicTensor
 from glassnet.models.functional import Model
 from glassnet.models.model import Model as BaseModel
+from glassnet.models.model import _deferred
 
 
 class Sequential(Model):
@@ -55,7 +56,23 @@ class Sequential(Model):
 
     # A stack builds from its declared input shape and lets a layer that does not fit raise
     # (the functional model's own version leaves sizes declared None to the first batch).
-    _build_if_declared = BaseModel._build_if_declared
+    def _build_if_declared(self) -> None:
+        """Build now when the input shape is declared (Keras builds eagerly). Sizes declared
+        None (``Input(shape=(None,))`` before an Embedding) are resolved per batch: a layer
+        that needs them fixed builds at the first call instead."""
+        try:
+            declared = self.input_shape
+        except AttributeError:
+            return
+        if all(d is not None for d in declared[1:]):
+            BaseModel._build_if_declared(self)  # errors here reject the layer just added
+            return
+        if not self.layers or _deferred.get():
+            return
+        try:
+            self.build(declared)
+        except (ValueError, TypeError):
+            self.built = False
 
     def add(self, layer: Layer) -> None:
         """Append a layer, naming it ``<type>_<k>`` (``dense_1``) unless it has a name.
@@ -218,11 +235,15 @@ class Sequential(Model):
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Sequential:
+    def from_config(cls, config: dict[str, Any],  # type: ignore[override]  # its own config
+                    custom_objects: dict[str, Any] | None = None) -> Sequential:
+        from glassnet.layers.base import custom_object_scope
+
         model = cls(name=config.get("name"), seed=config.get("seed"),
                     dtype=config.get("dtype", "float32"))
         if config.get("input_shape") is not None:
             model._input_shape = tuple(config["input_shape"])
-        for layer_config in config["layers"]:
-            model.add(deserialize_layer(layer_config))
+        with custom_object_scope(custom_objects):
+            for layer_config in config["layers"]:
+                model.add(deserialize_layer(layer_config))
         return model

@@ -89,6 +89,8 @@ def gradient_step(model: Model, xb: np.ndarray, yb: np.ndarray, wb: np.ndarray |
         graph.backward(grad, fused, observer)
     if graph is not None and not graph._plain:  # activity regularizers ran in forward
         loss += graph.activity_penalty
+    elif graph is None:  # a subclassed model's add_loss terms (their gradient: its backward)
+        loss += sum(model.__dict__.get("_added_losses", ()))
     for layer in model._regularized:
         loss += layer.penalty()
         layer.add_penalty_gradients()

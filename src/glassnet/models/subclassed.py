@@ -59,7 +59,7 @@ class SubclassedModel(Model):
         Model.__init__(self, name=name, seed=seed, dtype=dtype)
         self._input_shape: tuple[int | None, ...] | None = None
         self._out_shape: tuple[int, ...] | None = None
-        self._trace: tuple[Tape, Any] | None = None
+        self._trace: tuple[Tape, Any, Any] | None = None  # (tape, output, add_loss total)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define `call(self, inputs)`.")
@@ -109,27 +109,41 @@ class SubclassedModel(Model):
             out = self._call(probe, False)
         self._out_shape = tuple(np.shape(value_of(out)))[1:]
 
-    def _forward(self, x: np.ndarray, training: bool, observer: Any = None) -> np.ndarray:
+    def _forward(self, x: np.ndarray, training: bool | None,
+                 observer: Any = None) -> np.ndarray:
         # ``observer`` (the graph walker's per-layer hook) has no graph to watch here: ``call``
         # is free Python, so the teaching tools see this model as one step.
         layers = self.layers
-        if not any(layer.keep_cache for layer in layers) and layers:
-            return np.asarray(value_of(self._call(x, training)))  # inference: no tape
-        with Tape() as tape:
-            out = self._call(x, training)
-        self._trace = (tape, out)
-        return np.asarray(value_of(out))
+        training = bool(training)
+        token = layer_autodiff._ADDED.set([])  # the add_loss terms of this call
+        try:
+            if not any(layer.keep_cache for layer in layers) and layers:
+                out = np.asarray(value_of(self._call(x, training)))  # inference: no tape
+                added = None
+            else:
+                with Tape() as tape:
+                    traced = self._call(x, training)
+                    terms = layer_autodiff._ADDED.get() or []
+                    added = layer_autodiff._total(terms) if terms else None
+                self._trace = (tape, traced, added)
+                out = np.asarray(value_of(traced))
+            terms = layer_autodiff._ADDED.get() or []
+            self._added_losses = [float(np.sum(value_of(t))) for t in terms]
+        finally:
+            layer_autodiff._ADDED.reset(token)
+        return out
 
     def _backward(self, grad: np.ndarray, fused: bool, observer: Any = None) -> None:
         """The tape's backward pass from ``dL/dy_pred``: built-in layers fill their ``grads``
         through their own backward; the weights read by ops get theirs from the tape."""
         if self._trace is None:
             raise RuntimeError("backward before forward: call the model with training first.")
-        tape, out = self._trace
+        tape, out, added = self._trace
         weights = tape.watched_variables()
-        if not isinstance(out, Traced):
+        target, seed = layer_autodiff.joint_target(out, grad, added)
+        if not isinstance(target, Traced):
             return
-        grads = tape.gradient(out, weights, output_gradients=grad)
+        grads = tape.gradient(target, weights, output_gradients=seed)
         for var, g in zip(weights, grads, strict=True):
             dest = var.layer.grads[var.key]
             if g is None:
@@ -157,7 +171,7 @@ class SubclassedModel(Model):
         another ``call``): ``call`` runs inline, on that tape."""
         training = layer_autodiff.resolve_training(self, training)
         if layer_autodiff.recording(x):  # the outer model builds and trains our layers
-            return self._call(x, training)
+            return self._call(x, bool(training))
         return Model.__call__(self, x, training=training)
 
     def _summary_text(self, line_length: int | None) -> str:

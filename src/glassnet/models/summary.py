@@ -37,7 +37,8 @@ def summary_text(model: Model, line_length: int = 65) -> str:
         count = layer.count_params() + layer.count_state()
         lines.append(row([f"{layer.name} ({type(layer).__name__})",
                           "?" if shape is None else _fmt_shape(shape), f"{count:,}"]))
-    trainable = sum(layer.count_params() for layer in model.layers if layer.trainable)
+    trainable = sum(layer.params[k].size for layer in model.layers
+                    for k in layer.trainable_params())
     total = sum(layer.count_params() + layer.count_state() for layer in model.layers)
     lines += [
         "=" * line_length,

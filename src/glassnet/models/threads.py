@@ -10,7 +10,7 @@ applied with threadpoolctl (the ``speed`` extra); without it, BLAS keeps its own
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +35,8 @@ def layer_flops(model: Model, batch_size: int) -> list[float]:
         kernel = layer.params.get("kernel")
         if kernel is None:
             continue
-        outputs = float(np.prod([d for d in shapes[i][1:] if d is not None]))
+        shape: Any = shapes[i][0] if isinstance(shapes[i], list) else shapes[i]  # several: first
+        outputs = float(np.prod([d for d in shape[1:] if d is not None]))
         fan_in = kernel.size / kernel.shape[-1]
         flops.append(3.0 * 2.0 * batch_size * outputs * fan_in)
     return flops

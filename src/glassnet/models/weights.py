@@ -70,12 +70,22 @@ class ModelWeights:
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
+    def add_loss(self, loss: Any) -> None:
+        """Add ``loss`` (a scalar computed with ops in a subclassed model's ``call``) to the
+        training loss, as Keras's ``Model.add_loss``."""
+        from glassnet.ops.layer_autodiff import add_loss
+
+        add_loss(self, loss)
+
     @property
     def losses(self) -> list[float]:
         """Keras's ``model.losses``: the activity penalties of the last forward pass, then
         every weight penalty."""
-        activity = [layer.activity_loss for layer in self.layers
-                    if layer.activity_loss is not None]
+        activity = list(self.__dict__.get("_added_losses", ()))  # the model's own add_loss
+        activity += [term for layer in self.layers
+                     for term in layer.__dict__.get("_added_losses", ())]
+        activity += [layer.activity_loss for layer in self.layers
+                     if layer.activity_loss is not None]
         weights = [float(reg(layer.params[k])) for layer in self.layers
                    for k, reg in layer.regularizers.items()]
         return activity + weights

@@ -124,6 +124,7 @@ from glassnet.ops.shapes import (
     swapaxes,
     take,
     take_along_axis,
+    tile,
     transpose,
 )
 from glassnet.ops.tape import Tape, Traced, is_traced
@@ -147,5 +148,5 @@ __all__ = [
     "relu6", "reshape", "round", "selu", "shape", "sigmoid", "sign", "silu", "sin", "softmax",
     "softplus", "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std",
     "stop_gradient", "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh",
-    "tensordot", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
+    "tensordot", "tile", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
 ]

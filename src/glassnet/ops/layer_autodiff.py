@@ -21,6 +21,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,40 @@ from glassnet.ops.tape import Tape, Traced, active_tape, value_of
 from glassnet.ops.variable import Variable
 
 _local = threading.local()
+
+#: The ``add_loss`` terms of the call under way (a custom layer's, its sublayers' inline).
+_ADDED: ContextVar[list[Any] | None] = ContextVar("added_losses", default=None)
+
+
+def add_loss(layer: Any, loss: Any) -> None:
+    """Keras's ``self.add_loss(value)`` inside ``call``: ``value`` (a scalar made with ops)
+    joins the training loss, and its gradient the layer's backward. Each call starts afresh,
+    so ``layer.losses`` holds the last call's terms."""
+    sink = _ADDED.get()
+    if sink is None:  # outside a call: kept until the next call
+        layer.__dict__.setdefault("_added_losses", []).append(float(np.sum(value_of(loss))))
+        return
+    sink.append(loss)
+
+
+def _total(added: list[Any]) -> Any:
+    total = added[0]
+    for term in added[1:]:
+        total = total + term
+    return total
+
+
+def joint_target(out: Any, grad_out: Any, added: Any) -> tuple[Any, Any]:
+    """``(target, output_gradients)`` for one backward pass through ``out`` (upstream
+    gradient ``grad_out``) and the ``add_loss`` total ``added`` (weight 1): a node over both,
+    so every layer on the tape runs its backward once. Without ``added``: ``out`` itself."""
+    if not isinstance(added, Traced):
+        return out, grad_out
+    g_out = np.asarray(grad_out)
+    parents = (out if isinstance(out, Traced) else None, added)
+    joint = Traced(np.zeros((), dtype=np.asarray(added.value).dtype), parents,
+                   lambda g: (g_out, np.ones_like(added.value)))
+    return joint, None
 
 
 # -- weights ------------------------------------------------------------------------------------
@@ -245,6 +280,7 @@ def install(cls: type) -> None:
         cls.build = _wrap_build(cls.build)  # type: ignore[attr-defined]  # its own, or Layer's
     if not hasattr(cls, "input_grad_needed"):
         cls.input_grad_needed = True  # type: ignore[attr-defined]
+    cls.adds_losses = True  # type: ignore[attr-defined]  # its `call` may use add_loss
     for name, which in (("weights", None), ("trainable_weights", True),
                         ("non_trainable_weights", False)):
         if not hasattr(cls, name):
@@ -258,19 +294,22 @@ def _takes_training(call: Callable[..., Any]) -> bool:
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def run_call(layer: Any, x: Any, training: bool) -> Any:
-    """``layer.call(x)``, with ``training`` when its signature takes it.
+def run_call(layer: Any, x: Any, training: bool, mask: Any = None) -> Any:
+    """``layer.call(x)``, with ``training`` when its signature takes it, and ``mask`` when
+    one is given (the layers of :mod:`glassnet.layers.masking` hand it to a ``call`` that
+    has a ``mask`` argument).
 
     While ``call`` runs, ``training`` is the call context: the layers it calls without their
     own ``training=`` (a Dropout inside a custom block) run in the same mode, as in Keras.
     """
     call = type(layer).call
+    extra = {} if mask is None else {"mask": mask}
     saved = getattr(_local, "training", None)
     _local.training = bool(training)
     try:
         if _takes_training(call):
-            return call(layer, x, training=training)
-        return call(layer, x)
+            return call(layer, x, training=training, **extra)
+        return call(layer, x, **extra)
     finally:
         _local.training = saved
 
@@ -299,24 +338,38 @@ def _single_output(layer: Any, out: Any) -> Any:
     return out
 
 
-def forward(self: Any, x: np.ndarray, training: bool = False) -> np.ndarray:
-    """Run ``call``; while a backward pass may follow, record it on a tape (cached)."""
-    if not self.keep_cache:  # inference: no tape, the ops return plain arrays
-        return np.asarray(value_of(_single_output(self, run_call(self, x, training))))
-    with Tape() as tape:
-        xin = tape.watch(x) if self.input_grad_needed else x
-        out = _single_output(self, run_call(self, xin, training))
-    self._cache = (tape, xin, out)
-    return np.asarray(value_of(out))
+def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) -> np.ndarray:
+    """Run ``call``; while a backward pass may follow, record it on a tape (cached). The
+    ``add_loss`` terms of the call are kept in ``_added_losses`` (and their sum, on the
+    tape, for backward)."""
+    token = _ADDED.set([])
+    try:
+        if not self.keep_cache:  # inference: no tape, the ops return plain arrays
+            y = np.asarray(value_of(_single_output(self, run_call(self, x, training, mask))))
+            total = None
+        else:
+            with Tape() as tape:
+                xin = tape.watch(x) if self.input_grad_needed else x
+                out = _single_output(self, run_call(self, xin, training, mask))
+                added = _ADDED.get() or []
+                total = _total(added) if added else None
+            self._cache = (tape, xin, out, total if isinstance(total, Traced) else None)
+            y = np.asarray(value_of(out))
+        self._added_losses = [float(np.sum(value_of(t))) for t in _ADDED.get() or []]
+    finally:
+        _ADDED.reset(token)
+    return y
 
 
 def backward(self: Any, grad_y: np.ndarray) -> np.ndarray:
     """Write ``dL/dweight`` into ``grads`` in place; return ``dL/dx`` (zeros when unneeded)."""
-    tape, xin, out = self._cache
+    tape, xin, out, added = self._cache
     own = [v for v in self.__dict__.get("_variables", []) if v.trainable]
     weights = own + [v for v in tape.watched_variables() if v.layer is not self]
     sources: list[Any] = [*weights, xin]
-    grads = tape.gradient(out, sources, output_gradients=grad_y)
+    # the add_loss terms count in the loss with weight 1: one pass through both
+    target, seed = joint_target(out, grad_y, added)
+    grads = tape.gradient(target, sources, output_gradients=seed)
     for var, g in zip(weights, grads, strict=False):
         dest = var.layer.grads[var.key]  # a sublayer's weight: its own grads entry
         if g is None:
@@ -337,13 +390,23 @@ def output_shape(self: Any, input_shape: Any) -> Any:
     probe_only = not self.built
     if probe_only:  # built only to learn the shape: a model builds it for real later
         saved_dtype = self.dtype
+        # sublayers the probe builds are built again for real too (in the model's dtype)
+        fresh = [(sub, sub.dtype) for _, sub in _sublayers(self) if not sub.built]
         self.build(input_shape, np.random.default_rng(0))
     probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype or np.float32)
+    from glassnet.layers.masking import _call_takes_mask
+
+    # a `call` that reads a mask gets one (every step real) when the sample has steps
+    mask = np.ones(probe.shape[:2], bool) if probe.ndim >= 3 and _call_takes_mask(type(self)) \
+        else None
     with np.errstate(all="ignore"):
-        out = run_call(self, probe, False)
+        out = run_call(self, probe, False, mask)
     if probe_only:  # forget the throw-away weights, so the model's dtype and seed apply
         self.params, self.grads, self.state = {}, {}, {}
         self.built, self.built_input_shape, self.dtype = False, None, saved_dtype
+        for sub, dtype in fresh:
+            sub.params, sub.grads, sub.state = {}, {}, {}
+            sub.built, sub.built_input_shape, sub.dtype = False, None, dtype
     return tuple(np.shape(value_of(out)))[1:]
 
 
@@ -372,9 +435,12 @@ def recording(x: Any) -> bool:
     return isinstance(x, Traced)
 
 
-def call_traced(layer: Any, x: Any, training: bool = False) -> Any:
-    """``layer(x)`` on the tape: ``call`` inline for ops layers, one node for built-in ones."""
-    multi = getattr(layer, "multi_input", False)
+def call_traced(layer: Any, x: Any, training: bool = False, mask: Any = None) -> Any:
+    """``layer(x)`` on the tape: ``call`` inline for ops layers, one node for built-in ones
+    (``mask``, when given, goes to a layer that takes one). An ops layer called inline may
+    take a tuple (``self.sampling((z_mean, z_log_var))``) and return one, as in Keras."""
+    inline = hasattr(type(layer), "call") and type(layer).forward is forward
+    multi = getattr(layer, "multi_input", False) or (inline and isinstance(x, (list, tuple)))
     xs = list(x) if multi else [x]
     values = [np.asarray(value_of(v)) for v in xs]
     if not layer.built:
@@ -383,14 +449,19 @@ def call_traced(layer: Any, x: Any, training: bool = False) -> Any:
             layer.dtype = ctx.dtype if ctx is not None else np.dtype("float32")
         rng = ctx.rng if ctx is not None else np.random.default_rng(0)
         layer.build([v.shape[1:] for v in values] if multi else values[0].shape[1:], rng)
-    if hasattr(type(layer), "call") and type(layer).forward is forward:
-        return _single_output(layer, run_call(layer, x, training))
+    if mask is not None:
+        from glassnet.layers.masking import _consumes_mask
+
+        mask = np.asarray(value_of(mask)) if _consumes_mask(layer) else None
+    if inline:  # its ops join the tape; any structure of outputs
+        return run_call(layer, x, training, mask)
     parents = tuple(v if isinstance(v, Traced) else None for v in xs)
     if hasattr(layer, "input_grad_needed"):
         layer.input_grad_needed = any(p is not None for p in parents)
     dtype = layer.dtype
     ins = [v.astype(dtype, copy=False) if v.dtype.kind == "f" else v for v in values]
-    y = layer.forward(ins if multi else ins[0], training=training)
+    extra = {} if mask is None else {"mask": mask}
+    y = layer.forward(ins if multi else ins[0], training=training, **extra)
 
     def backward_node(g: np.ndarray) -> tuple[Any, ...]:
         # the layer's buffers have its dtype: hand it g in that dtype, return each input's own

@@ -55,6 +55,31 @@ def flatten(x: Any) -> Any:
     return reshape(x, (-1,))
 
 
+def tile(x: Any, repeats: int | Sequence[int]) -> Any:
+    """``x`` repeated ``repeats[i]`` times along axis ``i`` (``np.tile``); the gradient sums
+    the copies back.
+
+    With ``S`` the input shape and ``R`` the repeats (the shorter padded with leading 1s),
+    the output has shape ``R * S`` and entry ``r * S_i + j`` along axis ``i`` is a copy of
+    entry ``j``: reshaped to ``(R_0, S_0, R_1, S_1, ...)``, ``dL/dx`` is the sum over the
+    ``R`` axes.
+    """
+    a, t = unpack(x)
+    a = np.asarray(a)
+    reps = tuple(int(r) for r in np.atleast_1d(repeats))
+    out = np.tile(a, reps)
+    nd = max(a.ndim, len(reps))
+    full_reps = (1,) * (nd - len(reps)) + reps
+    full_shape = (1,) * (nd - a.ndim) + a.shape
+
+    def grad(g: np.ndarray) -> tuple[np.ndarray]:
+        pairs = [n for r, s in zip(full_reps, full_shape, strict=True) for n in (r, s)]
+        summed = np.reshape(g, pairs).sum(axis=tuple(range(0, 2 * nd, 2)))
+        return (np.reshape(summed, a.shape),)
+
+    return record(out, (t,), grad)
+
+
 def broadcast_to(x: Any, shape: Sequence[int]) -> Any:
     """``x`` repeated along broadcast axes; the gradient sums them back."""
     from glassnet.ops.tape import unbroadcast

@@ -78,9 +78,12 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
         raise ModelFileError(f"`filepath` must be a path (str or os.PathLike), got "
                              f"{type(filepath).__name__} {filepath!r}.")
     path = os.fspath(filepath)
-    if _is_keras(path):
-        return keras_read.load_keras(path, compile=compile)
-    return npz.load_model(path, compile=compile)
+    from glassnet.layers.base import custom_object_scope
+
+    with custom_object_scope(custom_objects):
+        if _is_keras(path):
+            return keras_read.load_keras(path, compile=compile)
+        return npz.load_model(path, compile=compile)
 
 
 def _is_keras_weights(path: str) -> bool:
