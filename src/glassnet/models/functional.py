@@ -335,8 +335,8 @@ class Model(BaseModel):
                                               layer_autodiff.resolve_training(self, training))
         if training is None and layer_autodiff.call_context() is None:
             # each layer in its own default mode, as Keras: augmentation layers augment
-            with eager_augmentation(self.layers):
-                return self._structured(super().__call__(x, training=False))
+            with eager_augmentation(self.layers):  # (None: a call's own mode where given)
+                return self._structured(super().__call__(x, training=None))
         return self._structured(super().__call__(
             x, training=layer_autodiff.resolve_training(self, training)))
 
