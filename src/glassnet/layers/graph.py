@@ -289,7 +289,7 @@ class Graph:
                                len(self.layers))
         self._masked = mask_sources(self.layers, self.sources)
         self._plain = self.is_chain and not any(c is not None for c in casts) and not any(
-            layer.activity_regularizer is not None
+            layer.activity_regularizer is not None or layer.adds_loss
             or (layer.branch is not None and not layer.branch._plain) for layer in self.layers)
         return shapes
 
@@ -321,6 +321,8 @@ class Graph:
             values[k + 1] = y
             if k in self.multi_output:  # what backward's zeros look like
                 self._out_like[k] = [(a.shape, a.dtype) for a in y]
+            if layer.adds_loss and layer.activity_loss is not None:  # `add_loss` in `call`
+                self.activity_penalty += layer.activity_loss
             reg = layer.activity_regularizer
             if reg is not None:  # Keras adds it on every call, its gradient when training
                 if training:

@@ -61,12 +61,14 @@ class CompiledMetrics:
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
                      mask: Any = None) -> None:
-        """Every metric on one batch. ``mask`` (batch, T), the output's mask: the mean
-        metrics leave its padded steps out (0/1 weights per position, as Keras's
-        ``MeanMetricWrapper``); the others see ``sample_weight`` alone, as in Keras."""
+        """Every metric on one batch. ``sample_weight`` reaches only the metrics that take it
+        (:attr:`Metric.compiled_sample_weight`: the per-output losses), as in Keras.
+        ``mask`` (batch, T), the output's mask: the mean metrics leave its padded steps out
+        (0/1 weights per position, as Keras's ``MeanMetricWrapper``)."""
         for m in self.metrics:
-            w = m.masked_weights(sample_weight, mask, y_pred) \
-                if mask is not None and isinstance(m, MeanMetricWrapper) else sample_weight
+            w = sample_weight if m.compiled_sample_weight else None
+            if mask is not None and isinstance(m, MeanMetricWrapper):
+                w = m.masked_weights(w, mask, y_pred)
             m.update_state(y_true, y_pred, sample_weight=w)
 
     def result(self) -> dict[str, Any]:

@@ -94,7 +94,9 @@ def rebuild(config: dict[str, Any]) -> tuple[Any, Any]:
             raise ValueError(
                 f"Layer {name!r} is connected to {inbound}, which are not defined before "
                 "it in the config.") from None
-        calls.setdefault(name, []).append(layer(ins if layer.multi_input else ins[0]))
+        # several inputs: a merge layer's list, or a layer whose `call` takes them by position
+        calls.setdefault(name, []).append(
+            layer(ins if layer.multi_input or len(ins) > 1 else ins[0]))
 
     try:
         inputs: Any = [_lookup(calls, n) for n in config["input_layers"]]

@@ -36,6 +36,7 @@ from glassnet import metrics as metrics_mod
 from glassnet import optimizers as optimizers_mod
 from glassnet.layers.base import Layer
 from glassnet.layers.graph import Graph, GraphObserver
+from glassnet.losses.base import NoLoss
 from glassnet.losses.masks import loss_weights
 from glassnet.models import data, step, teaching
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
@@ -220,20 +221,40 @@ class Model(ModelWeights):
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[Any] | None = None) -> None:
-        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras)."""
-        if loss is None:
+                metrics: Sequence[Any] | None = None, *,
+                weighted_metrics: Sequence[Any] | None = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: Any = "auto",
+                auto_scale_loss: bool = True) -> None:
+        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
+
+        ``metrics`` ignore ``sample_weight``/``class_weight``; ``weighted_metrics`` are
+        weighted by them (named ``weighted_<name>`` when a plain metric has that name), as
+        in Keras. ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and
+        ``auto_scale_loss`` are Keras's execution settings, accepted for Keras programs:
+        glassnet always runs eagerly, one step at a time, in the model's dtype.
+        """
+        if loss is None and not any(layer.adds_loss for layer in self.layers):
             raise ValueError(
                 f"`loss` is required. Valid losses: {', '.join(losses_mod.names())}."
             )
         self.optimizer = optimizers_mod.get(optimizer)
-        self.loss = losses_mod.get(loss)
+        # no loss: a layer's `add_loss` is what training minimises, as in Keras
+        self.loss = NoLoss() if loss is None else losses_mod.get(loss)
         if metrics is None:
             metrics = []
         if isinstance(metrics, (str, dict)) or callable(metrics):
             metrics = [metrics]
         _check_metrics(metrics)
         self._tracker = metrics_mod.CompiledMetrics(list(metrics), self.loss)
+        if weighted_metrics:
+            weighted = metrics_mod.CompiledMetrics(
+                [weighted_metrics] if isinstance(weighted_metrics, str) else list(weighted_metrics),
+                self.loss).metrics
+            for metric in weighted:
+                if metric.name in self._tracker.names:
+                    metric.name = f"weighted_{metric.name}"
+                metric.compiled_sample_weight = True
+            self._tracker.metrics += weighted
         self.metric_names = self._tracker.names
         self.compiled = True
 

@@ -30,7 +30,13 @@ def for_output(values: Any, i: int, unreduced: Any, loss: Loss | None) -> Any:
 
 class OutputMean(MeanMetricWrapper):
     """The running mean of a per-sample function of the packed targets and the list of
-    outputs (one output's loss or metric); a masked output's padded steps weigh nothing."""
+    outputs (one output's loss or metric); a masked output's padded steps weigh nothing.
+
+    Sample weights (one per sample) weigh an output's loss as they weigh the total loss
+    (``sum(w * loss) / batch``, Keras's per-output loss tracker) and leave its metrics
+    unweighted, as Keras's ``compile(metrics=...)``."""
+
+    compiled_sample_weight = True
 
     def masked_weights(self, sample_weight: Any, mask: Any, y_pred: Any) -> Any:
         i, fn = getattr(self._fn, "output", None), self._fn
@@ -44,4 +50,10 @@ class OutputMean(MeanMetricWrapper):
         fn = self._fn
         if sample_weight is not None and np.ndim(sample_weight) > 1:  # per position
             fn = fn.unreduced  # type: ignore[attr-defined]  # set by for_output
+        elif sample_weight is not None:  # per sample
+            values = fn(y_true, y_pred)
+            if getattr(fn, "is_loss", False):
+                values = values * np.asarray(sample_weight).reshape(-1)
+            Mean.update_state(self, values)
+            return
         Mean.update_state(self, fn(y_true, y_pred), sample_weight)

@@ -237,6 +237,8 @@ def install(cls: type) -> None:
         cls.build = _wrap_build(cls.build)  # type: ignore[attr-defined]  # its own, or Layer's
     if not hasattr(cls, "input_grad_needed"):
         cls.input_grad_needed = True  # type: ignore[attr-defined]
+    # `self.add_loss(...)` in `call`: models then add the layer's loss (see Graph.forward)
+    cls.adds_loss = "add_loss" in cls.call.__code__.co_names  # type: ignore[attr-defined]
     for name, which in (("weights", None), ("trainable_weights", True),
                         ("non_trainable_weights", False)):
         if not hasattr(cls, name):
@@ -250,12 +252,22 @@ def _takes_training(call: Callable[..., Any]) -> bool:
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+@functools.cache
+def tensor_arity(call: Callable[..., Any]) -> int:
+    """How many tensors ``call`` takes by position: its required positional parameters
+    after ``self`` (``call(self, targets, logits, sample_weights=None)``: 2)."""
+    params = list(inspect.signature(call).parameters.values())[1:]
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
+
+
 def run_call(layer: Any, x: Any, training: bool) -> Any:
     """``layer.call(x)``, with ``training`` when its signature takes it."""
     call = type(layer).call
+    args = x if layer.spread_inputs else (x,)  # several tensors by position
     if _takes_training(call):
-        return call(layer, x, training=training)
-    return call(layer, x)
+        return call(layer, *args, training=training)
+    return call(layer, *args)
 
 
 def _single_output(layer: Any, out: Any) -> Any:
@@ -267,33 +279,61 @@ def _single_output(layer: Any, out: Any) -> Any:
 
 
 def forward(self: Any, x: np.ndarray, training: bool = False) -> np.ndarray:
-    """Run ``call``; while a backward pass may follow, record it on a tape (cached)."""
+    """Run ``call``; while a backward pass may follow, record it on a tape (cached).
+
+    What ``call`` gives ``self.add_loss`` is summed into ``self.activity_loss``; in training
+    its terms stay traced, and :func:`backward` adds their gradients."""
+    if self.adds_loss:
+        self._added_losses = []
     if not self.keep_cache:  # inference: no tape, the ops return plain arrays
-        return np.asarray(value_of(_single_output(self, run_call(self, x, training))))
+        out = np.asarray(value_of(_single_output(self, run_call(self, x, training))))
+        if self.adds_loss:
+            self.activity_loss = _added_total(self)
+        return out
     with Tape() as tape:
         xin = tape.watch(x) if self.input_grad_needed else x
         out = _single_output(self, run_call(self, xin, training))
     self._cache = (tape, xin, out)
+    if self.adds_loss:
+        self.activity_loss = _added_total(self)
     return np.asarray(value_of(out))
 
 
-def backward(self: Any, grad_y: np.ndarray) -> np.ndarray:
-    """Write ``dL/dweight`` into ``grads`` in place; return ``dL/dx`` (zeros when unneeded)."""
+def _added_total(layer: Any) -> float | None:
+    """The sum of the losses the last ``call`` added (None when it added none)."""
+    added = layer.__dict__.get("_added_losses") or []
+    return float(sum(float(np.sum(value_of(v))) for v in added)) if added else None
+
+
+def backward(self: Any, grad_y: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    """Write ``dL/dweight`` into ``grads`` in place; return ``dL/dx`` (zeros when unneeded;
+    a list, one per input, for a layer called with several tensors)."""
     tape, xin, out = self._cache
     own = [v for v in self.__dict__.get("_variables", []) if v.trainable]
     weights = own + [v for v in tape.watched_variables() if v.layer is not self]
-    sources: list[Any] = [*weights, xin]
+    sources: list[Any] = [*weights, *(xin if isinstance(xin, list) else [xin])]
     grads = tape.gradient(out, sources, output_gradients=grad_y)
+    added = self.__dict__.get("_added_losses") if self.adds_loss else None
+    for term in added or []:
+        if isinstance(term, Traced):  # counted once in the model's loss: seeded with 1
+            extra = tape.gradient(term, sources)
+            grads = [g if e is None else e if g is None else g + e
+                     for g, e in zip(grads, extra, strict=True)]
     for var, g in zip(weights, grads, strict=False):
         dest = var.layer.grads[var.key]  # a sublayer's weight: its own grads entry
         if g is None:
             dest.fill(0)
         else:
             dest[...] = g
-    gx = grads[-1]
-    if gx is None:
-        return np.zeros(np.shape(value_of(xin)), dtype=np.result_type(value_of(xin), np.float32))
-    return gx
+    if isinstance(xin, list):  # several inputs: one gradient each
+        return [_or_zeros(g, v) for g, v in zip(grads[len(weights):], xin, strict=True)]
+    return _or_zeros(grads[-1], xin)
+
+
+def _or_zeros(g: np.ndarray | None, x: Any) -> np.ndarray:
+    if g is None:
+        return np.zeros(np.shape(value_of(x)), dtype=np.result_type(value_of(x), np.float32))
+    return g
 
 
 def output_shape(self: Any, input_shape: Any) -> Any:
@@ -305,7 +345,10 @@ def output_shape(self: Any, input_shape: Any) -> Any:
     if probe_only:  # built only to learn the shape: a model builds it for real later
         saved_dtype = self.dtype
         self.build(input_shape, np.random.default_rng(0))
-    probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype or np.float32)
+    def zeros(shape: Any) -> np.ndarray:
+        return np.zeros((1, *(d or 1 for d in shape)), dtype=self.dtype or np.float32)
+
+    probe: Any = [zeros(s) for s in input_shape] if self.multi_input else zeros(input_shape)
     with np.errstate(all="ignore"):
         out = run_call(self, probe, False)
     if probe_only:  # forget the throw-away weights, so the model's dtype and seed apply

@@ -135,8 +135,13 @@ def compile_from(model: Model, spec: Any, where: str) -> None:
     metrics = spec.get("metrics") or []
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise ModelFileError(f"{where}: the metrics must be a list of names, got {metrics!r}.")
-    model.compile(optimizer=optimizers.get(spec["optimizer"]), loss=losses.get(spec["loss"]),
-                  metrics=metrics)
+    weighted = spec.get("weighted_metrics") or []
+    if not isinstance(weighted, list) or not all(isinstance(m, str) for m in weighted):
+        raise ModelFileError(f"{where}: the weighted metrics must be a list of names, got "
+                             f"{weighted!r}.")
+    loss = None if spec.get("loss") is None else losses.get(spec["loss"])  # None: add_loss only
+    model.compile(optimizer=optimizers.get(spec["optimizer"]), loss=loss, metrics=metrics,
+                  weighted_metrics=weighted or None)
 
 
 def compile_spec(model: Model) -> dict[str, Any] | None:
@@ -148,8 +153,16 @@ def compile_spec(model: Model) -> dict[str, Any] | None:
     if isinstance(model.loss, multi_io.MultiOutputLoss):  # several outputs: each its own
         return {"optimizer": optimizers.serialize(model.optimizer),
                 **multi_io.compile_spec(model.loss)}
-    return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": losses.serialize(model.loss), "metrics": list(model.metric_names)}
+    from glassnet.losses.base import NoLoss
+
+    metrics = model._tracker.metrics
+    spec = {"optimizer": optimizers.serialize(model.optimizer),
+            "loss": None if isinstance(model.loss, NoLoss) else losses.serialize(model.loss),
+            "metrics": [m.name for m in metrics if not m.compiled_sample_weight]}
+    weighted = [m.name.removeprefix("weighted_") for m in metrics if m.compiled_sample_weight]
+    if weighted:
+        spec["weighted_metrics"] = weighted
+    return spec
 
 
 def restore_optimizer(model: Model, state: Mapping[str, np.ndarray], where: str) -> None:
