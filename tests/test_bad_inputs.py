@@ -700,9 +700,9 @@ ROWS: dict[str, Row] = {
         r"`filepath` of ModelCheckpoint must be a path \(str or os\.PathLike\), got None",
     ),
     "ModelCheckpoint-save_freq": (
-        lambda: C.ModelCheckpoint("m.npz", save_freq=5),
+        lambda: C.ModelCheckpoint("m.npz", save_freq="batch"),
         ValueError,
-        r"ModelCheckpoint supports save_freq='epoch', got 5",
+        r"Unrecognized save_freq: 'batch'\. Expected save_freq are 'epoch' or integer values",
     ),
     "ModelCheckpoint-save_best_only-str": (
         lambda: C.ModelCheckpoint("m.npz", save_best_only="yes"),

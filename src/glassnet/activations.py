@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _registry, _validate
+from glassnet._custom_objects import get_registered_name, get_registered_object
 
 
 class ActivationFunction:
@@ -333,11 +334,49 @@ def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
     if isinstance(identifier, dict):
         return _registry.deserialize("activation", _REGISTRY, identifier, _ALIASES)
     if isinstance(identifier, str):
-        return _registry.lookup("activation", _REGISTRY, identifier, _ALIASES)()
+        try:
+            return _registry.lookup("activation", _REGISTRY, identifier, _ALIASES)()
+        except ValueError:
+            custom = get_registered_object(identifier)
+            if custom is None or not callable(custom):
+                raise
+            return get(custom)
+    if callable(identifier) and not isinstance(identifier, type):
+        return FunctionActivation(identifier)
     raise TypeError(
-        f"`activation` must be a name, an ActivationFunction or None, "
+        f"`activation` must be a name, an ActivationFunction, a function or None, "
         f"got {type(identifier).__name__}."
     )
+
+
+class FunctionActivation(ActivationFunction):
+    """A user's function ``f(z)`` as an activation (``Dense(1, activation=custom_fn)``, as
+    in Keras): its derivative comes from :mod:`glassnet.ops`'s tape, so ``f`` may use the
+    ops and the array operators (``x**2``, ``ops.exp(x)``...).
+
+    Saved by its registered name (:func:`glassnet.saving.register_keras_serializable`) or
+    its ``__name__``; loading finds it there, in ``custom_objects`` or a
+    ``custom_object_scope``.
+    """
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = get_registered_name(fn)
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        from glassnet.ops.tape import value_of
+
+        return np.asarray(value_of(self.fn(z)), dtype=z.dtype)
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        from glassnet.ops.tape import Tape
+
+        with Tape() as tape:  # d f(z) / dz by reverse mode, seeded with dL/da
+            zt = tape.watch(z)
+            out = self.fn(zt)
+        (grad_z,) = tape.gradient(out, [zt], output_gradients=grad_a,
+                                  unconnected_gradients="zero")
+        return np.asarray(grad_z, dtype=grad_a.dtype)
 
 
 def serialize(activation: ActivationFunction) -> str | dict[str, Any]:

@@ -368,15 +368,20 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (or its weights) after each epoch, atomically; ``{epoch}`` and log keys
-    format the path (``'ckpt-{epoch:02d}-{val_loss:.2f}.npz'``)."""
+    """Save the model (or its weights) after each epoch, or every ``save_freq`` batches,
+    atomically; ``{epoch}``, ``{batch}`` and log keys format the path
+    (``'ckpt-{epoch:02d}-{val_loss:.2f}.npz'``)."""
 
     def __init__(self, filepath: str | Path, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False,
-                 mode: str = "auto", save_freq: str = "epoch") -> None:
+                 mode: str = "auto", save_freq: str | int = "epoch",
+                 initial_value_threshold: float | None = None) -> None:
         super().__init__()
-        if save_freq != "epoch":
-            raise ValueError(f"ModelCheckpoint supports save_freq='epoch', got {save_freq!r}.")
+        if save_freq != "epoch" and (isinstance(save_freq, bool)
+                                     or not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "
+                             "'epoch' or integer values (a number of batches, at least 1).")
+        self.save_freq = save_freq
         self.filepath = _checkpoint_path(filepath)
         self.monitor = _monitor_name("ModelCheckpoint", monitor)
         self.save_best_only = _validate.check_bool("ModelCheckpoint", "save_best_only",
@@ -384,10 +389,34 @@ class ModelCheckpoint(Callback):
         self.save_weights_only = _validate.check_bool("ModelCheckpoint", "save_weights_only",
                                                       save_weights_only)
         self.mode = _resolve_mode(mode, monitor)
-        self.best = -np.inf if self.mode == "max" else np.inf
+        if initial_value_threshold is not None:
+            self.best = float(initial_value_threshold)
+        else:
+            self.best = -np.inf if self.mode == "max" else np.inf
+        self._current_epoch = 0
+        self._batches_since_saving = 0
+        self._last_batch: int | None = None
+        if save_freq != "epoch":  # the batch hook only then: fit asks for no batch logs else
+            self.on_train_batch_end = self._save_on_batch  # type: ignore[method-assign]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def _save_on_batch(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        # batches count across epochs (the batch index restarts at 0 each epoch)
+        seen = batch + 1 if self._last_batch is None or batch <= self._last_batch \
+            else batch - self._last_batch
+        self._last_batch = batch
+        self._batches_since_saving += seen
+        if self._batches_since_saving >= int(self.save_freq):
+            self._batches_since_saving = 0
+            self._save(self._current_epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _save(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> None:
         if self.save_best_only:
             value = _monitored(logs, self.monitor)
             if value is None:
@@ -396,7 +425,8 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
-        path = _format_checkpoint_path(self.filepath, epoch + 1, logs)
+        fields = logs if batch is None or "batch" in logs else {**logs, "batch": batch + 1}
+        path = _format_checkpoint_path(self.filepath, epoch + 1, fields)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

@@ -98,7 +98,8 @@ def check_loss(loss: Loss, y_true: np.ndarray, y_pred: np.ndarray, eps: float = 
 
 def check_model(model: Model, x: Any, y: Any, eps: float = 1e-6) -> list[dict[str, Any]]:
     """Per layer and weight: relative and max absolute error of the full compiled loss
-    (regularisation included) against central differences. The model must be float64.
+    (regularisation and the layers' added losses included) against central
+    differences. The model must be float64.
 
     ``x`` and ``y`` are given as to ``fit``: an array, or for a model with several inputs
     or outputs a list or dict of arrays (the loss is then the weighted sum of the outputs'
@@ -122,7 +123,9 @@ def check_model(model: Model, x: Any, y: Any, eps: float = 1e-6) -> list[dict[st
 
     def total_loss() -> float:
         out = model._forward(x, training=False)
-        return loss(y, out) + sum(layer.penalty() for layer in model._regularized)
+        # the weight penalties, plus what this forward pass added (activity regularizers,
+        # `add_loss` in a layer's `call`)
+        return loss(y, out) + model._penalty()
 
     rows = []
     for layer in model.layers:

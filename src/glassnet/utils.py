@@ -9,14 +9,37 @@ from typing import Any
 import numpy as np
 
 from glassnet import _validate, preprocessing
+from glassnet._custom_objects import (
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from glassnet.backend import clear_session
-from glassnet.layers.base import custom_object_scope
 from glassnet.progbar import Progbar
+from glassnet.py_dataset import PyDataset
 from glassnet.sequences import pad_sequences
 
-__all__ = ["custom_object_scope", "next_model_seed", "pad_sequences", "set_random_seed",
+__all__ = ["PyDataset", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "next_model_seed", "pad_sequences",
+           "register_keras_serializable", "serialize_keras_object", "set_random_seed",
            "to_categorical"]
 __all__ += ["Progbar", "clear_session", "get_source_inputs", "normalize"]
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    """Keras's ``utils.serialize_keras_object`` (:mod:`glassnet.saving.serialization`)."""
+    from glassnet.saving.serialization import serialize_keras_object as serialize
+
+    return serialize(obj)
+
+
+def deserialize_keras_object(config: Any, custom_objects: Any = None, **kwargs: Any) -> Any:
+    """Keras's ``utils.deserialize_keras_object`` (:mod:`glassnet.saving.serialization`)."""
+    from glassnet.saving.serialization import deserialize_keras_object as deserialize
+
+    return deserialize(config, custom_objects, **kwargs)
 
 _GLOBAL_SEED: list[np.random.SeedSequence] = []
 

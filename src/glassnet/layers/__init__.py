@@ -192,4 +192,20 @@ __all__ = [
     "GlobalMaxPool2D",
     "MaxPool1D",
     "MaxPool2D",
+    "serialize",
+    "deserialize",
 ]
+
+
+def serialize(layer: Layer) -> dict:
+    """Keras's ``layers.serialize``: see :func:`glassnet.saving.serialize_keras_object`."""
+    from glassnet.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)  # type: ignore[no-any-return]
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Keras's ``layers.deserialize``: see :func:`glassnet.saving.deserialize_keras_object`."""
+    from glassnet.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects)  # type: ignore[no-any-return]

@@ -20,6 +20,7 @@ and counted as "Non-trainable params", but never touched by an optimizer.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -100,6 +101,8 @@ class Layer(LayerWeights):
     seed: int | None = None
     #: Merge layers (Add, Concatenate ...) take a list of inputs and return a list of gradients.
     multi_input: bool = False
+    #: A Keras-style layer called with several tensors by position: ``call(*inputs)``.
+    spread_inputs: bool = False
     #: Layers that return several arrays (a list: ``Bidirectional(merge_mode=None)``) set this
     #: True: ``output_shape`` then gives a list of shapes and ``backward`` takes a list of
     #: gradients, one per output. Called on symbolic tensors, such a layer returns a list of
@@ -170,7 +173,8 @@ class Layer(LayerWeights):
         #: Keras's penalty on this layer's outputs, added to the loss while training.
         self.activity_regularizer = (None if activity_regularizer is None
                                      else regularizers.get(activity_regularizer))
-        #: The activity penalty of the last forward pass that computed one (``model.losses``).
+        #: The activity penalty of the last forward pass that computed one (``model.losses``),
+        #: or the sum of what ``call`` gave :meth:`add_loss`.
         self.activity_loss: float | None = None
         self.built = False
         self.built_input_shape: tuple[int, ...] | None = None
@@ -287,7 +291,7 @@ class Layer(LayerWeights):
         Activation): a loss may then hand it ``dL/dz`` directly."""
         return type(self).backward_preactivation is not Layer.backward_preactivation
 
-    def __call__(self, x: Any, training: bool | None = None, mask: Any = None) -> Any:
+    def __call__(self, x: Any, training: Any = None, *more: Any, mask: Any = None) -> Any:
         """Forward pass on an array, or a graph node on symbolic tensors.
 
         Parameters
@@ -303,6 +307,10 @@ class Layer(LayerWeights):
             given, as in Keras: the mode of the custom layer's ``call`` this call runs in,
             else the layer's ``eager_training`` (False; True for the random augmentation
             layers).
+        *more
+            A layer that defines ``call(self, a, b, ...)`` takes its tensors by position, as
+            in Keras: ``LogisticEndpoint()(targets, logits)`` (``training`` is then the
+            second tensor; the layer takes them as a list from then on).
         mask : ndarray of bool, shape (batch, steps), optional
             Which steps are real, for a layer that reads a mask (recurrent layers, the 1-D
             global mean, a custom layer whose ``call`` takes ``mask``); by default the
@@ -310,7 +318,21 @@ class Layer(LayerWeights):
             ``_keras_mask`` (``Embedding(mask_zero=True)``, ``Masking``), as in Keras.
         """
         from glassnet.layers.input import call_symbolic, is_symbolic
-        from glassnet.ops.layer_autodiff import call_traced, recording, resolve_training
+        from glassnet.ops.layer_autodiff import (
+            call_traced,
+            recording,
+            resolve_training,
+            tensor_arity,
+        )
+
+        if hasattr(type(self), "call"):
+            if more or not (training is None or isinstance(training, (bool, np.bool_))):
+                x, training = [x, training, *more], None
+                self.multi_input = self.spread_inputs = True
+            elif not self.multi_input and isinstance(x, (list, tuple)) \
+                    and tensor_arity(type(self).call) > 1:  # type: ignore[attr-defined]
+                # the list of a graph rebuilt from its config: one tensor per parameter
+                self.multi_input = self.spread_inputs = True
 
         if is_symbolic(x):
             return call_symbolic(self, x, training)
@@ -407,6 +429,18 @@ class Layer(LayerWeights):
         config = dict(config)
         if "input_shape" in config and config["input_shape"] is not None:
             config["input_shape"] = tuple(config["input_shape"])
+        # A custom layer whose __init__ takes only its own arguments (its get_config returns
+        # just them, as in the keras.io guides): the base keys a file adds are set afterwards.
+        params = inspect.signature(cls.__init__).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            base = {key: config.pop(key) for key in ("name", "trainable", "dtype")
+                    if key in config and key not in params}
+            layer = cls(**config)
+            if "name" in base:
+                layer.name = base["name"]
+            if "trainable" in base:
+                layer.trainable = bool(base["trainable"])
+            return layer
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -460,7 +494,10 @@ def layer_class(class_name: str) -> type[Layer]:
 
 
 def serialize_layer(layer: Layer) -> dict[str, Any]:
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    config = layer.get_config()
+    if "name" not in config:  # a custom get_config with its own arguments only: the graph
+        config = {**config, "name": layer.name}  # still names the layer (see from_config)
+    return {"class_name": type(layer).__name__, "config": config}
 
 
 def deserialize_layer(config: dict[str, Any]) -> Layer:

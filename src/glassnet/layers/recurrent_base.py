@@ -163,7 +163,7 @@ class RecurrentLayer(Layer):
                 f"(batch, timesteps, features), got {tuple(shape)}."
             )
 
-    def __call__(self, x: Any, training: bool | None = None, mask: Any = None,
+    def __call__(self, x: Any, training: Any = None, *more: Any, mask: Any = None,
                  initial_state: Any = None) -> Any:
         from glassnet.layers.input import is_symbolic
 

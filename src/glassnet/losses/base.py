@@ -311,14 +311,27 @@ def reduce_values(values: np.ndarray, sample_weight: Any = None,
 
 
 class NoLoss(Loss):
-    """The loss of a model compiled without one (``compile(optimizer="adam")``): zero, so
-    only the terms its layers add (``add_loss``, regularizers) train it, as in Keras."""
+    """The compiled loss of a model compiled without one, ``compile(optimizer="adam")``: zero,
+    with a zero gradient, so only what its layers add (``add_loss``, regularizers) trains it,
+    as in Keras. ``fit``/``evaluate`` then need no ``y``.
+    """
 
     def __init__(self) -> None:
         super().__init__(name="loss")
 
     def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.zeros(y_pred.shape[:-1], dtype=y_pred.dtype)
+        return np.zeros(len(y_pred))
 
-    def _grads(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        return np.zeros_like(y_pred)
+    def prepare_targets(self, y_true: Any, y_pred_shape: tuple[int | None, ...]) -> np.ndarray:
+        return np.asarray(y_true)  # never read
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        return 0.0
+
+    def value_and_gradient(self, y_true: np.ndarray, y_pred: np.ndarray,
+                           sample_weight: Any = None) -> tuple[float, np.ndarray]:
+        return 0.0, np.zeros_like(y_pred)
+
+    def value_and_logit_gradient(self, y_true: np.ndarray, probs: np.ndarray,
+                                 sample_weight: Any = None) -> tuple[float, np.ndarray]:
+        return 0.0, np.zeros_like(probs)

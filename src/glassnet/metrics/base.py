@@ -98,6 +98,10 @@ class Metric(_registry.Configurable):
     """
 
     default_name = "metric"
+    #: Whether ``fit``/``evaluate`` pass it the batch's sample weights. Keras weighs only the
+    #: losses (and ``weighted_metrics``): ``compile(metrics=...)`` ignore ``sample_weight``
+    #: and ``class_weight``.
+    compiled_sample_weight = False
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         if name is not None and (not isinstance(name, str) or not name):

@@ -21,13 +21,6 @@ from typing import Any
 from glassnet.metrics.base import MeanMetricWrapper, Metric
 
 
-def weighted(metric: Metric) -> bool:
-    """Whether a compiled model's tracker hands ``metric`` the sample weights: only when it
-    logs a loss (``weighted = True``); the metrics of ``compile(metrics=...)`` are unweighted,
-    as in Keras."""
-    return bool(getattr(metric, "weighted", False))
-
-
 class CompiledMetrics:
     """Metric objects for ``compile(metrics=[...])``, keyed by their log names.
 
@@ -70,16 +63,12 @@ class CompiledMetrics:
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
                      mask: Any = None) -> None:
-        """Every metric on one batch.
-
-        As in Keras, the metrics of ``compile(metrics=...)`` are unweighted: ``sample_weight``
-        (and ``class_weight``) weigh the loss, and reach only the metrics that log a loss (an
-        output's ``<output>_loss``, see :func:`weighted`). ``mask`` (batch, T), the output's
-        mask: the mean metrics leave its padded steps out (0/1 weights per position, as
-        Keras's ``MeanMetricWrapper``).
-        """
+        """Every metric on one batch. ``sample_weight`` reaches only the metrics that take it
+        (:attr:`Metric.compiled_sample_weight`: the per-output losses), as in Keras.
+        ``mask`` (batch, T), the output's mask: the mean metrics leave its padded steps out
+        (0/1 weights per position, as Keras's ``MeanMetricWrapper``)."""
         for m in self.metrics:
-            w = sample_weight if weighted(m) else None
+            w = sample_weight if m.compiled_sample_weight else None
             if mask is not None and isinstance(m, MeanMetricWrapper):
                 w = m.masked_weights(w, mask, y_pred)
             m.update_state(y_true, y_pred, sample_weight=w)

@@ -264,6 +264,27 @@ def unpack_batch(batch: Any) -> tuple[Any, Any, Any]:
     return batch[0], batch[1], (batch[2] if len(batch) == 3 else None)
 
 
+def concatenate_batches(batches: list[Any]) -> tuple[Any, ...]:
+    """``(x, y[, sample_weight])`` batches joined along the samples (arrays, or lists/dicts
+    of arrays for several inputs or outputs)."""
+    if not batches:
+        raise ValueError("The validation PyDataset has no batches.")
+    unpacked = [unpack_batch(b) for b in batches]
+
+    def join(parts: list[Any]) -> Any:
+        if parts[0] is None:
+            return None
+        if isinstance(parts[0], Mapping):
+            return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
+        if isinstance(parts[0], (list, tuple)):
+            return [np.concatenate([np.asarray(p[i]) for p in parts])
+                    for i in range(len(parts[0]))]
+        return np.concatenate([np.asarray(p) for p in parts])
+
+    x, y, w = (join([u[i] for u in unpacked]) for i in range(3))
+    return (x, y) if w is None else (x, y, w)
+
+
 def take(stream: Iterator, steps: int | None) -> Iterator:
     """At most ``steps`` batches from ``stream`` (all of it when ``steps`` is None)."""
     for i, batch in enumerate(stream):

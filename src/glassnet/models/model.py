@@ -222,8 +222,18 @@ class Model(ModelWeights):
 
     # ---------------------------------------------------------------- compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[Any] | None = None) -> None:
-        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras)."""
+                metrics: Sequence[Any] | None = None, *,
+                weighted_metrics: Sequence[Any] | None = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: Any = "auto",
+                auto_scale_loss: bool = True) -> None:
+        """Choose the optimizer, the loss and the metrics (names or objects, as in Keras).
+
+        ``metrics`` ignore ``sample_weight``/``class_weight``; ``weighted_metrics`` are
+        weighted by them (named ``weighted_<name>`` when a plain metric has that name), as
+        in Keras. ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and
+        ``auto_scale_loss`` are Keras's execution settings, accepted for Keras programs:
+        glassnet always runs eagerly, one step at a time, in the model's dtype.
+        """
         self.optimizer = optimizers_mod.get(optimizer)
         # No loss: only what the layers add (add_loss, regularizers) trains, as in Keras;
         # compiled again without one, the loss compiled before stays (Keras 3 keeps it).
@@ -238,6 +248,15 @@ class Model(ModelWeights):
             metrics = [metrics]
         _check_metrics(metrics)
         self._tracker = metrics_mod.CompiledMetrics(list(metrics), self.loss)
+        if weighted_metrics:
+            weighted = metrics_mod.CompiledMetrics(
+                [weighted_metrics] if isinstance(weighted_metrics, str) else list(weighted_metrics),
+                self.loss).metrics
+            for metric in weighted:
+                if metric.name in self._tracker.names:
+                    metric.name = f"weighted_{metric.name}"
+                metric.compiled_sample_weight = True
+            self._tracker.metrics += weighted
         self.metric_names = self._tracker.names
         self.compiled = True
 

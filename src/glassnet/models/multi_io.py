@@ -151,6 +151,7 @@ class MultiOutputLoss(Loss):
             assert loss is not None
             return loss.call(loss._like_pred(self.split(y_true)[i], y_pred[i]), y_pred[i])
 
+        values.is_loss = True  # type: ignore[attr-defined]  # weighed by sample weights
         return for_output(values, i, unreduced, self.losses[i])
 
     def per_output(self, i: int, fn: Any) -> Any:
@@ -301,6 +302,9 @@ def compile_outputs(model: Any, optimizer: Any, loss: Any, loss_weights: Any, me
     from glassnet import metrics as metrics_mod
 
     names = model.output_names
+    if kwargs.get("weighted_metrics"):
+        raise ValueError("`weighted_metrics` is supported for models with one output; give "
+                         "each output its metrics in `metrics` instead.")
     if loss is None:
         raise ValueError(f"`loss` is required. Valid losses: {', '.join(losses_mod.names())}.")
     per_loss = [None if entry is None else losses_mod.get(entry)

@@ -32,10 +32,14 @@ def for_output(values: Any, i: int, unreduced: Any, loss: Loss | None) -> Any:
 
 class OutputMean(MeanMetricWrapper):
     """The running mean of a per-sample function of the packed targets and the list of
-    outputs (one output's loss or metric); a masked output's padded steps weigh nothing."""
+    outputs (one output's loss or metric); a masked output's padded steps weigh nothing.
 
-    @property
-    def weighted(self) -> bool:
+    Sample weights (one per sample) weigh an output's loss as they weigh the total loss
+    (``sum(w * loss) / batch``, Keras's per-output loss tracker) and leave its metrics
+    unweighted, as Keras's ``compile(metrics=...)``."""
+
+    @property  # type: ignore[override]  # read-only here: decided by what it tracks
+    def compiled_sample_weight(self) -> bool:  # type: ignore[override]
         """True for an output's loss: sample weights weigh it, as they weigh the loss."""
         return bool(getattr(self._fn, "is_loss", False))
 
@@ -51,4 +55,10 @@ class OutputMean(MeanMetricWrapper):
         fn = self._fn
         if sample_weight is not None and np.ndim(sample_weight) > 1:  # per position
             fn = fn.unreduced  # type: ignore[attr-defined]  # set by for_output
+        elif sample_weight is not None:  # per sample
+            values = fn(y_true, y_pred)
+            if getattr(fn, "is_loss", False):
+                values = values * np.asarray(sample_weight).reshape(-1)
+            Mean.update_state(self, values)
+            return
         Mean.update_state(self, fn(y_true, y_pred), sample_weight)

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet import callbacks as cbks
+from glassnet.losses.base import NoLoss
 from glassnet.losses.masks import loss_weights
-from glassnet.metrics.compiled import weighted
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.threads import blas_threads
+from glassnet.py_dataset import PyDataset
 
 if TYPE_CHECKING:
     from glassnet.models.model import Model
@@ -97,8 +98,9 @@ class _Running:
     def __init__(self, model: Model) -> None:
         self.tracker = model._tracker
         self.tracker.reset_state()
-        # updated one by one, once per step; only the loss-logging ones see sample weights
-        self.metrics = [(m, weighted(m)) for m in self.tracker.metrics]
+        self.metrics = list(self.tracker.metrics)  # updated one by one: once per step
+        # Keras passes the sample weights to the losses only, not to compile's metrics
+        self.weighted = [m.compiled_sample_weight for m in self.metrics]
         self.loss_sum = 0.0
         self.count = 0
 
@@ -110,8 +112,8 @@ class _Running:
         self.count += n
         if self.metrics and out is not None:
             if mask is None:
-                for metric, with_weights in self.metrics:
-                    metric.update_state(yb, out, sample_weight=wb if with_weights else None)
+                for metric, weighted in zip(self.metrics, self.weighted, strict=True):
+                    metric.update_state(yb, out, sample_weight=wb if weighted else None)
             else:
                 self.tracker.update_state(yb, out, wb, mask=mask)
 
@@ -143,7 +145,10 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
             raise ValueError("When `x` is a batch generator it yields the targets; pass y=None.")
         if validation_split:
             raise ValueError("`validation_split` needs arrays; use `validation_data` instead.")
-        batches = iter(x)
+        batches = x.epochs(model._shuffle_rng if shuffle else None) \
+            if isinstance(x, PyDataset) else iter(x)
+        if isinstance(x, PyDataset) and steps_per_epoch is None:
+            steps_per_epoch = len(x)  # one pass over its batches an epoch
         first = next(batches, None)
         if first is None:
             raise ValueError("The batch generator passed as `x` yielded nothing.")
@@ -155,12 +160,14 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
         steps = None if steps_per_epoch is None else _positive_int(steps_per_epoch, "steps_per_epoch")
         batch_size = len(fx)
     else:
-        if x is None or y is None:
+        if x is None or (y is None and not isinstance(model.loss, NoLoss)):
             raise ValueError("`fit` needs `x` and `y` (or a batch generator as `x`).")
         batch_size = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         x = data.as_inputs(model._pack_inputs(x), model.dtype)
         model._ensure_built(x)
         model._check_input_shape(x)
+        if y is None:  # compiled without a loss: the layers' added losses need no targets
+            y = np.zeros((len(x), 0), dtype=model.dtype)
         y = model._targets(y, len(x))
         _check_class_weight_outputs(model, class_weight)
         w = data.as_sample_weight(sample_weight, class_weight, y, len(x),
@@ -197,6 +204,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
     threads = blas_threads(model, batch_size)
     threads.__enter__()
     gather = None if stream or not shuffle else _BatchGather(x, y, w, batch_size)
+    cursor = _Cursor()
     try:
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
@@ -207,7 +215,7 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
                 pending = []
             else:
                 assert steps is not None  # arrays: always known
-                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, gather)
+                epoch_batches = _array_epoch(model, x, y, w, batch_size, steps, gather, cursor)
             # A diverging step overflows; the loss check reports it with a diagnosis.
             with np.errstate(over="ignore", invalid="ignore"):
                 for step, (xb, yb, wb) in enumerate(epoch_batches):
@@ -245,6 +253,8 @@ def run_fit(model: Model, x: Any, y: Any, *, batch_size: int | None, epochs: int
             for layer in model.layers:
                 layer._cache = None
             logs = running.logs()
+            if isinstance(x, PyDataset):  # its own end-of-epoch work (reshuffling ...)
+                x.on_epoch_end()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 xv, yv, wv = val
                 logs.update(run_evaluate(model, xv, yv, validation_batch_size or batch_size,
@@ -288,15 +298,32 @@ class _BatchGather:
         return xb, yb, self.w.take(rows, axis=0, out=self.bw[:n], mode="clip")
 
 
+class _Cursor:
+    """Where the next epoch starts in the data. With ``steps_per_epoch`` below the number of
+    batches, an epoch goes on where the last one stopped and ends early at the end of the
+    data; the next then starts a new pass, reshuffled (Keras's ``EpochIterator``)."""
+
+    def __init__(self) -> None:
+        self.start = 0  # the first batch of the next epoch, within the pass
+        self.perm: np.ndarray | None = None  # the pass's order (shuffle=True)
+
+
 def _array_epoch(model: Model, x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
-                 batch_size: int, steps: int, gather: _BatchGather | None) -> Iterator[Batch]:
+                 batch_size: int, steps: int, gather: _BatchGather | None,
+                 cursor: _Cursor) -> Iterator[Batch]:
+    n_batches = -(-len(x) // batch_size)
+    first = cursor.start
+    stop = min(first + steps, n_batches)
+    cursor.start = stop if stop < n_batches else 0
     if gather is None:  # shuffle=False: the data in order, as views
-        for step in range(steps):
+        for step in range(first, stop):
             i = step * batch_size
             yield x[i:i + batch_size], y[i:i + batch_size], (None if w is None else w[i:i + batch_size])
         return
-    perm = model._shuffle_rng.permutation(len(x))
-    for step in range(steps):
+    if first == 0 or cursor.perm is None:
+        cursor.perm = model._shuffle_rng.permutation(len(x))
+    perm = cursor.perm
+    for step in range(first, stop):
         i = step * batch_size
         yield gather.batch(perm[i:i + batch_size])
 
@@ -319,8 +346,11 @@ def _stream_epoch(pending: list[Any], batches: Iterator[Any], steps: int | None
 def _prepare_validation(model: Model, validation_data: Any) -> Batch | None:
     if validation_data is None:
         return None
+    if isinstance(validation_data, PyDataset):  # its batches, as one set (same means)
+        validation_data = data.concatenate_batches(list(validation_data))
     if data.is_batch_stream(validation_data):
-        raise ValueError("`validation_data` must be a tuple (x_val, y_val[, sample_weight]).")
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val[, sample_weight]) "
+                         "or a PyDataset.")
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError(
             "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
@@ -373,11 +403,13 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
                 yb = model._targets(yb, len(xb))
                 yield xb, yb, data.as_sample_weight(wb, None, yb, len(xb))
     else:
-        if x is None or y is None:
+        if x is None or (y is None and not isinstance(model.loss, NoLoss)):
             raise ValueError("`evaluate` needs `x` and `y` (or a batch generator as `x`).")
         x = data.as_inputs(model._pack_inputs(x), model.dtype)
         model._ensure_built(x)
         model._check_input_shape(x)
+        if y is None:  # compiled without a loss (see run_fit)
+            y = np.zeros((len(x), 0), dtype=model.dtype)
         y = model._targets(y, len(x))
         bs = 32 if batch_size is None else _positive_int(batch_size, "batch_size")
         w = data.as_sample_weight(sample_weight, None, y, len(x))

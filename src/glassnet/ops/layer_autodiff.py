@@ -294,22 +294,33 @@ def _takes_training(call: Callable[..., Any]) -> bool:
     return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+@functools.cache
+def tensor_arity(call: Callable[..., Any]) -> int:
+    """How many tensors ``call`` takes by position: its required positional parameters
+    after ``self`` (``call(self, targets, logits, sample_weights=None)``: 2)."""
+    params = list(inspect.signature(call).parameters.values())[1:]
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
+
+
 def run_call(layer: Any, x: Any, training: bool, mask: Any = None) -> Any:
     """``layer.call(x)``, with ``training`` when its signature takes it, and ``mask`` when
     one is given (the layers of :mod:`glassnet.layers.masking` hand it to a ``call`` that
-    has a ``mask`` argument).
+    has a ``mask`` argument). A layer called with several tensors by position
+    (``spread_inputs``) gets them as separate arguments.
 
     While ``call`` runs, ``training`` is the call context: the layers it calls without their
     own ``training=`` (a Dropout inside a custom block) run in the same mode, as in Keras.
     """
     call = type(layer).call
     extra = {} if mask is None else {"mask": mask}
+    args = x if getattr(layer, "spread_inputs", False) else (x,)
     saved = getattr(_local, "training", None)
     _local.training = bool(training)
     try:
         if _takes_training(call):
-            return call(layer, x, training=training, **extra)
-        return call(layer, x, **extra)
+            return call(layer, *args, training=training, **extra)
+        return call(layer, *args, **extra)
     finally:
         _local.training = saved
 
@@ -349,7 +360,8 @@ def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) 
             total = None
         else:
             with Tape() as tape:
-                xin = tape.watch(x) if self.input_grad_needed else x
+                xin = [tape.watch(a) for a in x] if isinstance(x, list) and self.input_grad_needed \
+                    else tape.watch(x) if self.input_grad_needed else x
                 out = _single_output(self, run_call(self, xin, training, mask))
                 added = _ADDED.get() or []
                 total = _total(added) if added else None
@@ -361,12 +373,13 @@ def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) 
     return y
 
 
-def backward(self: Any, grad_y: np.ndarray) -> np.ndarray:
-    """Write ``dL/dweight`` into ``grads`` in place; return ``dL/dx`` (zeros when unneeded)."""
+def backward(self: Any, grad_y: np.ndarray) -> np.ndarray | list[np.ndarray]:
+    """Write ``dL/dweight`` into ``grads`` in place; return ``dL/dx`` (zeros when unneeded;
+    a list, one per input, for a layer called with several tensors)."""
     tape, xin, out, added = self._cache
     own = [v for v in self.__dict__.get("_variables", []) if v.trainable]
     weights = own + [v for v in tape.watched_variables() if v.layer is not self]
-    sources: list[Any] = [*weights, xin]
+    sources: list[Any] = [*weights, *(xin if isinstance(xin, list) else [xin])]
     # the add_loss terms count in the loss with weight 1: one pass through both
     target, seed = joint_target(out, grad_y, added)
     grads = tape.gradient(target, sources, output_gradients=seed)
@@ -376,10 +389,15 @@ def backward(self: Any, grad_y: np.ndarray) -> np.ndarray:
             dest.fill(0)
         else:
             dest[...] = g
-    gx = grads[-1]
-    if gx is None:
-        return np.zeros(np.shape(value_of(xin)), dtype=np.result_type(value_of(xin), np.float32))
-    return gx
+    if isinstance(xin, list):  # several inputs: one gradient each
+        return [_or_zeros(g, v) for g, v in zip(grads[len(weights):], xin, strict=True)]
+    return _or_zeros(grads[-1], xin)
+
+
+def _or_zeros(g: np.ndarray | None, x: Any) -> np.ndarray:
+    if g is None:
+        return np.zeros(np.shape(value_of(x)), dtype=np.result_type(value_of(x), np.float32))
+    return g
 
 
 def output_shape(self: Any, input_shape: Any) -> Any:
@@ -393,12 +411,16 @@ def output_shape(self: Any, input_shape: Any) -> Any:
         # sublayers the probe builds are built again for real too (in the model's dtype)
         fresh = [(sub, sub.dtype) for _, sub in _sublayers(self) if not sub.built]
         self.build(input_shape, np.random.default_rng(0))
-    probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype or np.float32)
+    def zeros(shape: Any) -> np.ndarray:
+        return np.zeros((1, *(d or 1 for d in shape)), dtype=self.dtype or np.float32)
+
+    probe: Any = [zeros(s) for s in input_shape] if self.multi_input else zeros(input_shape)
     from glassnet.layers.masking import _call_takes_mask
 
     # a `call` that reads a mask gets one (every step real) when the sample has steps
-    mask = np.ones(probe.shape[:2], bool) if probe.ndim >= 3 and _call_takes_mask(type(self)) \
-        else None
+    mask = None
+    if not self.multi_input and probe.ndim >= 3 and _call_takes_mask(type(self)):
+        mask = np.ones(probe.shape[:2], bool)
     with np.errstate(all="ignore"):
         out = run_call(self, probe, False, mask)
     if probe_only:  # forget the throw-away weights, so the model's dtype and seed apply

@@ -19,15 +19,29 @@ This package depends on :mod:`glassnet.models`, never the other way round:
 ``Model.save`` imports it when called, as Keras does.
 """
 
+from glassnet._custom_objects import (
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from glassnet.errors import KerasFormatError, ModelFileError
 from glassnet.saving.api import load_model, load_weights, save_model, save_weights
 from glassnet.saving.keras_common import KERAS_VERSION, to_snake_case
 from glassnet.saving.keras_read import load_keras
 from glassnet.saving.keras_write import save_keras
+from glassnet.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
     "KERAS_VERSION",
     "KerasFormatError",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "register_keras_serializable",
     "ModelFileError",
     "load_keras",
     "load_model",
@@ -35,5 +49,6 @@ __all__ = [
     "save_keras",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
     "to_snake_case",
 ]

@@ -139,14 +139,19 @@ def compile_from(model: Model, spec: Any, where: str) -> None:
             for m in metrics):
         raise ModelFileError(f"{where}: the metrics must be a list of names or metric "
                              f"configs, got {metrics!r}.")
+    weighted = spec.get("weighted_metrics") or []
+    if not isinstance(weighted, list) or not all(isinstance(m, str) for m in weighted):
+        raise ModelFileError(f"{where}: the weighted metrics must be a list of names, got "
+                             f"{weighted!r}.")
     try:
         objects = [m if isinstance(m, str) else metrics_mod.deserialize(dict(m))
                    for m in metrics]
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"{where}: a metric cannot be rebuilt from {metrics!r}: "
                              f"{exc}") from None
-    model.compile(optimizer=optimizers.get(spec["optimizer"]), loss=losses.get(spec["loss"]),
-                  metrics=objects)
+    loss = None if spec.get("loss") is None else losses.get(spec["loss"])  # None: add_loss only
+    model.compile(optimizer=optimizers.get(spec["optimizer"]), loss=loss, metrics=objects,
+                  weighted_metrics=weighted or None)
 
 
 def metric_spec(identifier: Any, name: str) -> Any:
@@ -168,13 +173,21 @@ def compile_spec(model: Model) -> dict[str, Any] | None:
     if isinstance(model.loss, multi_io.MultiOutputLoss):  # several outputs: each its own
         return {"optimizer": optimizers.serialize(model.optimizer),
                 **multi_io.compile_spec(model.loss)}
+    from glassnet.losses.base import NoLoss
+
+    tracked = model._tracker.metrics
     identifiers = getattr(model._tracker, "identifiers", None)
-    names = list(model.metric_names)
+    plain = [m for m in tracked if not m.compiled_sample_weight]
+    names = [m.name for m in plain]
     if identifiers is None or len(identifiers) != len(names):
         identifiers = names
-    return {"optimizer": optimizers.serialize(model.optimizer),
-            "loss": losses.serialize(model.loss),
+    spec = {"optimizer": optimizers.serialize(model.optimizer),
+            "loss": None if isinstance(model.loss, NoLoss) else losses.serialize(model.loss),
             "metrics": [metric_spec(m, n) for m, n in zip(identifiers, names, strict=True)]}
+    weighted = [m.name.removeprefix("weighted_") for m in tracked if m.compiled_sample_weight]
+    if weighted:
+        spec["weighted_metrics"] = weighted
+    return spec
 
 
 def restore_optimizer(model: Model, state: Mapping[str, np.ndarray], where: str) -> None:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from glassnet._custom_objects import custom_object_scope
 from glassnet.errors import ModelFileError
 from glassnet.models.model import Model
 from glassnet.saving import keras_read, keras_weights, keras_write, npz
@@ -56,8 +57,8 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
     ----------
     filepath : str or os.PathLike
     custom_objects : mapping, optional
-        Accepted for Keras programs. glassnet finds every ``Layer`` subclass by its class
-        name, so custom layers need no registration here.
+        Names of custom functions (an activation ``custom_fn``), as Keras takes them; custom
+        ``Layer`` subclasses are found by their class name and need no entry.
     compile : bool, default True
     safe_mode : bool, default True
         Accepted for Keras programs: glassnet never loads code (no pickle, no lambdas), so
@@ -78,8 +79,6 @@ def load_model(filepath: str | os.PathLike[str], custom_objects: Mapping[str, An
         raise ModelFileError(f"`filepath` must be a path (str or os.PathLike), got "
                              f"{type(filepath).__name__} {filepath!r}.")
     path = os.fspath(filepath)
-    from glassnet.layers.base import custom_object_scope
-
     with custom_object_scope(custom_objects):
         if _is_keras(path):
             return keras_read.load_keras(path, compile=compile)

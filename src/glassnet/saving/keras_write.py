@@ -34,6 +34,11 @@ def _dtype_policy(dtype: Any) -> dict[str, Any]:
 
 
 def _keras_activation(value: Any, where: str) -> str:
+    if isinstance(value, str) and value not in activations.names():
+        try:
+            activations.get(value)
+        except ValueError:  # a user's function, by name: found again when loading
+            return value  # (registered, in custom_objects or a custom_object_scope)
     act = activations.get(value)
     config = act.get_config()
     if config and config != _ACTIVATION_DEFAULTS.get(act.name):
