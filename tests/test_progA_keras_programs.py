@@ -86,10 +86,12 @@ def test_a_model_compiled_without_a_loss_minimises_its_added_losses(rng):
     assert model.evaluate(data, verbose=0) == pytest.approx(sum(model.losses), rel=1e-6)
 
 
-def test_compile_without_a_loss_needs_a_layer_that_adds_one():
+def test_compile_without_a_loss_fails_at_fit_when_no_layer_adds_one(rng):
+    """As Keras: ``compile`` takes no loss; ``fit`` says there is nothing to minimise."""
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    with pytest.raises(ValueError, match="`loss` is required"):
-        model.compile("sgd")
+    model.compile("sgd")
+    with pytest.raises(ValueError, match="[Nn]o loss"):
+        model.fit(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), verbose=0)
 
 
 def test_compile_metrics_ignore_sample_weights_while_the_loss_uses_them(rng):

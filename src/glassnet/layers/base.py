@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from glassnet import activations, initializers, regularizers
+from glassnet._custom_objects import get_registered_object
 from glassnet.layers.weights import LayerWeights
 
 if TYPE_CHECKING:
@@ -455,34 +453,12 @@ def _all_subclasses(cls: type[Layer]) -> list[type[Layer]]:
     return out
 
 
-#: Classes given by name while a config is read (``custom_objects=``): they come first.
-_CUSTOM_OBJECTS: ContextVar[Mapping[str, Any] | None] = ContextVar("custom_objects",
-                                                                   default=None)
-
-
-@contextmanager
-def custom_object_scope(custom_objects: Mapping[str, Any] | None) -> Iterator[None]:
-    """Within the block, a config naming a class in ``custom_objects`` (name -> class, as
-    Keras's ``custom_objects``) rebuilds that class (before any other of the same name)."""
-    if custom_objects is None:
-        yield
-        return
-    if not isinstance(custom_objects, Mapping):
-        raise TypeError(f"`custom_objects` must be a dict or None, got "
-                        f"{type(custom_objects).__name__}.")
-    token = _CUSTOM_OBJECTS.set({**(_CUSTOM_OBJECTS.get() or {}), **custom_objects})
-    try:
-        yield
-    finally:
-        _CUSTOM_OBJECTS.reset(token)
-
-
 def layer_class(class_name: str) -> type[Layer]:
     """The Layer subclass called ``class_name``: from the ``custom_objects`` in scope, else
     any imported subclass (every imported layer module registers)."""
     import glassnet.layers  # noqa: F401 - makes sure the built-in layers are imported
 
-    given = (_CUSTOM_OBJECTS.get() or {}).get(class_name)
+    given = get_registered_object(class_name)  # custom_objects in scope, then registered
     if isinstance(given, type) and issubclass(given, Layer):
         return given
 

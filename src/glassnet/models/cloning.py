@@ -54,7 +54,7 @@ def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = No
         config = json.loads(json_string)
     except json.JSONDecodeError as exc:
         raise ValueError(f"`json_string` is not valid JSON: {exc}") from None
-    from glassnet.layers.base import custom_object_scope
+    from glassnet._custom_objects import custom_object_scope
 
     with custom_object_scope(custom_objects):
         return model_from_config(config)

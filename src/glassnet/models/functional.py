@@ -462,7 +462,7 @@ class Model(BaseModel):
                     custom_objects: dict[str, Any] | None = None) -> Model:
         """Rebuild the graph from :meth:`get_config` (layers listed after their inputs);
         ``custom_objects`` maps class names to the custom layer classes to use."""
-        from glassnet.layers.base import custom_object_scope
+        from glassnet._custom_objects import custom_object_scope
 
         with custom_object_scope(custom_objects):
             inputs, outputs = graph_config.rebuild(config)

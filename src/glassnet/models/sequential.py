@@ -237,7 +237,7 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config: dict[str, Any],  # type: ignore[override]  # its own config
                     custom_objects: dict[str, Any] | None = None) -> Sequential:
-        from glassnet.layers.base import custom_object_scope
+        from glassnet._custom_objects import custom_object_scope
 
         model = cls(name=config.get("name"), seed=config.get("seed"),
                     dtype=config.get("dtype", "float32"))
