@@ -1223,7 +1223,7 @@ def test_attention_scores_in_a_functional_model_as_keras(G):
     for key in k_hist:
         np.testing.assert_allclose(g_hist[key], k_hist[key], rtol=1e-4, err_msg=key)
     # two epochs at learning rate 0.5 carry float32 rounding (BLAS's summation order differs
-    # from torch's, and with the machine's load) into the weights: a few 1e-5 apart
+    # from torch's) into the weights: a few 1e-5 apart
     for name in ("mha", "att", "head"):
         assert_outputs_equal(g_model.get_layer(name).get_weights(),
                              k_model.get_layer(name).get_weights(), rtol=1e-4, atol=1e-4)
