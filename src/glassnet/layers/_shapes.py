@@ -53,6 +53,15 @@ def check_channels(layer: Layer, x: np.ndarray, channels: int, layout: str = IMA
         )
 
 
+def known_channels(layer: Layer, input_shape: tuple[Any, ...], owner: str | None = None) -> int:
+    """The channels (last axis) of the one-sample ``input_shape``, which a layer needs known
+    to build its kernel."""
+    if input_shape[-1] is None:
+        raise ValueError(f"{owner or type(layer).__name__} '{layer.name}' needs a known channel "
+                         f"axis, got inputs of shape {(None,) + tuple(input_shape)}.")
+    return int(input_shape[-1])
+
+
 class _CheckedLayer(Layer):
     """A layer that checks the one-sample input shape with :meth:`_check` before it answers
     ``output_shape`` and before it builds."""

@@ -184,6 +184,31 @@ def layer_from_config(cls: Any, config: dict[str, Any]) -> Any:
     return layer
 
 
+class ScoresLayer(Layer):
+    """What Attention and MultiHeadAttention share: the call options kept in the config and
+    the gradient a node that also returns the attention weights receives."""
+
+    use_causal_mask: bool
+
+    def _split_grad(self, grad_y: Any) -> tuple[Any, Any]:
+        """``(dL/dout, dL/dweights)``; the second is None unless the node returns the weights
+        (``multi_output``: the graph walker hands ``[dL/dout, dL/dweights]``)."""
+        if self.multi_output:
+            grad_out, grad_weights = grad_y
+            return grad_out, grad_weights
+        return grad_y, None
+
+    def _call_options_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` with the call options that rebuild the same graph node."""
+        if self.use_causal_mask:  # a call argument in Keras: only kept when set
+            config["use_causal_mask"] = True
+        return scores_config(self, config)
+
+    @classmethod
+    def from_config(cls, config):
+        return layer_from_config(cls, config)
+
+
 def input_shapes(input_shape: Any, expected: str) -> list[tuple[Any, ...]]:
     """The 2 or 3 one-sample shapes ``[query, value(, key)]`` as tuples; ``expected`` opens
     the error message for anything else."""
@@ -207,7 +232,7 @@ def check_value_key_steps(owner: str, shapes: list[tuple[Any, ...]]) -> None:
 SCORE_MODES = ("dot", "concat")
 
 
-class Attention(Layer):
+class Attention(ScoresLayer):
     """Dot-product attention layer (Keras's ``Attention``), called on ``[query, value]`` or
     ``[query, value, key]`` (the key defaults to the value).
 
@@ -381,9 +406,7 @@ class Attention(Layer):
 
     def backward(self, grad_y):
         q, k, v, raw, t, core, n_inputs, keep_rows = self._cache
-        grad_weights = None
-        if self.multi_output:  # [dL/dout, dL/dweights]
-            grad_y, grad_weights = grad_y
+        grad_y, grad_weights = self._split_grad(grad_y)
         if keep_rows is not None:
             grad_y = np.where(keep_rows, grad_y, np.asarray(0.0, grad_y.dtype))
         g, dv = attend_backward(grad_y, v, core, grad_weights, dropped=True)  # (b, Tq, Tk)
@@ -410,10 +433,4 @@ class Attention(Layer):
         config = super().get_config()
         config.update(use_scale=self.use_scale, score_mode=self.score_mode,
                       dropout=self.dropout, seed=self.seed)
-        if self.use_causal_mask:  # a call argument in Keras: only kept when set
-            config["use_causal_mask"] = True
-        return scores_config(self, config)
-
-    @classmethod
-    def from_config(cls, config):
-        return layer_from_config(cls, config)
+        return self._call_options_config(config)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _validate
-from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank
+from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank, known_channels
 from glassnet.layers._weights_config import _KernelLayer
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import Conv2D
@@ -124,11 +124,9 @@ class Conv1D(_KernelLayer):
     def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self.output_shape(input_shape)
-        if input_shape[-1] is None:
-            raise ValueError(f"Conv1D '{self.name}' needs a known channel axis, got inputs of "
-                             f"shape {(None,) + input_shape}.")
+        c = known_channels(self, input_shape, owner="Conv1D")
         super().build(input_shape, rng)
-        self._add_kernel_and_bias((self.kernel_size, int(input_shape[-1]), self.filters), self.filters, rng)
+        self._add_kernel_and_bias((self.kernel_size, c, self.filters), self.filters, rng)
         self._conv.dtype = self.dtype
         self._conv.built = True
 

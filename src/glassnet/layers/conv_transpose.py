@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet import _validate
 from glassnet.layers import _im2col as win
-from glassnet.layers._shapes import check_channels, check_rank
+from glassnet.layers._shapes import check_channels, check_rank, known_channels
 from glassnet.layers._weights_config import _KernelLayer
 
 
@@ -142,12 +142,9 @@ class Conv2DTranspose(_KernelLayer):
     def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self.output_shape(input_shape)
-        if input_shape[-1] is None:
-            raise ValueError(f"Conv2DTranspose '{self.name}' needs a known channel axis, got "
-                             f"inputs of shape {(None,) + input_shape}.")
+        c = known_channels(self, input_shape, owner="Conv2DTranspose")
         super().build(input_shape, rng)
-        kh, kw = self.kernel_size
-        self._add_kernel_and_bias((kh, kw, self.filters, int(input_shape[-1])), self.filters, rng)
+        self._add_kernel_and_bias((*self.kernel_size, self.filters, c), self.filters, rng)
 
     def forward(self, x, training=False):
         kernel = self.params["kernel"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from glassnet import _validate, activations, constraints
 from glassnet.layers import _im2col as win
-from glassnet.layers._shapes import check_channels
+from glassnet.layers._shapes import check_channels, known_channels
 from glassnet.layers._weights_config import set_weight_arguments, weight_arguments_config
 from glassnet.layers.base import Layer
 from glassnet.layers.conv import Conv2D
@@ -89,13 +89,9 @@ class _Depthwise(Layer):
     def build(self, input_shape, rng=None):
         input_shape = tuple(input_shape)
         self._check_input_shape(input_shape)
-        if input_shape[-1] is None:
-            raise ValueError(f"{type(self).__name__} '{self.name}' needs a known channel axis, "
-                             f"got inputs of shape {(None,) + input_shape}.")
+        c = known_channels(self, input_shape)
         super().build(input_shape, rng)
-        kh, kw = self.kernel_size
-        c = int(input_shape[-1])
-        self.add_param(self.depthwise_key, (kh, kw, c, self.depth_multiplier),
+        self.add_param(self.depthwise_key, (*self.kernel_size, c, self.depth_multiplier),
                        self.depthwise_initializer, rng, self.depthwise_regularizer)
 
     def _depthwise_forward(self, x: np.ndarray) -> np.ndarray:

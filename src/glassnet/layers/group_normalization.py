@@ -11,11 +11,7 @@ from typing import Any
 import numpy as np
 
 from glassnet import _validate, constraints
-from glassnet.layers._weights_config import (
-    serialize_constraint,
-    serialize_initializer,
-    serialize_regularizer,
-)
+from glassnet.layers._weights_config import serialize_constraint
 from glassnet.layers.normalization import _AffineNormalization, _float_in
 
 
@@ -53,15 +49,10 @@ class GroupNormalization(_AffineNormalization):
         groups: int = 32,
         axis: int = -1,
         epsilon: float = 1e-3,
-        center: bool = True,
-        scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
-        beta_regularizer: Any = None,
-        gamma_regularizer: Any = None,
+        *,
         beta_constraint: Any = None,
         gamma_constraint: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
         if isinstance(groups, bool) or not isinstance(groups, int) or (
                 groups <= 0 and groups != -1):
@@ -69,16 +60,15 @@ class GroupNormalization(_AffineNormalization):
                 "Received an invalid value for argument `groups`, expected a positive integer "
                 f"(or `-1` for instance normalization). Received: groups={groups!r}"
             )
-        super().__init__(**base)
+        # center, scale and the initializers / regularizers of beta and gamma: the base's.
+        super().__init__(**kwargs)
         self.groups = groups
         self.axis = _validate.check_int("GroupNormalization", "axis", axis)
         self.epsilon = _float_in(epsilon, "GroupNormalization", "epsilon", 0.0, None, True)
-        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-                         gamma_regularizer)
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
 
-    def _channel_axis(self, input_shape: tuple[Any, ...]) -> int:
+    def _norm_axes(self, input_shape: tuple[Any, ...]) -> int:
         """The channel axis, counting the batch as 0; checks the groups divide it."""
         ndim = len(input_shape) + 1
         if not -ndim <= self.axis < ndim or self.axis % ndim == 0:
@@ -106,12 +96,8 @@ class GroupNormalization(_AffineNormalization):
             )
         return axis
 
-    def output_shape(self, input_shape):
-        self._channel_axis(tuple(input_shape))
-        return tuple(input_shape)
-
     def build(self, input_shape, rng=None):
-        axis = self._channel_axis(tuple(input_shape))
+        axis = self._norm_axes(tuple(input_shape))
         if self.groups == -1:
             self.groups = int(input_shape[axis - 1])
         super().build(input_shape, rng)
@@ -162,12 +148,7 @@ class GroupNormalization(_AffineNormalization):
     def get_config(self):
         config = super().get_config()
         config.update(
-            groups=self.groups, axis=self.axis, epsilon=self.epsilon, center=self.center,
-            scale=self.scale,
-            beta_initializer=serialize_initializer(self.beta_initializer),
-            gamma_initializer=serialize_initializer(self.gamma_initializer),
-            beta_regularizer=serialize_regularizer(self.beta_regularizer),
-            gamma_regularizer=serialize_regularizer(self.gamma_regularizer),
+            groups=self.groups, axis=self.axis, epsilon=self.epsilon, **self._affine_config(),
             beta_constraint=serialize_constraint(self.beta_constraint),
             gamma_constraint=serialize_constraint(self.gamma_constraint),
         )

@@ -10,6 +10,7 @@ from glassnet import _validate, initializers
 from glassnet.layers._stochastic import seed_noise
 from glassnet.layers._weights_config import serialize_initializer, serialize_regularizer
 from glassnet.layers.attention import (
+    ScoresLayer,
     apply_call_options,
     attend,
     attend_backward,
@@ -17,10 +18,7 @@ from glassnet.layers.attention import (
     check_rate,
     check_value_key_steps,
     input_shapes,
-    layer_from_config,
-    scores_config,
 )
-from glassnet.layers.base import Layer
 
 PROJECTIONS = ("query", "key", "value")
 
@@ -31,7 +29,7 @@ def _positive(owner: str, arg: str, value: Any) -> int:
     return int(value)
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(ScoresLayer):
     """Multi-head attention, called as ``mha(query, value)`` or ``mha(query, value, key)``.
 
     Parameters
@@ -345,9 +343,7 @@ class MultiHeadAttention(Layer):
 
     def backward(self, grad_y):
         xs, qh, kh, vh, core, ctx2, scale, mask_node = self._cache
-        grad_weights = None
-        if self.multi_output:  # [dL/dout, dL/dweights]
-            grad_y, grad_weights = grad_y
+        grad_y, grad_weights = self._split_grad(grad_y)
         wo = self.params["output_kernel"]
         h, dv, do = wo.shape
         b, tq = grad_y.shape[:2]
@@ -379,10 +375,4 @@ class MultiHeadAttention(Layer):
             bias_regularizer=serialize_regularizer(self.bias_regularizer),
             seed=self.seed,
         )
-        if self.use_causal_mask:  # a call argument in Keras: only kept when set
-            config["use_causal_mask"] = True
-        return scores_config(self, config)
-
-    @classmethod
-    def from_config(cls, config):
-        return layer_from_config(cls, config)
+        return self._call_options_config(config)

@@ -36,17 +36,24 @@ def _float_in(value: Any, owner: str, arg: str, low: float, high: float | None,
 
 
 class _AffineNormalization(Layer):
-    """What both normalizations share: the learned ``gamma`` (with ``scale``) and ``beta``
-    (with ``center``) of ``y = gamma * xhat + beta``."""
+    """What the normalizations share: the learned ``gamma`` (with ``scale``) and ``beta``
+    (with ``center``) of ``y = gamma * xhat + beta``. ``center``, ``scale`` and the
+    initializers / regularizers of ``beta`` and ``gamma`` are keyword arguments the subclasses
+    pass on here."""
 
-    def __init__(self, **base: Any) -> None:
-        # A signature of its own: the .keras reader collects the constructor arguments of
-        # every class up to Layer, and this base adds none.
+    def __init__(
+        self,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        **base: Any,
+    ) -> None:
+        # The .keras reader collects the constructor arguments of every class up to Layer, so
+        # a subclass may leave these to its ``**kwargs``.
         super().__init__(**base)
-
-    def _set_affine(self, center: bool, scale: bool, beta_initializer: Any,
-                    gamma_initializer: Any, beta_regularizer: Any,
-                    gamma_regularizer: Any) -> None:
         self.center = _validate.check_bool(type(self).__name__, "center", center)
         self.scale = _validate.check_bool(type(self).__name__, "scale", scale)
         self.beta_initializer = beta_initializer
@@ -59,6 +66,26 @@ class _AffineNormalization(Layer):
             self.add_param("gamma", shape, self.gamma_initializer, rng, self.gamma_regularizer)
         if self.center:
             self.add_param("beta", shape, self.beta_initializer, rng, self.beta_regularizer)
+
+    def _norm_axes(self, input_shape: tuple[Any, ...]) -> Any:
+        """The normalised axis (or axes), counting the batch as 0; raises where
+        ``input_shape`` (without the batch) does not fit the layer."""
+        raise NotImplementedError
+
+    def output_shape(self, input_shape):
+        self._norm_axes(tuple(input_shape))
+        return tuple(input_shape)
+
+    def _affine_config(self) -> dict[str, Any]:
+        """``center``, ``scale`` and the initializers / regularizers of ``beta`` and ``gamma``,
+        in Keras's order."""
+        return dict(
+            center=self.center, scale=self.scale,
+            beta_initializer=serialize_initializer(self.beta_initializer),
+            gamma_initializer=serialize_initializer(self.gamma_initializer),
+            beta_regularizer=serialize_regularizer(self.beta_regularizer),
+            gamma_regularizer=serialize_regularizer(self.gamma_regularizer),
+        )
 
 
 class BatchNormalization(_AffineNormalization):
@@ -107,29 +134,23 @@ class BatchNormalization(_AffineNormalization):
         axis: int = -1,
         momentum: float = 0.99,
         epsilon: float = 1e-3,
-        center: bool = True,
-        scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
+        *,
         moving_mean_initializer: Any = "zeros",
         moving_variance_initializer: Any = "ones",
-        beta_regularizer: Any = None,
-        gamma_regularizer: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        # center, scale and the initializers / regularizers of beta and gamma: the base's.
+        super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"BatchNormalization `axis` must be an integer, got {axis!r}.")
         self.axis = int(axis)
         self.momentum = _float_in(momentum, "BatchNormalization", "momentum", 0.0, 1.0)
         self.epsilon = _float_in(epsilon, "BatchNormalization", "epsilon", 0.0, None, True)
-        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-                         gamma_regularizer)
         self.moving_mean_initializer = moving_mean_initializer
         self.moving_variance_initializer = moving_variance_initializer
         self._axis: int | None = None  # the feature axis of the batch array, >= 1
 
-    def _feature_axis(self, input_shape: tuple[Any, ...]) -> int:
+    def _norm_axes(self, input_shape: tuple[Any, ...]) -> int:
         ndim = len(input_shape) + 1  # with the batch axis
         axis = self.axis + ndim if self.axis < 0 else self.axis
         if not 1 <= axis < ndim:
@@ -145,14 +166,10 @@ class BatchNormalization(_AffineNormalization):
             )
         return axis
 
-    def output_shape(self, input_shape):
-        self._feature_axis(tuple(input_shape))
-        return tuple(input_shape)
-
     def build(self, input_shape, rng=None):
         from glassnet import initializers
 
-        self._axis = self._feature_axis(tuple(input_shape))
+        self._axis = self._norm_axes(tuple(input_shape))
         super().build(input_shape, rng)
         c = int(input_shape[self._axis - 1])
         self._add_gamma_beta((c,), rng)
@@ -283,15 +300,10 @@ class LayerNormalization(_AffineNormalization):
         self,
         axis: int | Sequence[int] = -1,
         epsilon: float = 1e-3,
-        center: bool = True,
-        scale: bool = True,
-        beta_initializer: Any = "zeros",
-        gamma_initializer: Any = "ones",
-        beta_regularizer: Any = None,
-        gamma_regularizer: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        # center, scale and the initializers / regularizers of beta and gamma: the base's.
+        super().__init__(**kwargs)
         axes = [axis] if isinstance(axis, (int, np.integer)) else axis
         if (isinstance(axis, bool) or not isinstance(axes, (list, tuple)) or not axes
                 or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
@@ -303,8 +315,6 @@ class LayerNormalization(_AffineNormalization):
         self.axis: int | list[int] = int(axis) if isinstance(axis, (int, np.integer)) else [
             int(a) for a in axes]
         self.epsilon = _float_in(epsilon, "LayerNormalization", "epsilon", 0.0, None, True)
-        self._set_affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
-                         gamma_regularizer)
         self._axes: tuple[int, ...] = ()
 
     def _norm_axes(self, input_shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -323,10 +333,6 @@ class LayerNormalization(_AffineNormalization):
                 f"got inputs of shape {(None,) + tuple(input_shape)}."
             )
         return tuple(out)
-
-    def output_shape(self, input_shape):
-        self._norm_axes(tuple(input_shape))
-        return tuple(input_shape)
 
     def build(self, input_shape, rng=None):
         self._axes = self._norm_axes(tuple(input_shape))
@@ -389,11 +395,5 @@ class LayerNormalization(_AffineNormalization):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            axis=self.axis, epsilon=self.epsilon, center=self.center, scale=self.scale,
-            beta_initializer=serialize_initializer(self.beta_initializer),
-            gamma_initializer=serialize_initializer(self.gamma_initializer),
-            beta_regularizer=serialize_regularizer(self.beta_regularizer),
-            gamma_regularizer=serialize_regularizer(self.gamma_regularizer),
-        )
+        config.update(axis=self.axis, epsilon=self.epsilon, **self._affine_config())
         return config

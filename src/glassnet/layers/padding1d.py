@@ -7,11 +7,12 @@ or cropping its steps is padding or cropping that image's height, so both layers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from glassnet.layers._shapes import SEQUENCES, check_rank
+from glassnet.layers.base import Layer
 from glassnet.layers.padding import ZeroPadding2D
 from glassnet.layers.reshaping import Cropping2D
 
@@ -31,7 +32,26 @@ def _side_pair(value: Any, owner: str, arg: str) -> tuple[int, int]:
     )
 
 
-class ZeroPadding1D(ZeroPadding2D):
+class _OnSequences(Layer):
+    """Runs the 2-D layer that follows it in the MRO on the ``(n, steps, 1, c)`` view."""
+
+    def forward(self, x, training=False):
+        if x.ndim != 3:
+            self.output_shape(x.shape[1:])  # raises: not a batch of sequences
+        return super().forward(x[:, :, None, :], training)[:, :, 0, :]
+
+    def backward(self, grad_y):
+        grad_x = cast(np.ndarray, super().backward(grad_y[:, :, None, :]))  # never None here
+        return grad_x[:, :, 0, :]
+
+    def _config_1d(self, key: str, pairs: Any) -> dict[str, Any]:
+        """The 2-D config with ``key`` the (start, end) pair of the steps axis."""
+        config = super().get_config()
+        config[key] = list(pairs[0])
+        return config
+
+
+class ZeroPadding1D(_OnSequences, ZeroPadding2D):
     """Add zeros at the start and end of ``(batch, steps, channels)`` sequences (Keras's).
 
     Parameters
@@ -57,22 +77,13 @@ class ZeroPadding1D(ZeroPadding2D):
         start, end = self.padding[0]
         return (None if steps is None else steps + start + end, c)
 
-    def forward(self, x, training=False):
-        if x.ndim != 3:
-            self._check(x.shape[1:])
-        return super().forward(x[:, :, None, :], training)[:, :, 0, :]
-
-    def backward(self, grad_y):
-        return super().backward(grad_y[:, :, None, :])[:, :, 0, :]
-
     def get_config(self):
-        config = super().get_config()
-        config["padding"] = list(self.padding[0])
+        config = self._config_1d("padding", self.padding)
         config["data_format"] = "channels_last"
         return config
 
 
-class Cropping1D(Cropping2D):
+class Cropping1D(_OnSequences, Cropping2D):
     """Remove steps at the start and end of ``(batch, steps, channels)`` sequences (Keras's).
 
     Parameters
@@ -101,15 +112,5 @@ class Cropping1D(Cropping2D):
             )
         return (None if steps is None else steps - start - end, c)
 
-    def forward(self, x, training=False):
-        if x.ndim != 3:
-            self.output_shape(x.shape[1:])
-        return super().forward(x[:, :, None, :], training)[:, :, 0, :]
-
-    def backward(self, grad_y):
-        return super().backward(grad_y[:, :, None, :])[:, :, 0, :]
-
     def get_config(self):
-        config = super().get_config()
-        config["cropping"] = list(self.cropping[0])
-        return config
+        return self._config_1d("cropping", self.cropping)
