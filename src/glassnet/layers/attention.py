@@ -250,14 +250,14 @@ class Attention(ScoresLayer):
         Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; here also
         settable when calling: ``layer([q, v], use_causal_mask=True)``.)
 
+    Notes
+    -----
     Masks, as Keras's: ``layer([q, v], mask=[query_mask, value_mask])`` (bool, shapes
     (batch, Tq) and (batch, Tv)), or the masks reaching the layer in a model
     (``Embedding(mask_zero=True)``, ``Masking``). Hidden value steps get ``1e9`` subtracted
     from their scores (no weight); the output rows of padded query steps are set to 0, and
     the query's mask is the output's mask.
 
-    Notes
-    -----
     Shapes: query (batch, Tq, d), value (batch, Tk, dv), key (batch, Tk, d); output
     (batch, Tq, dv). Weights (Keras's order): ``scale`` if ``use_scale``, then
     ``concat_score_weight`` for 'concat', both scalars starting at 1. Backward, after

@@ -25,12 +25,13 @@ class GroupNormalization(_AffineNormalization):
     axis : int, default -1
         The channel axis.
     epsilon : float, default 1e-3
-    center, scale : bool, default True
-        Learn ``beta`` / ``gamma`` of shape (channels,).
-    beta_initializer, gamma_initializer : default 'zeros', 'ones'
-    beta_regularizer, gamma_regularizer : optional
     beta_constraint, gamma_constraint : optional
         Applied after each optimizer update (see :mod:`glassnet.constraints`).
+    **kwargs
+        ``center``, ``scale`` (bool, default True): learn ``beta`` / ``gamma`` of shape
+        (channels,). ``beta_initializer``, ``gamma_initializer`` (default 'zeros', 'ones'),
+        ``beta_regularizer``, ``gamma_regularizer`` (optional), and the base layer's
+        arguments (``name``, ``trainable``, ``dtype``, ``input_shape``).
 
     Notes
     -----

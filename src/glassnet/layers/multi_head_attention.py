@@ -60,6 +60,8 @@ class MultiHeadAttention(ScoresLayer):
         Query step ``i`` sees only key steps ``j <= i``. (In Keras a call argument; it is
         one here too, ``mha(q, v, use_causal_mask=True)``, and is remembered by the layer.)
 
+    Notes
+    -----
     Masks (Keras's ``_compute_attention_mask``): query step ``i`` may see key step ``j`` when
     every mask given allows it, combined with a logical *and*:
 
@@ -76,8 +78,6 @@ class MultiHeadAttention(ScoresLayer):
     fused kernel, its path without dropout or returned scores, averages the values there
     instead: the step is padding either way). The output carries the query's mask on.
 
-    Notes
-    -----
     Shapes: query ``q`` (b, Tq, dq), value ``v`` (b, Tk, dv_in), key ``k`` (b, Tk, dk_in)
     (the value when omitted). Weights in Keras's shapes and order::
 

@@ -100,11 +100,12 @@ class BatchNormalization(_AffineNormalization):
     momentum : float, default 0.99
         Of the moving averages: ``moving = moving * momentum + batch * (1 - momentum)``.
     epsilon : float, default 1e-3
-    center, scale : bool, default True
-        Learn ``beta`` / ``gamma``; without them the shift is 0 / the scale 1.
-    beta_initializer, gamma_initializer : default 'zeros', 'ones'
     moving_mean_initializer, moving_variance_initializer : default 'zeros', 'ones'
-    beta_regularizer, gamma_regularizer : optional
+    **kwargs
+        ``center``, ``scale`` (bool, default True): learn ``beta`` / ``gamma``; without them
+        the shift is 0 / the scale 1. ``beta_initializer``, ``gamma_initializer`` (default
+        'zeros', 'ones'), ``beta_regularizer``, ``gamma_regularizer`` (optional), and the
+        base layer's arguments (``name``, ``trainable``, ``dtype``, ``input_shape``).
 
     Notes
     -----
@@ -279,9 +280,11 @@ class LayerNormalization(_AffineNormalization):
     axis : int or list of int, default -1
         Axes to normalise over (each sample separately); ``gamma``/``beta`` have their shape.
     epsilon : float, default 1e-3
-    center, scale : bool, default True
-    beta_initializer, gamma_initializer : default 'zeros', 'ones'
-    beta_regularizer, gamma_regularizer : optional
+    **kwargs
+        ``center``, ``scale`` (bool, default True): learn ``beta`` / ``gamma``.
+        ``beta_initializer``, ``gamma_initializer`` (default 'zeros', 'ones'),
+        ``beta_regularizer``, ``gamma_regularizer`` (optional), and the base layer's
+        arguments (``name``, ``trainable``, ``dtype``, ``input_shape``).
 
     Notes
     -----
