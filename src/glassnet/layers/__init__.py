@@ -11,6 +11,7 @@ from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
 from glassnet.layers.category_encoding import CategoryEncoding
+from glassnet.layers.cell_rnn import RNN
 from glassnet.layers.conv import Conv2D
 from glassnet.layers.conv1d import Conv1D
 from glassnet.layers.conv_transpose import Conv2DTranspose
@@ -70,7 +71,8 @@ from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
 from glassnet.layers.resizing import CenterCrop, Resizing
-from glassnet.layers.rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell
+from glassnet.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from glassnet.layers.stacked_cells import StackedRNNCells
 from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
 from glassnet.layers.wrappers import Bidirectional, TimeDistributed
@@ -120,6 +122,7 @@ __all__ = [
     "Reshape",
     "Residual",
     "SimpleRNN",
+    "StackedRNNCells",
     "Subtract",
     "SymbolicTensor",
     "ZeroPadding2D",

@@ -48,8 +48,9 @@ def _structure(tensors: Any, what: str) -> tuple[list[SymbolicTensor], list[str]
     if isinstance(tensors, dict):
         keys = [str(k) for k in tensors]
         tensors = list(tensors.values())
-    elif isinstance(tensors, (list, tuple)):
-        tensors = list(tensors)
+    elif isinstance(tensors, (list, tuple)):  # nested lists (an RNN's states) flattened
+        tensors = [t for part in tensors
+                   for t in (part if isinstance(part, (list, tuple)) else [part])]
     else:
         tensors = [tensors]
     if not tensors:

@@ -55,14 +55,20 @@ def _total(added: list[Any]) -> Any:
 
 def joint_target(out: Any, grad_out: Any, added: Any) -> tuple[Any, Any]:
     """``(target, output_gradients)`` for one backward pass through ``out`` (upstream
-    gradient ``grad_out``) and the ``add_loss`` total ``added`` (weight 1): a node over both,
-    so every layer on the tape runs its backward once. Without ``added``: ``out`` itself."""
-    if not isinstance(added, Traced):
+    gradient ``grad_out``; a list of outputs takes a list of gradients) and the ``add_loss``
+    total ``added`` (weight 1): a node over them all, so every layer on the tape runs its
+    backward once. One output without ``added``: ``out`` itself."""
+    outs, g_outs = (out, grad_out) if isinstance(out, list) else ([out], [grad_out])
+    if not isinstance(added, Traced) and len(outs) == 1:
         return out, grad_out
-    g_out = np.asarray(grad_out)
-    parents = (out if isinstance(out, Traced) else None, added)
-    joint = Traced(np.zeros((), dtype=np.asarray(added.value).dtype), parents,
-                   lambda g: (g_out, np.ones_like(added.value)))
+    terms = [(o, np.asarray(g)) for o, g in zip(outs, g_outs, strict=True)
+             if isinstance(o, Traced) and g is not None]
+    if isinstance(added, Traced):
+        terms.append((added, np.ones_like(added.value)))
+    if not terms:
+        return None, None
+    joint = Traced(np.zeros((), dtype=terms[0][1].dtype), tuple(t for t, _ in terms),
+                   lambda g: tuple(seed for _, seed in terms))
     return joint, None
 
 
@@ -247,10 +253,12 @@ def _wrap_build(user_build: Callable[..., Any]) -> Callable[..., Any]:
         Layer.build(self, input_shape, rng)
         subs = _sublayers(self)
         if subs and not isinstance(input_shape, list):
-            # sublayers build on their first call: make one now, in this layer's dtype
-            probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype)
-            with build_context(rng, self.dtype), Tape(), np.errstate(all="ignore"):
-                run_call(self, probe, False)
+            # sublayers build on their first call: make one now, in this layer's dtype (a
+            # recurrent cell's `call(inputs, states)` is probed by the RNN that runs it)
+            if tensor_arity(type(self).call) <= 1:  # type: ignore[attr-defined]
+                probe = np.zeros((1, *(d or 1 for d in input_shape)), dtype=self.dtype)
+                with build_context(rng, self.dtype), Tape(), np.errstate(all="ignore"):
+                    run_call(self, probe, False)
             _hoist(self, subs)
 
     build._autodiff_build = True  # type: ignore[attr-defined]
@@ -342,6 +350,9 @@ def resolve_training(layer: Any, training: bool | None) -> bool:
 
 
 def _single_output(layer: Any, out: Any) -> Any:
+    """``out``; a list for a ``multi_output`` layer whose ``call`` returns several arrays."""
+    if isinstance(out, (list, tuple)) and layer.multi_output:
+        return list(out)
     if isinstance(out, (list, tuple, dict)):
         raise TypeError(
             f"Layer '{layer.name}': `call` must return one array, got a {type(out).__name__}."
@@ -356,7 +367,7 @@ def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) 
     token = _ADDED.set([])
     try:
         if not self.keep_cache:  # inference: no tape, the ops return plain arrays
-            y = np.asarray(value_of(_single_output(self, run_call(self, x, training, mask))))
+            y = _values(_single_output(self, run_call(self, x, training, mask)))
             total = None
         else:
             with Tape() as tape:
@@ -366,11 +377,18 @@ def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) 
                 added = _ADDED.get() or []
                 total = _total(added) if added else None
             self._cache = (tape, xin, out, total if isinstance(total, Traced) else None)
-            y = np.asarray(value_of(out))
+            y = _values(out)
         self._added_losses = [float(np.sum(value_of(t))) for t in _ADDED.get() or []]
     finally:
         _ADDED.reset(token)
     return y
+
+
+def _values(out: Any) -> Any:
+    """The array of ``out``, or the list of arrays of a list of outputs."""
+    if isinstance(out, list):
+        return [np.asarray(value_of(o)) for o in out]
+    return np.asarray(value_of(out))
 
 
 def backward(self: Any, grad_y: np.ndarray) -> np.ndarray | list[np.ndarray]:
