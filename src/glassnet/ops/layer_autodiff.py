@@ -475,6 +475,17 @@ def recording(x: Any) -> bool:
     return isinstance(x, Traced)
 
 
+def _calls_on_tape(layer: Any) -> dict[str, int]:
+    """How many nodes ``layer`` has on the recording tape (``made``), and how many of them
+    the backward pass under way has run (``done``); kept by the tape, so fresh for each."""
+    tape = active_tape()
+    counts = {"made": 0, "done": 0}
+    if tape is None:  # traced inputs without a recording tape: one call, one node
+        return counts
+    # the tape's nodes hold the layer, so its id stays its own while the tape lives
+    return tape.__dict__.setdefault("_layer_calls", {}).setdefault(id(layer), counts)
+
+
 def call_traced(layer: Any, x: Any, training: bool = False, mask: Any = None) -> Any:
     """``layer(x)`` on the tape: ``call`` inline for ops layers, one node for built-in ones
     (``mask``, when given, goes to a layer that takes one). An ops layer called inline may
@@ -502,10 +513,20 @@ def call_traced(layer: Any, x: Any, training: bool = False, mask: Any = None) ->
     ins = [v.astype(dtype, copy=False) if v.dtype.kind == "f" else v for v in values]
     extra = {} if mask is None else {"mask": mask}
     y = layer.forward(ins if multi else ins[0], training=training, **extra)
+    # Called several times on one tape (each step of an RNN's cell): each node backward
+    # reads its own call's cache, and the weight gradients of the calls add up.
+    cache, calls = layer._cache, _calls_on_tape(layer)
+    calls["made"] += 1
 
     def backward_node(g: np.ndarray) -> tuple[Any, ...]:
+        layer._cache = cache
+        earlier = {k: v.copy() for k, v in layer.grads.items()} if calls["done"] else None
         # the layer's buffers have its dtype: hand it g in that dtype, return each input's own
         gx = layer.backward(np.ascontiguousarray(g, dtype=dtype))
+        if earlier is not None:
+            for k, v in earlier.items():
+                layer.grads[k] += v
+        calls["done"] = (calls["done"] + 1) % calls["made"]
         gxs = list(gx) if multi else [gx]
         return tuple(None if p is None else np.asarray(gi).astype(v.dtype, copy=False)
                      for p, gi, v in zip(parents, gxs, values, strict=True))
