@@ -23,16 +23,18 @@ from glassnet.layers import (
 
 
 class MinimalRNNCell(Layer):
+    """The guide's cell with a tanh, built in glassnet's two-argument form."""
+
     def __init__(self, units, **kwargs):
         super().__init__(**kwargs)
-        self.units = units
-        self.state_size = units
+        self.units = self.state_size = units
 
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer="uniform", name="kernel")
-        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
-                                                initializer="uniform", name="recurrent_kernel")
+    def build(self, input_shape, rng):
+        shapes = {"kernel": (input_shape[-1], self.units),
+                  "recurrent_kernel": (self.units, self.units)}
+        for name, shape in shapes.items():
+            setattr(self, name, self.add_weight(shape=shape, initializer="uniform", name=name))
+        super().build(input_shape, rng)
 
     def call(self, inputs, states):
         output = ops.tanh(ops.matmul(inputs, self.kernel)

@@ -58,14 +58,7 @@ class BuiltinCell(Layer):
     """
 
     layer_class: type[RecurrentLayer] = SimpleRNN
-    # the layer's weight arguments, as given (set in __init__)
     recurrent_activation: Any
-    kernel_initializer: Any
-    recurrent_initializer: Any
-    bias_initializer: Any
-    kernel_regularizer: Any
-    recurrent_regularizer: Any
-    bias_regularizer: Any
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         owner = type(self).__name__
@@ -87,25 +80,26 @@ class BuiltinCell(Layer):
         self.dropout, self.recurrent_dropout = layer.dropout, layer.recurrent_dropout
         self._arguments = {"bias_shape": layer.bias_shape(), "bias_init": layer.bias_init(),
                            "config": layer.get_config()}
-        for which in ("kernel", "recurrent", "bias"):
+        for which in ("kernel", "recurrent", "bias"):  # `kernel_initializer` ..., as given
             for kind in ("initializer", "regularizer"):
-                setattr(self, f"{which}_{kind}", getattr(layer, f"{which}_{kind}"))
+                arg = f"{which}_{kind}"
+                self._arguments[arg] = getattr(layer, arg)
+                setattr(self, arg, self._arguments[arg])
         self.state_size: int | list[int] = units
         self.output_size = units
 
     def build(self, input_shape: tuple[int, ...],
               rng: np.random.Generator | None = None) -> None:
         """Keras's weights for steps of ``input_shape`` = ``(features,)``."""
-        width = self.layer_class.gates * self.units
-        self.kernel = self.add_weight((int(input_shape[-1]), width), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+        width, arg = self.layer_class.gates * self.units, self._arguments
+        self.kernel = self.add_weight((int(input_shape[-1]), width), arg["kernel_initializer"],
+                                      regularizer=arg["kernel_regularizer"], name="kernel")
         self.recurrent_kernel = self.add_weight(
-            (self.units, width), self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, name="recurrent_kernel")
+            (self.units, width), arg["recurrent_initializer"],
+            regularizer=arg["recurrent_regularizer"], name="recurrent_kernel")
         if self.use_bias:
-            self.bias = self.add_weight(self._arguments["bias_shape"],
-                                        self._arguments["bias_init"],
-                                        regularizer=self.bias_regularizer, name="bias")
+            self.bias = self.add_weight(arg["bias_shape"], arg["bias_init"],
+                                        regularizer=arg["bias_regularizer"], name="bias")
         super().build(input_shape, rng)
 
     def _check_dropout(self, training: bool) -> None:
