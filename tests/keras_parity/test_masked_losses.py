@@ -31,6 +31,7 @@ def _tagger(K, loss, metrics, units=3, activation="softmax"):  # noqa: N803
 
 
 def _pair(G, loss, metrics, **kw):  # noqa: N803
+    keras.utils.set_random_seed(3)  # Keras's initial weights, copied to glassnet below
     k_model, g_model = _tagger(keras, loss, metrics, **kw), _tagger(G, loss, metrics, **kw)
     # larger weights than the initial ones: predictions far from uniform, so that which
     # steps count shows in the loss

@@ -1242,8 +1242,9 @@ def test_rnn_layer_over_a_cell_as_keras(G, cell):
     same_weights(k_model, g_model)
     x = np.random.default_rng(28).random((3, 4, 3)).astype("float32")
     assert_outputs_equal(g_model.predict(x, verbose=0), k_model.predict(x, verbose=0))
-    with pytest.raises(TypeError, match="cell"):
-        G.layers.RNN([G.layers.LSTMCell(2), G.layers.LSTMCell(2)])
+    # a list of cells is a stack (StackedRNNCells), as in Keras: tests/keras_parity/test_rnn_cells.py
+    assert type(G.layers.RNN([G.layers.LSTMCell(2), G.layers.LSTMCell(2)]).cell).__name__ \
+        == type(keras.layers.RNN([keras.layers.LSTMCell(2), keras.layers.LSTMCell(2)]).cell).__name__
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
