@@ -33,6 +33,12 @@ may name one the same way. A merge layer reading such a tensor whole gets the li
 (``Concatenate()`` after it in a chain). Backward collects ``dL/d(output i)`` per output and
 hands the layer the list, zeros for an output no loss reaches.
 
+**Operation nodes.** A function of :mod:`glassnet.ops` applied to symbolic tensors
+(``ops.mean(x, axis=-1) * 2``) is a node too, a
+:class:`~glassnet.ops.symbolic.TensorOperation`: not a layer, but run the same way (one
+array, or a list for several tensor inputs, in; its output or outputs back), with no weights
+and no dtype of its own (its inputs are never cast).
+
 Two more things take the general path instead of the plain chain loop, as Keras does them:
 
 - **dtypes**: each layer computes in its own floating ``dtype``; its inputs are cast to it
@@ -52,6 +58,7 @@ import numpy as np
 
 from glassnet.layers.base import Layer, Shape, _snake
 from glassnet.layers.masking import forward_masked, mask_sources
+from glassnet.ops.symbolic import TensorOperation
 
 
 class GraphObserver(Protocol):
@@ -67,15 +74,17 @@ class GraphObserver(Protocol):
         was ``dL/dz`` handed over by a fused loss."""
 
 
-def unique_name(layer: Layer, taken: Collection[str]) -> str:
+def unique_name(layer: Layer | TensorOperation, taken: Collection[str]) -> str:
     """The name a model gives an unnamed layer: the first free ``<type>_<k>``, k = 1, 2 ...
 
     ``Dense`` -> ``dense_1``, then ``dense_2``; a name already used (given by hand, say
-    ``dense_2``) is skipped. Layers with a name keep it.
+    ``dense_2``) is skipped. Layers with a name keep it. An operation node of the functional
+    API is named by its Keras class the same way (``ops.multiply`` -> ``multiply_1``).
     """
     if layer.name is not None:
         return layer.name
-    prefix = _snake(type(layer).__name__)
+    prefix = _snake(layer.class_name if isinstance(layer, TensorOperation)
+                    else type(layer).__name__)
     k = 1
     while f"{prefix}_{k}" in taken:
         k += 1

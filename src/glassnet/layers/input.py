@@ -22,7 +22,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from glassnet import ops as _ops
 from glassnet.layers.base import Layer, Shape
+from glassnet.ops import _operators
+from glassnet.ops.symbolic import SymbolicValue
 
 _node_ids = itertools.count()
 
@@ -84,7 +87,7 @@ class Node:
         return f"<Node {self.layer.name or type(self.layer).__name__}({args})>"
 
 
-class SymbolicTensor:
+class SymbolicTensor(SymbolicValue):
     """A placeholder for the array a layer will produce: its shape and where it comes from.
 
     Parameters
@@ -95,12 +98,23 @@ class SymbolicTensor:
         The node whose output this is.
     index : int, optional
         Which output of ``node`` (None: its only one).
+
+    Notes
+    -----
+    As Keras's ``KerasTensor``, it takes the functions of :mod:`glassnet.ops` and Python's
+    operators, each recording an operation node of the graph (:mod:`glassnet.ops.symbolic`):
+    ``x + 1``, ``x * y``, ``x @ w``, ``-x``, ``abs(x)``, ``x ** 2``, ``x[:, :3]``,
+    ``x[..., 0]``; the comparisons ``< <= > >= !=`` give boolean tensors, and ``&``, ``|``,
+    ``~`` the logical ops. ``==`` stays Python's identity (a tensor can be found in a list),
+    and a symbolic tensor has no value: no iteration, no NumPy array.
     """
 
     def __init__(self, shape: Shape, node: Node, index: int | None = None) -> None:
         self._sample_shape = tuple(shape)
         self.node = node
         self.index = index
+        #: The dtype name of an operation's output (bool for a comparison), when known.
+        self._dtype: str | None = None
 
     @property
     def shape(self) -> tuple[int | None, ...]:
@@ -117,8 +131,12 @@ class SymbolicTensor:
         return len(self.shape)
 
     @property
-    def dtype(self) -> Any:
-        return self.node.layer.dtype
+    def dtype(self) -> str:
+        """The dtype's name, as Keras's (``'float32'`` unless the layer or op says other)."""
+        if self._dtype is not None:
+            return self._dtype
+        dtype = self.node.layer.dtype
+        return "float32" if dtype is None else np.dtype(dtype).name
 
     @property
     def is_input(self) -> bool:
@@ -126,8 +144,26 @@ class SymbolicTensor:
         return isinstance(self.node.layer, InputLayer)
 
     def __repr__(self) -> str:
-        source = self.node.layer.name or type(self.node.layer).__name__
+        maker = self.node.layer
+        source = maker.name or getattr(maker, "class_name", type(maker).__name__)
         return f"<SymbolicTensor shape={self.shape} from {source!r}>"
+
+    # -- no value: what would need one says so -------------------------------------------------
+    def _no_value(self, what: str) -> TypeError:
+        return TypeError(
+            f"A symbolic tensor {self.shape} has no value, so it cannot be {what}; it stands "
+            "for an array a model computes. Use glassnet.ops functions or operators on it "
+            "(they record graph nodes), then build a Model and call it on arrays.")
+
+    def __iter__(self) -> Any:
+        raise self._no_value("iterated; split it with ops.split or ops.unstack")
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise self._no_value("converted to a NumPy array")
+
+
+# Python's operators and NumPy's ufuncs on symbolic tensors: the public ops, which record nodes.
+_operators.bind(SymbolicTensor, vars(_ops), symbolic=True)
 
 
 def input_tensor(layer: InputLayer) -> SymbolicTensor:

@@ -12,7 +12,12 @@ As in Keras, a model may take several inputs and give several outputs (lists or 
 tensors; data, targets, losses, loss weights and metrics then come as lists or dicts too, see
 :mod:`glassnet.models.multi_io`), a layer called twice is *shared* (one set of weights), a
 model called on tensors becomes one layer of a bigger graph (:mod:`glassnet.models.nested`),
-and ``None`` in an input shape is a size that varies from batch to batch.
+and ``None`` in an input shape is a size that varies from batch to batch. The functions of
+:mod:`glassnet.ops` and Python's operators apply to the symbolic tensors too
+(``y = ops.mean(h, axis=-1, keepdims=True) * 2``, ``a, b = ops.split(x, 2, axis=-1)``,
+``h[:, :3]``): they record operation nodes (:mod:`glassnet.ops.symbolic`), which run and
+backpropagate as layers do but are not layers (``model.layers`` leaves them out, ``summary``
+shows them); such a model saves its weights, not its architecture.
 
 The graph is what the symbolic tensors recorded (:mod:`glassnet.layers.input`): each
 :class:`~glassnet.layers.input.Node` knows its layer and the tensors it consumed. The model
@@ -23,6 +28,8 @@ model kind (a :class:`~glassnet.models.Sequential` is this class with a chain of
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -39,6 +46,7 @@ from glassnet.models.parameters import FlatParameters
 from glassnet.models.summary import _fmt_shape
 from glassnet.models.training import RELEASE_CACHES
 from glassnet.ops import layer_autodiff
+from glassnet.ops.symbolic import TensorOperation
 
 
 def _structure(tensors: Any, what: str) -> tuple[list[SymbolicTensor], list[str] | None]:
@@ -201,10 +209,11 @@ class Model(BaseModel):
 
     def _name_layers(self) -> None:
         """Name unnamed layers ``<type>_<k>`` (the rule of every model kind, see
-        :func:`~glassnet.layers.graph.unique_name`); names must be unique."""
+        :func:`~glassnet.layers.graph.unique_name`), and the operation nodes by their Keras
+        class (``multiply_1``); names must be unique."""
         names: set[str] = set()
         given = {node.layer.name for node in self._nodes if node.layer.name is not None}
-        for layer in self.layers:
+        for layer in self._operations():
             if layer.name is None:
                 layer.name = unique_name(layer, names | given)
             inner = layer.__dict__.get("model")
@@ -221,15 +230,23 @@ class Model(BaseModel):
                 )
             names.add(layer.name)
 
+    def _operations(self) -> list[Any]:
+        """Every layer and operation node once, in topological order (Keras's
+        ``model.operations``): the layers, and the ops applied to symbolic tensors."""
+        if "_nodes" not in self.__dict__:  # a Sequential: its layers
+            return list(self.layers)
+        seen: dict[int, Any] = {}
+        for node in self._nodes:
+            seen.setdefault(id(node.layer), node.layer)
+        return list(seen.values())
+
     # ------------------------------------------------------------- graph access
     @property
     def layers(self) -> list[Layer]:
         """Every layer once (a shared layer at its first call), in topological order: the
-        InputLayers first."""
-        seen: dict[int, Layer] = {}
-        for node in self._nodes:
-            seen.setdefault(id(node.layer), node.layer)
-        return list(seen.values())
+        InputLayers first. The ops applied to symbolic tensors are nodes, not layers: they
+        are left out, as in Keras."""
+        return [op for op in self._operations() if isinstance(op, Layer)]
 
     @property
     def inputs(self) -> list[SymbolicTensor]:
@@ -282,11 +299,14 @@ class Model(BaseModel):
         shapes = [(None,) + tuple(self._shape_of(t)) for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def layer_output_shapes(self) -> list[Any]:
+    def layer_output_shapes(self, operations: bool = False) -> list[Any]:
         """``(None, ...)`` output shape of every layer, in :attr:`layers` order (a list of
-        them for a layer with several outputs)."""
+        them for a layer with several outputs); with ``operations``, of every layer and
+        operation node, in :meth:`_operations` order."""
         first: dict[int, Any] = {}
         for node in self._nodes:
+            if not operations and not isinstance(node.layer, Layer):
+                continue
             shapes = [(None,) + tuple(self._shape_of(t)) for t in node.outputs]
             first.setdefault(id(node.layer), shapes if node.layer.multi_output else shapes[0])
         return list(first.values())
@@ -317,6 +337,19 @@ class Model(BaseModel):
                                     for layer, key, _ in flat.slots):
             self._flat = FlatParameters(self.layers, self.dtype)
         super()._prepare_training()
+
+    @contextlib.contextmanager
+    def _inference_only(self) -> Iterator[None]:
+        """As every model; the operation nodes too keep nothing for a backward pass."""
+        ops = [op for op in self._operations() if isinstance(op, TensorOperation)]
+        for op in ops:
+            op.keep_cache = False
+        try:
+            with super()._inference_only():
+                yield
+        finally:
+            for op in ops:
+                op.keep_cache = True
 
     def __call__(self, x: Any, training: bool | None = None) -> Any:
         """On symbolic tensors: this model as one layer of a bigger graph (its weights shared
@@ -455,8 +488,30 @@ class Model(BaseModel):
 
     def get_config(self) -> dict[str, Any]:
         """The graph by layer names: each layer's config and the layers feeding it; the
-        calls in order (``nodes``: layer, inputs), for shared layers and nested models."""
+        calls in order (``nodes``: layer, inputs), for shared layers and nested models.
+
+        Raises
+        ------
+        ValueError
+            For a graph holding ops applied to symbolic tensors (their functions are code),
+            naming the first: ``to_json``, ``save``, ``clone_model`` then say so instead of
+            writing an architecture that would load wrong. ``save_weights`` works.
+        """
+        self._check_describable()
         return graph_config.describe(self)
+
+    def _check_describable(self) -> None:
+        """Raise, naming the first operation node, when the graph holds ops (see
+        :meth:`get_config`)."""
+        for op in self._operations():
+            if isinstance(op, TensorOperation):
+                op.get_config()  # raises, naming it
+
+    def save(self, filepath: Any) -> None:
+        """As :meth:`glassnet.models.Model.save`; a graph holding ops applied to symbolic
+        tensors is refused first, naming the op (:meth:`get_config`), and no file is written."""
+        self._check_describable()
+        super().save(filepath)
 
     @classmethod
     def from_config(cls, config: dict[str, Any],
@@ -482,14 +537,17 @@ def summary_text(model: Model, line_length: int = 98) -> str:
     lines = [f'Model: "{model.name}"', "_" * line_length,
              row(["Layer (type)", "Output Shape", "Param #", "Connected to"]),
              "=" * line_length]
-    for layer, shape in zip(model.layers, model.layer_output_shapes(), strict=True):
+    # Every layer and operation node (Keras shows ``multiply_1 (Multiply)`` rows too).
+    for layer, shape in zip(model._operations(), model.layer_output_shapes(operations=True),
+                            strict=True):
         # Every call of the layer (a shared layer has several): "<name>[<call>][0]".
         sources = [f"{ref[0]}[{ref[1]}][{ref[2] if len(ref) > 2 else 0}]"
                    for node in model._nodes if node.layer is layer
                    for ref in map(model._ref, node.inputs)] or ["-"]
         count = layer.count_params() + layer.count_state()
         kind = type(vars(layer).get("model")).__name__.replace("Model", "Functional") \
-            if "model" in vars(layer) else type(layer).__name__  # a nested model: its kind
+            if "model" in vars(layer) else layer.class_name if isinstance(layer, TensorOperation) \
+            else type(layer).__name__
         lines.append(row([f"{layer.name} ({kind})", _fmt_shape(shape),
                           f"{count:,}", sources[0]]))
         lines.extend(row(["", "", "", s]) for s in sources[1:])

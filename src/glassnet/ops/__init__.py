@@ -18,7 +18,7 @@ array([[ -5.],
        [-10.]])
 """
 
-from glassnet.ops import _operators
+from glassnet.ops import _operators, symbolic
 from glassnet.ops.elementwise import (
     abs,
     absolute,
@@ -119,6 +119,7 @@ from glassnet.ops.shapes import (
     flatten,
     getitem,
     reshape,
+    split,
     squeeze,
     stack,
     swapaxes,
@@ -126,6 +127,7 @@ from glassnet.ops.shapes import (
     take_along_axis,
     tile,
     transpose,
+    unstack,
 )
 from glassnet.ops.tape import Tape, Traced, is_traced
 from glassnet.ops.variable import Variable
@@ -146,7 +148,15 @@ __all__ = [
     "logical_or", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "ndim",
     "negative", "norm", "not_equal", "one_hot", "ones", "ones_like", "outer", "power", "prod", "relu",
     "relu6", "reshape", "round", "selu", "shape", "sigmoid", "sign", "silu", "sin", "softmax",
-    "softplus", "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std",
+    "softplus", "sparse_categorical_crossentropy", "split", "sqrt", "square", "squeeze", "stack",
+    "std",
     "stop_gradient", "subtract", "sum", "swapaxes", "swish", "take", "take_along_axis", "tanh",
-    "tensordot", "tile", "transpose", "true_divide", "var", "where", "zeros", "zeros_like",
+    "tensordot", "tile", "transpose", "true_divide", "unstack", "var", "where", "zeros",
+    "zeros_like",
 ]
+
+# Every function exported above also applies to the functional API's symbolic tensors: on one
+# (or a list holding one) it records a graph node instead of computing (glassnet.ops.symbolic).
+# The wrapping runs over ``__all__``, so an op exported later, in any file, gets it too: keep
+# this line last, after every import and after ``__all__``.
+symbolic.wrap_exports(globals(), __all__)

@@ -183,3 +183,69 @@ def getitem(x: Any, key: Any) -> Any:
         return (_scatter(g, a.shape, key),)
 
     return record(out, (t,), backward)
+
+
+def _along(axis: int, ndim: int, index: Any) -> tuple[Any, ...]:
+    """The index that picks ``index`` (an int or a slice) along ``axis`` of an ``ndim``-d array."""
+    return (slice(None),) * (axis % ndim) + (index,)
+
+
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Any]:
+    """``x`` cut along ``axis`` into pieces (``np.split``): a list of arrays.
+
+    Parameters
+    ----------
+    x : ndarray
+    indices_or_sections : int or sequence of int
+        ``N``: ``N`` pieces of equal size (the axis must divide evenly); a sorted sequence:
+        the cut points, as in NumPy (``[2, 5]`` gives ``x[:2]``, ``x[2:5]``, ``x[5:]``).
+    axis : int, default 0
+
+    Notes
+    -----
+    Each piece is the slice ``x[..., a:b, ...]`` (:func:`getitem`), so ``dL/dx`` is the
+    concatenation of the pieces' gradients along ``axis`` (zeros for a piece no loss reaches).
+    """
+    a = np.asarray(unpack(x)[0])
+    if a.ndim == 0:
+        raise ValueError("split needs an array with at least one axis, got a scalar.")
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"`axis` {axis} is out of range for an array of {a.ndim} dimensions.")
+    size = a.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = int(indices_or_sections)
+        if n <= 0 or size % n:
+            raise ValueError(
+                f"`indices_or_sections` {n} must divide the size {size} of axis {axis} into "
+                f"equal pieces (an array of shape {a.shape}).")
+        cuts = [size // n * i for i in range(1, n)]
+    else:
+        cuts = [int(c) for c in indices_or_sections]
+    bounds = zip([0, *cuts], [*cuts, size], strict=True)
+    return [getitem(x, _along(axis, a.ndim, slice(lo, hi))) for lo, hi in bounds]
+
+
+def unstack(x: Any, num: int | None = None, axis: int = 0) -> list[Any]:
+    """The ``x.shape[axis]`` slices of ``x`` along ``axis``, that axis removed: a list of
+    arrays (the inverse of :func:`stack`).
+
+    Parameters
+    ----------
+    x : ndarray
+    num : int, optional
+        The number of slices, when given it must be ``x.shape[axis]``.
+    axis : int, default 0
+
+    Notes
+    -----
+    Slice ``i`` is ``x[..., i, ...]`` (:func:`getitem`): its gradient lands at position ``i``
+    along ``axis``, so ``dL/dx`` is the gradients stacked back.
+    """
+    a = np.asarray(unpack(x)[0])
+    if not -a.ndim <= axis < max(a.ndim, 1) or a.ndim == 0:
+        raise ValueError(f"`axis` {axis} is out of range for an array of {a.ndim} dimensions.")
+    size = a.shape[axis]
+    if num is not None and int(num) != size:
+        raise ValueError(f"`num` must be the size {size} of axis {axis} (an array of shape "
+                         f"{a.shape}), got {num}.")
+    return [getitem(x, _along(axis, a.ndim, i)) for i in range(size)]
