@@ -13,6 +13,7 @@ from glassnet.layers.base import Layer
 from glassnet.layers.category_encoding import CategoryEncoding
 from glassnet.layers.conv import Conv2D
 from glassnet.layers.conv1d import Conv1D
+from glassnet.layers.conv1d_views import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from glassnet.layers.conv_transpose import Conv2DTranspose
 from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
@@ -88,6 +89,8 @@ Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
 SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
 
 __all__ = [
     "RandomAugmentation",
@@ -194,6 +197,12 @@ __all__ = [
     "MaxPool2D",
     "serialize",
     "deserialize",
+    # More Keras 3 layers
+    "Conv1DTranspose",
+    "Convolution1DTranspose",
+    "DepthwiseConv1D",
+    "SeparableConv1D",
+    "SeparableConvolution1D",
 ]
 
 

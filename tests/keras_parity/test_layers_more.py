@@ -1,0 +1,137 @@
+"""More Keras 3 layers, Keras as the referee: outputs from identical weights, output shapes
+with unknown sizes, configs, one SGD epoch of ``fit`` in a small model, and ``.keras`` files
+both ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .conftest import as_numpy, assert_close, keras
+
+
+def _perturbed(weights, rng):
+    return [np.asarray(w) + rng.normal(0, 0.3, np.shape(w)).astype(np.float32)
+            if np.asarray(w).dtype.kind == "f" else np.asarray(w) for w in weights]
+
+
+def same_layer_outputs(K_layer, G_layer, x, rng, rtol=1e-5, atol=1e-5, **call):  # noqa: N803
+    """The two layers from identical (perturbed) Keras weights give the same output."""
+    xs = [np.asarray(a, np.float32) for a in x] if isinstance(x, list) else \
+        np.asarray(x, np.float32)
+    K_layer(xs, **call)
+    weights = _perturbed([as_numpy(w) for w in K_layer.get_weights()], rng)
+    K_layer.set_weights(weights)
+    want = K_layer(xs, **call)
+    G_layer(xs, **call)
+    assert [w.shape for w in G_layer.get_weights()] == [w.shape for w in weights]
+    G_layer.set_weights(weights)
+    got = G_layer(xs, **call)
+    if isinstance(want, (tuple, list)):
+        for a, b in zip(got, want, strict=True):
+            assert_close(a, b, rtol=rtol, atol=atol)
+    else:
+        assert np.asarray(got).dtype == np.float32
+        assert_close(got, want, rtol=rtol, atol=atol)
+    return got
+
+
+def one_sgd_epoch(G, make, shape, out_units, rng, rtol=1e-5, atol=1e-6, tmp_path=None):  # noqa: N803
+    """``make(K)`` gives the layers of a small model ending in ``Dense(out_units)``: from the
+    same weights, one SGD epoch (no shuffling) leaves the same weights and loss; with
+    ``tmp_path``, the trained Keras model saved as ``.keras`` loads into glassnet and back."""
+    x = rng.normal(size=(12, *shape)).astype(np.float32)
+    y = rng.normal(size=(12, out_units)).astype(np.float32)
+    models = []
+    for K in (keras, G):  # noqa: N806
+        model = K.Sequential([K.Input(shape), *make(K), K.layers.Dense(out_units)])
+        model.compile(optimizer=K.optimizers.SGD(0.05), loss="mse")
+        models.append(model)
+    k_model, g_model = models
+    weights = _perturbed([as_numpy(w) for w in k_model.get_weights()], rng)
+    k_model.set_weights(weights)
+    g_model.set_weights(weights)
+    want = k_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
+    got = g_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=rtol)
+    for g_w, k_w in zip(g_model.get_weights(), k_model.get_weights(), strict=True):
+        assert_close(g_w, k_w, rtol=rtol, atol=atol)
+    assert_close(g_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=rtol,
+                 atol=1e-5)
+    if tmp_path is not None:
+        pytest.importorskip("h5py")
+        k_model.save(tmp_path / "k.keras")
+        mine = G.models.load_model(tmp_path / "k.keras")
+        assert_close(mine.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5,
+                     atol=1e-5)
+        mine.save(tmp_path / "g.keras")
+        theirs = keras.saving.load_model(tmp_path / "g.keras")
+        assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5,
+                     atol=1e-5)
+
+
+def same_config_keys(g_layer, k_layer):
+    """glassnet's config has Keras's keys (less the dtype policy), with equal plain values."""
+    mine, want = g_layer.get_config(), k_layer.get_config()
+    assert set(want) - {"dtype"} <= set(mine) | {"activity_regularizer"}, \
+        set(want) - set(mine)
+    for key, value in want.items():
+        if isinstance(value, (int, float, str, bool)) and key not in ("name", "dtype"):
+            assert mine[key] == value, key
+        elif isinstance(value, tuple) and key in mine:
+            theirs = list(value)
+            assert (mine[key] if isinstance(mine[key], list) else [mine[key]]) == theirs, key
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+# ------------------------------------------------------------ 1-D convolutions
+@pytest.mark.parametrize("kwargs", [
+    {}, {"strides": 2, "padding": "same"}, {"strides": 3, "output_padding": 1},
+    {"dilation_rate": 2, "padding": "same", "activation": "relu"},
+])
+def test_conv1d_transpose_as_keras(G, kwargs, rng):
+    x = rng.normal(size=(2, 6, 3))
+    same_layer_outputs(keras.layers.Conv1DTranspose(4, 3, **kwargs),
+                       G.layers.Conv1DTranspose(4, 3, **kwargs), x, rng)
+    for steps in (6, None):
+        assert G.layers.Conv1DTranspose(4, 3, **kwargs).output_shape((steps, 3)) == tuple(
+            keras.layers.Conv1DTranspose(4, 3, **kwargs).compute_output_shape(
+                (None, steps, 3))[1:])
+    same_config_keys(G.layers.Conv1DTranspose(4, 3, **kwargs),
+                     keras.layers.Conv1DTranspose(4, 3, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"strides": 2, "padding": "same", "depth_multiplier": 2},
+    {"dilation_rate": 2, "padding": "same", "activation": "relu"}, {"use_bias": False},
+])
+def test_depthwise_and_separable_conv1d_as_keras(G, kwargs, rng):
+    x = rng.normal(size=(2, 9, 3))
+    same_layer_outputs(keras.layers.DepthwiseConv1D(3, **kwargs),
+                       G.layers.DepthwiseConv1D(3, **kwargs), x, rng)
+    same_layer_outputs(keras.layers.SeparableConv1D(4, 3, **kwargs),
+                       G.layers.SeparableConv1D(4, 3, **kwargs), x, rng)
+    for steps in (9, None):
+        assert G.layers.DepthwiseConv1D(3, **kwargs).output_shape((steps, 3)) == tuple(
+            keras.layers.DepthwiseConv1D(3, **kwargs).compute_output_shape(
+                (None, steps, 3))[1:])
+        assert G.layers.SeparableConv1D(4, 3, **kwargs).output_shape((steps, 3)) == tuple(
+            keras.layers.SeparableConv1D(4, 3, **kwargs).compute_output_shape(
+                (None, steps, 3))[1:])
+    same_config_keys(G.layers.DepthwiseConv1D(3, **kwargs),
+                     keras.layers.DepthwiseConv1D(3, **kwargs))
+    same_config_keys(G.layers.SeparableConv1D(4, 3, **kwargs),
+                     keras.layers.SeparableConv1D(4, 3, **kwargs))
+
+
+def test_conv1d_views_train_as_keras(G, rng, tmp_path):
+    def make(K):  # noqa: N803
+        return [K.layers.Conv1DTranspose(4, 3, strides=2, padding="same", activation="tanh"),
+                K.layers.DepthwiseConv1D(3, depth_multiplier=2),
+                K.layers.SeparableConv1D(3, 2, activation="relu"), K.layers.Flatten()]
+
+    one_sgd_epoch(G, make, (5, 2), 2, rng, tmp_path=tmp_path)

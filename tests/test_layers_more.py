@@ -1,0 +1,163 @@
+"""More Keras 3 layers: finite differences in float64 (inputs and weights), PyTorch twins,
+shapes with unknown sizes, weight names and order, bad arguments, and config and ``.keras``
+round trips. (Keras from identical weights: tests/keras_parity/test_layers_more.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glassnet import layers as L
+from glassnet.models import Sequential, load_model
+from layer_referees import (
+    assert_config_round_trip,
+    assert_gradients,
+    to_numpy,
+    torch_module,
+)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(3)
+
+
+def round_trip_keras_file(layers, shape, tmp_path, rng):
+    """A Sequential model of ``layers`` predicts the same after ``save``/``load_model``
+    through a ``.keras`` file; returns the loaded model."""
+    pytest.importorskip("h5py", reason="the .keras format stores weights in HDF5")
+    model = Sequential([L.Input(shape), *layers], seed=0)
+    model.build()
+    model.set_weights([w + rng.normal(0, 0.2, w.shape).astype(w.dtype)
+                       for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert [type(a) for a in loaded.layers] == [type(b) for b in model.layers]
+    x = rng.normal(size=(3, *shape)).astype(np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-6)
+    return loaded
+
+
+# ------------------------------------------------------------ 1-D convolutions
+TRANSPOSE_1D = [
+    {"padding": "valid"},
+    {"padding": "same", "strides": 2},
+    {"padding": "valid", "strides": 3, "output_padding": 2, "activation": "tanh"},
+    {"padding": "same", "dilation_rate": 2, "use_bias": False},
+]
+DEPTHWISE_1D = [
+    {"padding": "valid"},
+    {"padding": "same", "strides": 2, "depth_multiplier": 2},
+    {"padding": "same", "dilation_rate": 2, "activation": "tanh"},
+    {"padding": "valid", "use_bias": False, "depth_multiplier": 3},
+]
+
+
+@pytest.mark.parametrize("kwargs", TRANSPOSE_1D)
+def test_conv1d_transpose_gradients(kwargs, rng):
+    assert_gradients(L.Conv1DTranspose(4, 3, **kwargs), rng.normal(size=(2, 6, 3)))
+
+
+@pytest.mark.parametrize("kwargs", DEPTHWISE_1D)
+def test_depthwise_and_separable_conv1d_gradients(kwargs, rng):
+    x = rng.normal(size=(2, 9, 3))
+    assert_gradients(L.DepthwiseConv1D(3, **kwargs), x)
+    assert_gradients(L.SeparableConv1D(4, 3, **kwargs), x)
+
+
+def same_as_torch_conv1d(layer, conv, x, kernel_to_torch, rng):
+    """``layer`` (float64, built) and the torch module ``conv`` with ``kernel_to_torch`` of
+    the layer's kernel: the same outputs, ``dL/dx``, ``dL/dkernel`` and ``dL/dbias``."""
+    torch = torch_module()
+    kernel = layer.params["kernel"]
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel_to_torch(kernel))))
+        conv.bias.copy_(torch.from_numpy(layer.params["bias"]))
+    ours = layer.forward(x)
+    xt = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)  # torch: (n, c, L)
+    yt = conv(xt)
+    np.testing.assert_allclose(ours, to_numpy(yt).transpose(0, 2, 1), rtol=1e-12, atol=1e-12)
+    g = rng.normal(size=ours.shape)
+    yt.backward(torch.from_numpy(g.transpose(0, 2, 1).copy()))
+    np.testing.assert_allclose(layer.backward(g), to_numpy(xt.grad).transpose(0, 2, 1),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(kernel_to_torch(layer.grads["kernel"]),
+                               to_numpy(conv.weight.grad), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["bias"], to_numpy(conv.bias.grad), rtol=1e-12)
+
+
+def built64(layer, shape, rng):
+    layer.dtype = np.dtype("float64")
+    layer.build(shape, rng)
+    return layer
+
+
+@pytest.mark.parametrize("strides, output_padding", [(1, None), (2, None), (2, 1), (3, 2)])
+def test_conv1d_transpose_matches_torch(strides, output_padding, rng):
+    torch = torch_module()
+    layer = built64(L.Conv1DTranspose(4, 3, strides=strides, output_padding=output_padding),
+                    (5, 3), rng)
+    conv = torch.nn.ConvTranspose1d(3, 4, 3, stride=strides, output_padding=output_padding or 0,
+                                    dtype=torch.float64)
+    # Keras's kernel (k, f, c); torch's (c, f, k)
+    same_as_torch_conv1d(layer, conv, rng.normal(size=(2, 5, 3)),
+                         lambda w: w.transpose(2, 1, 0), rng)
+
+
+@pytest.mark.parametrize("multiplier, strides, dilation", [(1, 1, 1), (2, 2, 1), (3, 1, 2)])
+def test_depthwise_conv1d_matches_grouped_torch_conv(multiplier, strides, dilation, rng):
+    torch = torch_module()
+    c, k = 3, 3
+    layer = built64(L.DepthwiseConv1D(k, strides=strides, depth_multiplier=multiplier,
+                                      dilation_rate=dilation), (10, c), rng)
+    conv = torch.nn.Conv1d(c, c * multiplier, k, stride=strides, dilation=dilation, groups=c,
+                           dtype=torch.float64)
+    # Keras's kernel (k, c, m) (output channel c*m + j); torch's (c*m, 1, k)
+    same_as_torch_conv1d(layer, conv, rng.normal(size=(2, 10, c)),
+                         lambda w: w.transpose(1, 2, 0).reshape(c * multiplier, 1, k), rng)
+
+
+def test_conv1d_views_weights_shapes_and_aliases(rng):
+    t = L.Conv1DTranspose(5, 3)
+    t.build((7, 2), rng)
+    assert [(k, p.shape) for k, p in t.params.items()] == [("kernel", (3, 5, 2)), ("bias", (5,))]
+    d = L.DepthwiseConv1D(3, depth_multiplier=2)
+    d.build((7, 2), rng)
+    assert [(k, p.shape) for k, p in d.params.items()] == [("kernel", (3, 2, 2)), ("bias", (4,))]
+    s = L.SeparableConv1D(5, 3, depth_multiplier=2)
+    s.build((7, 2), rng)
+    assert [(k, p.shape) for k, p in s.params.items()] == [
+        ("depthwise_kernel", (3, 2, 2)), ("pointwise_kernel", (1, 4, 5)), ("bias", (5,))]
+    assert L.Convolution1DTranspose is L.Conv1DTranspose
+    assert L.SeparableConvolution1D is L.SeparableConv1D
+    assert t.output_shape((None, 2)) == (None, 5)
+    assert L.Conv1DTranspose(5, 3, strides=2, padding="same").output_shape((6, 2)) == (12, 5)
+    assert L.SeparableConv1D(5, 3, strides=2).output_shape((None, 2)) == (None, 5)
+    assert L.DepthwiseConv1D(3, depth_multiplier=2).output_shape((7, 2)) == (5, 4)
+    for layer in (t, d, s):
+        assert_config_round_trip(layer)
+
+
+def test_conv1d_views_bad_arguments_and_inputs(rng):
+    with pytest.raises(ValueError, match="Conv1DTranspose `output_padding` must be smaller"):
+        L.Conv1DTranspose(2, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="DepthwiseConv1D `padding`"):
+        L.DepthwiseConv1D(3, padding="causal")
+    with pytest.raises(ValueError, match="DepthwiseConv1D.*dilation_rate"):
+        L.DepthwiseConv1D(3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="SeparableConv1D `filters`"):
+        L.SeparableConv1D(0, 3)
+    with pytest.raises(ValueError, match="kernel spans 5 steps"):
+        L.DepthwiseConv1D(5).output_shape((4, 2))
+    layer = L.SeparableConv1D(2, 3)
+    layer.build((6, 3), rng)
+    with pytest.raises(ValueError, match=r"\(batch, steps, 3\)"):
+        layer.forward(np.zeros((2, 6, 4), np.float32))
+
+
+def test_conv1d_views_keras_file_round_trip(tmp_path, rng):
+    round_trip_keras_file([L.Conv1DTranspose(4, 3, strides=2, padding="same"),
+                           L.DepthwiseConv1D(3, depth_multiplier=2, activation="relu"),
+                           L.SeparableConv1D(3, 2), L.GlobalAveragePooling1D()],
+                          (6, 3), tmp_path, rng)
