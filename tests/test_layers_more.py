@@ -161,3 +161,41 @@ def test_conv1d_views_keras_file_round_trip(tmp_path, rng):
                            L.DepthwiseConv1D(3, depth_multiplier=2, activation="relu"),
                            L.SeparableConv1D(3, 2), L.GlobalAveragePooling1D()],
                           (6, 3), tmp_path, rng)
+
+
+# ------------------------------------------------------------ AdditiveAttention
+@pytest.mark.parametrize("use_scale", [True, False])
+@pytest.mark.parametrize("with_key", [False, True])
+def test_additive_attention_gradients(use_scale, with_key, rng):
+    q, v, k = (rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 2)),
+               rng.normal(size=(2, 5, 4)))
+    xs = [q, v, k] if with_key else [q, rng.normal(size=(2, 5, 4))]
+    errors = assert_gradients(L.AdditiveAttention(use_scale=use_scale), xs)
+    assert ("scale" in errors) == use_scale
+
+
+def test_additive_attention_gradients_with_masks_dropout_and_scores(rng):
+    q, v = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4))
+    layer = L.AdditiveAttention(dropout=0.3, use_causal_mask=True, seed=1)
+    assert_gradients(layer, [q, v], training=True)
+    layer = L.AdditiveAttention()
+    layer.dtype = np.dtype("float64")
+    layer.build([q.shape[1:], v.shape[1:]], rng)
+    out, scores = layer([q, v], mask=[None, np.array([[1, 1, 1, 0, 0]] * 2, bool)],
+                        return_attention_scores=True)
+    assert out.shape == (2, 3, 4) and scores.shape == (2, 3, 5)
+    np.testing.assert_allclose(scores.sum(-1), 1.0)
+    assert np.all(scores[:, :, 3:] == 0.0)
+
+
+def test_additive_attention_weights_config_and_errors(rng):
+    layer = L.AdditiveAttention()
+    layer.build([(3, 4), (5, 4)], rng)
+    assert [(k, p.shape) for k, p in layer.params.items()] == [("scale", (4,))]
+    assert layer.output_shape([(None, 4), (None, 6), (None, 4)]) == (None, 6)
+    clone = assert_config_round_trip(L.AdditiveAttention(use_scale=False, dropout=0.2))
+    assert clone.use_scale is False and clone.dropout == 0.2
+    with pytest.raises(ValueError, match="`dropout`"):
+        L.AdditiveAttention(dropout=1.5)
+    with pytest.raises(ValueError, match="same last dimension"):
+        L.AdditiveAttention().build([(3, 4), (5, 3)], rng)

@@ -36,6 +36,19 @@ def same_layer_outputs(K_layer, G_layer, x, rng, rtol=1e-5, atol=1e-5, **call): 
     return got
 
 
+def same_fit(k_model, g_model, x, y, rng, rtol=1e-5, atol=1e-6):
+    """From the same (perturbed) weights, one epoch of ``fit`` (batches of 4, no shuffling)
+    gives the same loss and leaves the same weights."""
+    weights = _perturbed([as_numpy(w) for w in k_model.get_weights()], rng)
+    k_model.set_weights(weights)
+    g_model.set_weights(weights)
+    want = k_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
+    got = g_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=rtol)
+    for g_w, k_w in zip(g_model.get_weights(), k_model.get_weights(), strict=True):
+        assert_close(g_w, k_w, rtol=rtol, atol=atol)
+
+
 def one_sgd_epoch(G, make, shape, out_units, rng, rtol=1e-5, atol=1e-6, tmp_path=None):  # noqa: N803
     """``make(K)`` gives the layers of a small model ending in ``Dense(out_units)``: from the
     same weights, one SGD epoch (no shuffling) leaves the same weights and loss; with
@@ -48,14 +61,7 @@ def one_sgd_epoch(G, make, shape, out_units, rng, rtol=1e-5, atol=1e-6, tmp_path
         model.compile(optimizer=K.optimizers.SGD(0.05), loss="mse")
         models.append(model)
     k_model, g_model = models
-    weights = _perturbed([as_numpy(w) for w in k_model.get_weights()], rng)
-    k_model.set_weights(weights)
-    g_model.set_weights(weights)
-    want = k_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
-    got = g_model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0).history
-    np.testing.assert_allclose(got["loss"], want["loss"], rtol=rtol)
-    for g_w, k_w in zip(g_model.get_weights(), k_model.get_weights(), strict=True):
-        assert_close(g_w, k_w, rtol=rtol, atol=atol)
+    same_fit(k_model, g_model, x, y, rng, rtol, atol)
     assert_close(g_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=rtol,
                  atol=1e-5)
     if tmp_path is not None:
@@ -135,3 +141,50 @@ def test_conv1d_views_train_as_keras(G, rng, tmp_path):
                 K.layers.SeparableConv1D(3, 2, activation="relu"), K.layers.Flatten()]
 
     one_sgd_epoch(G, make, (5, 2), 2, rng, tmp_path=tmp_path)
+
+
+# ------------------------------------------------------------ AdditiveAttention
+@pytest.mark.parametrize("use_scale", [True, False])
+@pytest.mark.parametrize("with_key", [False, True])
+def test_additive_attention_as_keras(G, use_scale, with_key, rng):
+    q, v, k = (rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 6)),
+               rng.normal(size=(2, 5, 4)))
+    xs = [q, v, k] if with_key else [q, rng.normal(size=(2, 5, 4))]
+    same_layer_outputs(keras.layers.AdditiveAttention(use_scale=use_scale),
+                       G.layers.AdditiveAttention(use_scale=use_scale), xs, rng)
+    masks = [np.array([[1, 1, 0], [1, 1, 1]], bool), np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]],
+                                                              bool)]
+    same_layer_outputs(keras.layers.AdditiveAttention(use_scale=use_scale),
+                       G.layers.AdditiveAttention(use_scale=use_scale), xs, rng, mask=masks,
+                       return_attention_scores=True)
+    same_layer_outputs(keras.layers.AdditiveAttention(use_scale=use_scale),
+                       G.layers.AdditiveAttention(use_scale=use_scale), [q, q], rng,
+                       use_causal_mask=True)
+    same_config_keys(G.layers.AdditiveAttention(use_scale=use_scale, dropout=0.1),
+                     keras.layers.AdditiveAttention(use_scale=use_scale, dropout=0.1))
+    assert "score_mode" not in G.layers.AdditiveAttention().get_config()
+
+
+def test_additive_attention_trains_as_keras_with_masks(G, rng, tmp_path):
+    ids = rng.integers(1, 9, size=(12, 6))
+    ids[::3, 4:] = 0  # padding, masked by mask_zero
+    y = rng.normal(size=(12, 2)).astype(np.float32)
+    models = []
+    for K in (keras, G):  # noqa: N806
+        inp = K.Input((6,), dtype="int32")
+        emb = K.layers.Embedding(9, 4, mask_zero=True)(inp)
+        att = K.layers.AdditiveAttention()([emb, emb])
+        out = K.layers.Dense(2)(K.layers.GlobalAveragePooling1D()(att))
+        model = K.Model(inp, out)
+        model.compile(optimizer=K.optimizers.SGD(0.1), loss="mse")
+        models.append(model)
+    k_model, g_model = models
+    same_fit(k_model, g_model, ids, y, rng)
+    pytest.importorskip("h5py")
+    g_model.save(tmp_path / "g.keras")  # a glassnet file: Keras loads it, glassnet too
+    theirs = keras.saving.load_model(tmp_path / "g.keras")
+    assert_close(g_model.predict(ids, verbose=0), theirs.predict(ids, verbose=0), rtol=1e-5,
+                 atol=1e-6)
+    again = G.models.load_model(tmp_path / "g.keras")
+    np.testing.assert_allclose(again.predict(ids, verbose=0), g_model.predict(ids, verbose=0),
+                               rtol=1e-6)

@@ -7,6 +7,7 @@ glassnet.gradcheck.check_layer.
 
 from glassnet.layers.activation import Activation
 from glassnet.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.additive_attention import AdditiveAttention
 from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
@@ -203,6 +204,7 @@ __all__ = [
     "DepthwiseConv1D",
     "SeparableConv1D",
     "SeparableConvolution1D",
+    "AdditiveAttention",
 ]
 
 
