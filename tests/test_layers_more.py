@@ -199,3 +199,47 @@ def test_additive_attention_weights_config_and_errors(rng):
         L.AdditiveAttention(dropout=1.5)
     with pytest.raises(ValueError, match="same last dimension"):
         L.AdditiveAttention().build([(3, 4), (5, 3)], rng)
+
+
+# ------------------------------------------------------------ RMSNormalization
+@pytest.mark.parametrize("axis, shape", [(-1, (3, 5)), ([1, 2], (3, 4, 2)), (1, (3, 4, 2))])
+def test_rms_normalization_gradients(axis, shape, rng):
+    layer = L.RMSNormalization(axis=axis)
+    layer.dtype = np.dtype("float64")
+    layer.build(shape, rng)
+    layer.params["scale"][...] = rng.normal(size=layer.params["scale"].shape)
+    assert_gradients(layer, rng.normal(size=(2, *shape)))
+
+
+def test_rms_normalization_matches_torch(rng):
+    torch = torch_module()
+    x = rng.normal(size=(3, 4, 6))
+    layer = L.RMSNormalization(axis=[1, 2], epsilon=1e-5)
+    layer.dtype = np.dtype("float64")
+    layer.build((4, 6), rng)
+    layer.params["scale"][...] = rng.normal(size=(4, 6))
+    ours = layer.forward(x)
+    xt = torch.tensor(x, requires_grad=True)
+    weight = torch.tensor(layer.params["scale"], requires_grad=True)
+    yt = torch.nn.functional.rms_norm(xt, (4, 6), weight, 1e-5)
+    np.testing.assert_allclose(ours, to_numpy(yt), rtol=1e-12, atol=1e-12)
+    g = rng.normal(size=x.shape)
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(layer.backward(g), to_numpy(xt.grad), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["scale"], to_numpy(weight.grad), rtol=1e-10)
+
+
+def test_rms_normalization_weights_config_and_errors(rng, tmp_path):
+    layer = L.RMSNormalization()
+    layer.build((None, 5), rng)
+    assert [(k, p.shape) for k, p in layer.params.items()] == [("scale", (5,))]
+    assert np.all(layer.params["scale"] == 1.0) and layer.epsilon == 1e-6
+    assert layer.output_shape((None, 5)) == (None, 5)
+    assert_config_round_trip(L.RMSNormalization(axis=[1, 2], epsilon=1e-4))
+    with pytest.raises(ValueError, match="RMSNormalization `axis`"):
+        L.RMSNormalization(axis="last")
+    with pytest.raises(ValueError, match="RMSNormalization 'r'.*`axis`=3"):
+        L.RMSNormalization(axis=3, name="r").build((4, 5), rng)
+    with pytest.raises(ValueError, match="RMSNormalization.*known sizes"):
+        L.RMSNormalization(axis=1).build((None, 5), rng)
+    round_trip_keras_file([L.Dense(6), L.RMSNormalization()], (4,), tmp_path, rng)

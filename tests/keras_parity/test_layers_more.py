@@ -188,3 +188,24 @@ def test_additive_attention_trains_as_keras_with_masks(G, rng, tmp_path):
     again = G.models.load_model(tmp_path / "g.keras")
     np.testing.assert_allclose(again.predict(ids, verbose=0), g_model.predict(ids, verbose=0),
                                rtol=1e-6)
+
+
+# ------------------------------------------------------------ RMSNormalization
+# Trailing axes only: Keras's torch backend hands other axes to torch's rms_norm wrongly.
+@pytest.mark.parametrize("axis, shape", [(-1, (3, 5)), ([2, 3], (3, 4, 2)), ([-2, -1], (4, 2))])
+def test_rms_normalization_as_keras(G, axis, shape, rng):
+    x = rng.normal(size=(2, *shape))
+    same_layer_outputs(keras.layers.RMSNormalization(axis=axis, epsilon=1e-3),
+                       G.layers.RMSNormalization(axis=axis, epsilon=1e-3), x, rng)
+    same_config_keys(G.layers.RMSNormalization(axis=axis),
+                     keras.layers.RMSNormalization(axis=axis))
+    k_default, g_default = keras.layers.RMSNormalization(), G.layers.RMSNormalization()
+    assert (g_default.axis, g_default.epsilon) == (k_default.axis, k_default.epsilon)
+
+
+def test_rms_normalization_trains_as_keras(G, rng, tmp_path):
+    def make(K):  # noqa: N803
+        return [K.layers.Dense(5), K.layers.RMSNormalization(), K.layers.Dense(4, "tanh"),
+                K.layers.RMSNormalization(epsilon=1e-3)]
+
+    one_sgd_epoch(G, make, (3,), 2, rng, tmp_path=tmp_path)

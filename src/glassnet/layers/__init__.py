@@ -72,6 +72,7 @@ from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
 from glassnet.layers.resizing import CenterCrop, Resizing
+from glassnet.layers.rms_normalization import RMSNormalization
 from glassnet.layers.rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell
 from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
@@ -205,6 +206,7 @@ __all__ = [
     "SeparableConv1D",
     "SeparableConvolution1D",
     "AdditiveAttention",
+    "RMSNormalization",
 ]
 
 
