@@ -243,3 +243,67 @@ def test_rms_normalization_weights_config_and_errors(rng, tmp_path):
     with pytest.raises(ValueError, match="RMSNormalization.*known sizes"):
         L.RMSNormalization(axis=1).build((None, 5), rng)
     round_trip_keras_file([L.Dense(6), L.RMSNormalization()], (4,), tmp_path, rng)
+
+
+# ------------------------------------------------------------ EinsumDense
+EINSUMS = [
+    ("ab,bc->ac", 4, "c", (5,)),
+    ("abc,cd->abd", (None, 4), "d", (3, 5)),
+    ("abc,cde->abde", (None, 2, 3), "de", (3, 5)),
+    ("abc,cde->abde", (3, 2, 4), "d", (3, 5)),
+    ("...b,bc->...c", 4, "c", (2, 3, 5)),
+    ("abc,bcd->ad", 6, None, (3, 5)),
+]
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes, shape", EINSUMS)
+def test_einsum_dense_gradients(equation, output_shape, bias_axes, shape, rng):
+    layer = L.EinsumDense(equation, output_shape, bias_axes=bias_axes, activation="tanh")
+    errors = assert_gradients(layer, rng.normal(size=(2, *shape)))
+    assert ("bias" in errors) == (bias_axes is not None)
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes, shape", EINSUMS)
+def test_einsum_dense_matches_torch_einsum(equation, output_shape, bias_axes, shape, rng):
+    torch = torch_module()
+    layer = L.EinsumDense(equation, output_shape, bias_axes=bias_axes)
+    layer.dtype = np.dtype("float64")
+    layer.build(shape, rng)
+    weights = [rng.normal(size=w.shape) for w in layer.get_weights()]
+    layer.set_weights(weights)
+    x = rng.normal(size=(2, *shape))
+    xt = torch.tensor(x, requires_grad=True)
+    wt = [torch.tensor(w, requires_grad=True) for w in weights]
+    yt = torch.einsum(equation, xt, wt[0]) + (wt[1] if len(wt) > 1 else 0.0)
+    ours = layer.forward(x)
+    np.testing.assert_allclose(ours, to_numpy(yt), rtol=1e-12, atol=1e-12)
+    g = rng.normal(size=ours.shape)
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(layer.backward(g), to_numpy(xt.grad), rtol=1e-12, atol=1e-12)
+    for key, w in zip(layer.params, wt, strict=True):
+        np.testing.assert_allclose(layer.grads[key], to_numpy(w.grad), rtol=1e-12, atol=1e-12)
+
+
+def test_einsum_dense_shapes_config_and_errors(rng, tmp_path):
+    layer = L.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de")
+    layer.build((None, 5), rng)
+    assert [(k, p.shape) for k, p in layer.params.items()] == [("kernel", (5, 2, 3)),
+                                                               ("bias", (2, 3))]
+    assert layer.output_shape((None, 5)) == (None, 2, 3)
+    assert L.EinsumDense("...b,bc->...c", 4).output_shape((None, 3, 6)) == (None, 3, 4)
+    assert L.EinsumDense("abc,cd->abd", (None, 4)).output_shape((7, 6)) == (None, 4)
+    assert_config_round_trip(L.EinsumDense("abc,cd->abd", (None, 4), bias_axes="d",
+                                           activation="relu"))
+    with pytest.raises(ValueError, match="EinsumDense `equation`"):
+        L.EinsumDense("ab,bc", 4)
+    with pytest.raises(ValueError, match="kernel axis 'z'"):
+        L.EinsumDense("ab,bz->ac", 4)
+    with pytest.raises(ValueError, match="EinsumDense `output_shape` must give the 2"):
+        L.EinsumDense("abc,cd->abd", 4)
+    with pytest.raises(ValueError, match="EinsumDense `bias_axes`"):
+        L.EinsumDense("ab,bc->ac", 4, bias_axes="x")
+    with pytest.raises(ValueError, match="expects inputs of rank 3"):
+        L.EinsumDense("abc,cd->abd", (None, 4)).build((5,), rng)
+    round_trip_keras_file([L.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="e"),
+                           L.EinsumDense("abcd,cde->abe", (None, 4), bias_axes="e")],
+                          (3, 5), tmp_path, rng)

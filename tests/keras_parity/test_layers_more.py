@@ -209,3 +209,43 @@ def test_rms_normalization_trains_as_keras(G, rng, tmp_path):
                 K.layers.RMSNormalization(epsilon=1e-3)]
 
     one_sgd_epoch(G, make, (3,), 2, rng, tmp_path=tmp_path)
+
+
+# ------------------------------------------------------------ EinsumDense
+@pytest.mark.parametrize("equation, output_shape, bias_axes, shape", [
+    ("ab,bc->ac", 4, "c", (5,)),
+    ("abc,cd->abd", (None, 4), "d", (3, 5)),
+    ("abc,cde->abde", (None, 2, 3), "de", (3, 5)),
+    ("abc,cde->abde", (3, 2, 4), "d", (3, 5)),
+    ("...b,bc->...c", 4, "c", (3, 5)),
+    ("abc,bcd->ad", 6, None, (3, 5)),
+])
+def test_einsum_dense_as_keras(G, equation, output_shape, bias_axes, shape, rng):
+    x = rng.normal(size=(2, *shape))
+    same_layer_outputs(
+        keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes, activation="relu"),
+        G.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes, activation="relu"),
+        x, rng)
+    for sample in (shape, (None, *shape[1:])):
+        try:
+            want = keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes
+                                            ).compute_output_shape((None, *sample))[1:]
+        except ValueError:  # Keras refuses a given size on an axis the input leaves unknown
+            continue
+        assert G.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes).output_shape(
+            sample) == tuple(want)
+    mine = G.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes).get_config()
+    want = keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes).get_config()
+    assert set(want) - {"dtype", "activity_regularizer", "quantization_config"} <= set(mine)
+    assert (mine["equation"], mine["bias_axes"], tuple(mine["output_shape"])) == (
+        want["equation"], want["bias_axes"], tuple(want["output_shape"]))
+
+
+def test_einsum_dense_trains_as_keras(G, rng, tmp_path):
+    def make(K):  # noqa: N803
+        return [K.layers.EinsumDense("abc,cde->abde", (3, 2, 3), bias_axes="de",
+                                     activation="tanh"),
+                K.layers.EinsumDense("abcd,cde->abe", (3, 4), bias_axes="e"),
+                K.layers.Flatten()]
+
+    one_sgd_epoch(G, make, (3, 5), 2, rng, tmp_path=tmp_path)

@@ -20,6 +20,7 @@ from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
 from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D
+from glassnet.layers.einsum_dense import EinsumDense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.group_normalization import GroupNormalization
 from glassnet.layers.identity import ActivityRegularization, Identity
@@ -207,6 +208,7 @@ __all__ = [
     "SeparableConvolution1D",
     "AdditiveAttention",
     "RMSNormalization",
+    "EinsumDense",
 ]
 
 
