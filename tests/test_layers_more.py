@@ -307,3 +307,44 @@ def test_einsum_dense_shapes_config_and_errors(rng, tmp_path):
     round_trip_keras_file([L.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="e"),
                            L.EinsumDense("abcd,cde->abe", (None, 4), bias_axes="e")],
                           (3, 5), tmp_path, rng)
+
+
+# ------------------------------------------------------------ adaptive pooling
+ADAPTIVE = [("AdaptiveAveragePooling1D", (7, 3), 3), ("AdaptiveMaxPooling1D", (7, 3), 3),
+            ("AdaptiveAveragePooling2D", (7, 5, 2), (3, 2)),
+            ("AdaptiveMaxPooling2D", (7, 5, 2), (3, 4)), ("AdaptiveMaxPooling2D", (6, 6, 2), 3)]
+
+
+@pytest.mark.parametrize("name, shape, size", ADAPTIVE)
+def test_adaptive_pooling_gradients_and_torch(name, shape, size, rng):
+    torch = torch_module()
+    x = rng.normal(size=(2, *shape))
+    assert_gradients(getattr(L, name)(size), x)
+    layer = getattr(L, name)(size)
+    layer.dtype = np.dtype("float64")
+    layer.build(shape, rng)
+    ours = layer.forward(x)
+    rank = len(shape) - 1
+    fn = getattr(torch.nn.functional, ("adaptive_avg_pool" if "Average" in name
+                                       else "adaptive_max_pool") + f"{rank}d")
+    xt = torch.tensor(np.moveaxis(x, -1, 1), requires_grad=True)  # channels first
+    yt = fn(xt, size)
+    np.testing.assert_allclose(ours, np.moveaxis(to_numpy(yt), 1, -1), rtol=1e-12)
+    g = rng.normal(size=ours.shape)
+    yt.backward(torch.from_numpy(np.ascontiguousarray(np.moveaxis(g, -1, 1))))
+    np.testing.assert_allclose(layer.backward(g), np.moveaxis(to_numpy(xt.grad), 1, -1),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_adaptive_pooling_shapes_config_and_errors(rng, tmp_path):
+    assert L.AdaptiveMaxPooling2D((2, 3)).output_shape((None, None, 4)) == (2, 3, 4)
+    assert L.AdaptiveAveragePooling1D(4).output_shape((None, 2)) == (4, 2)
+    assert_config_round_trip(L.AdaptiveAveragePooling2D((2, 3)))
+    assert L.AdaptiveMaxPooling1D(2).get_config()["output_size"] == [2]
+    with pytest.raises(TypeError, match="AdaptiveMaxPooling2D `output_size`"):
+        L.AdaptiveMaxPooling2D((2, 2, 2))
+    with pytest.raises(ValueError, match=r"\(batch, height, width, channels\)"):
+        L.AdaptiveAveragePooling2D(2).build((4, 3), rng)
+    round_trip_keras_file([L.AdaptiveMaxPooling2D((3, 2)), L.AdaptiveAveragePooling2D(2),
+                           L.Reshape((4, 2)), L.AdaptiveAveragePooling1D(3),
+                           L.AdaptiveMaxPooling1D(2)], (7, 5, 2), tmp_path, rng)

@@ -249,3 +249,26 @@ def test_einsum_dense_trains_as_keras(G, rng, tmp_path):
                 K.layers.Flatten()]
 
     one_sgd_epoch(G, make, (3, 5), 2, rng, tmp_path=tmp_path)
+
+
+# ------------------------------------------------------------ adaptive pooling
+@pytest.mark.parametrize("name, shape, size", [
+    ("AdaptiveAveragePooling1D", (7, 3), 3), ("AdaptiveMaxPooling1D", (7, 3), 3),
+    ("AdaptiveAveragePooling2D", (7, 5, 2), (3, 2)), ("AdaptiveMaxPooling2D", (7, 5, 2), (3, 4)),
+])
+def test_adaptive_pooling_as_keras(G, name, shape, size, rng):
+    x = rng.normal(size=(2, *shape))
+    same_layer_outputs(getattr(keras.layers, name)(size), getattr(G.layers, name)(size), x, rng)
+    assert getattr(G.layers, name)(size).output_shape(shape) == tuple(
+        getattr(keras.layers, name)(size).compute_output_shape((None, *shape))[1:])
+    same_config_keys(getattr(G.layers, name)(size), getattr(keras.layers, name)(size))
+
+
+def test_adaptive_pooling_trains_as_keras(G, rng, tmp_path):
+    def make(K):  # noqa: N803
+        return [K.layers.Conv2D(3, 2, activation="tanh"), K.layers.AdaptiveMaxPooling2D((3, 2)),
+                K.layers.AdaptiveAveragePooling2D(2), K.layers.Reshape((4, 3)),
+                K.layers.AdaptiveAveragePooling1D(3), K.layers.AdaptiveMaxPooling1D(2),
+                K.layers.Flatten()]
+
+    one_sgd_epoch(G, make, (7, 6, 2), 2, rng, tmp_path=tmp_path)

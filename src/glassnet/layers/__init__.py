@@ -7,6 +7,12 @@ glassnet.gradcheck.check_layer.
 
 from glassnet.layers.activation import Activation
 from glassnet.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+)
 from glassnet.layers.additive_attention import AdditiveAttention
 from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
@@ -209,6 +215,10 @@ __all__ = [
     "AdditiveAttention",
     "RMSNormalization",
     "EinsumDense",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
 ]
 
 
