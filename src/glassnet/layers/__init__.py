@@ -7,6 +7,13 @@ glassnet.gradcheck.check_layer.
 
 from glassnet.layers.activation import Activation
 from glassnet.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from glassnet.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+)
+from glassnet.layers.additive_attention import AdditiveAttention
 from glassnet.layers.attention import Attention
 from glassnet.layers.augmentation import RandomAugmentation
 from glassnet.layers.base import Layer
@@ -14,11 +21,13 @@ from glassnet.layers.category_encoding import CategoryEncoding
 from glassnet.layers.cell_rnn import RNN
 from glassnet.layers.conv import Conv2D
 from glassnet.layers.conv1d import Conv1D
+from glassnet.layers.conv1d_views import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from glassnet.layers.conv_transpose import Conv2DTranspose
 from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
 from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D
+from glassnet.layers.einsum_dense import EinsumDense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.group_normalization import GroupNormalization
 from glassnet.layers.identity import ActivityRegularization, Identity
@@ -71,6 +80,7 @@ from glassnet.layers.recurrent import GRU, LSTM, SimpleRNN
 from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescaling
 from glassnet.layers.residual import Residual
 from glassnet.layers.resizing import CenterCrop, Resizing
+from glassnet.layers.rms_normalization import RMSNormalization
 from glassnet.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from glassnet.layers.stacked_cells import StackedRNNCells
 from glassnet.layers.unit_normalization import UnitNormalization
@@ -90,6 +100,8 @@ Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution2DTranspose = Conv2DTranspose
 SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
 
 __all__ = [
     "RandomAugmentation",
@@ -197,6 +209,19 @@ __all__ = [
     "MaxPool2D",
     "serialize",
     "deserialize",
+    # More Keras 3 layers
+    "Conv1DTranspose",
+    "Convolution1DTranspose",
+    "DepthwiseConv1D",
+    "SeparableConv1D",
+    "SeparableConvolution1D",
+    "AdditiveAttention",
+    "RMSNormalization",
+    "EinsumDense",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
 ]
 
 

@@ -367,6 +367,12 @@ class Attention(ScoresLayer):
         self._shapes(input_shape)
         super().build(input_shape, rng)
         self.built_input_shape = cast(Any, tuple(tuple(s) for s in input_shape))  # shapes
+        self._add_score_weights(tuple(input_shape[0]), rng)
+        if self.stochastic:
+            seed_noise(self)
+
+    def _add_score_weights(self, query_shape: tuple[Any, ...], rng: Any) -> None:
+        """The weights of the scores (Keras's order), for queries of ``query_shape``."""
         scalars = (["scale"] if self.use_scale else []) + (
             ["concat_score_weight"] if self.score_mode == "concat" else [])
         for key in scalars:
@@ -374,8 +380,6 @@ class Attention(ScoresLayer):
             # Keras's scalar weights have shape (); add_param's contiguous copy made them (1,)
             self.params[key] = self.params[key].reshape(())
             self.grads[key] = self.grads[key].reshape(())
-        if self.stochastic:
-            seed_noise(self)
 
     def forward(self, xs, training=False, mask=None):
         call_mask, self._call_mask = self._call_mask, None
@@ -384,16 +388,7 @@ class Attention(ScoresLayer):
         q, v = xs[0], xs[1]
         k = xs[2] if len(xs) == 3 else v
         q_mask, v_mask = self._masks(q, v, call_mask if call_mask is not None else mask)
-        s = self.params["scale"] if self.use_scale else None
-        if self.score_mode == "dot":
-            raw = q @ np.swapaxes(k, -1, -2)  # (b, Tq, d) @ (b, d, Tk) -> (b, Tq, Tk)
-            scores = raw * s if s is not None else raw
-            t = None
-        else:
-            pair = q[:, :, None, :] + k[:, None, :, :]  # (b, Tq, Tk, d)
-            t = np.tanh(pair * s if s is not None else pair)
-            raw = pair
-            scores = self.params["concat_score_weight"] * t.sum(axis=-1)
+        scores, raw, t = self._scores(q, k)
         allowed = None if v_mask is None else v_mask[:, None, :]  # (b, 1, Tv)
         out, core = attend(scores, v, self.dropout, self.noise_rng, training,
                            self.use_causal_mask, allowed)
@@ -410,24 +405,36 @@ class Attention(ScoresLayer):
         if keep_rows is not None:
             grad_y = np.where(keep_rows, grad_y, np.asarray(0.0, grad_y.dtype))
         g, dv = attend_backward(grad_y, v, core, grad_weights, dropped=True)  # (b, Tq, Tk)
-        if self.score_mode == "dot":
-            s = self.params["scale"] if self.use_scale else 1.0
-            if self.use_scale:
-                self.grads["scale"][...] = np.sum(g * raw)
-            dq = (g @ k) * s  # (b, Tq, Tk) @ (b, Tk, d)
-            dk = (np.swapaxes(g, -1, -2) @ q) * s
-        else:
-            c = self.params["concat_score_weight"]
-            self.grads["concat_score_weight"][...] = np.sum(g * t.sum(axis=-1))
-            h = (c * g)[..., None] * (1.0 - t * t)  # (b, Tq, Tk, d): dL/d(tanh argument)
-            s = self.params["scale"] if self.use_scale else 1.0
-            if self.use_scale:
-                self.grads["scale"][...] = np.sum(h * raw)
-            dq = h.sum(axis=2) * s
-            dk = h.sum(axis=1) * s
+        dq, dk = self._scores_backward(g, q, k, raw, t)
         if n_inputs == 3:
             return [dq, dv, dk]
         return [dq, dv + dk]  # the value also served as the key
+
+    def _scores(self, q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+        """``(scores, raw, t)``: the (b, Tq, Tk) scores and what :meth:`_scores_backward`
+        reads (the unscaled scores or the pairs ``q_i + k_j``, and the tanh)."""
+        s = self.params["scale"] if self.use_scale else None
+        if self.score_mode == "dot":
+            raw = q @ np.swapaxes(k, -1, -2)  # (b, Tq, d) @ (b, d, Tk) -> (b, Tq, Tk)
+            return (raw * s if s is not None else raw), raw, None
+        pair = q[:, :, None, :] + k[:, None, :, :]  # (b, Tq, Tk, d)
+        t = np.tanh(pair * s if s is not None else pair)
+        return self.params["concat_score_weight"] * t.sum(axis=-1), pair, t
+
+    def _scores_backward(self, g: np.ndarray, q: np.ndarray, k: np.ndarray, raw: Any,
+                         t: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(dL/dq, dL/dk)`` from ``g = dL/dscores``; writes the score weights' gradients."""
+        s = self.params["scale"] if self.use_scale else 1.0
+        if self.score_mode == "dot":
+            if self.use_scale:
+                self.grads["scale"][...] = np.sum(g * raw)
+            return (g @ k) * s, (np.swapaxes(g, -1, -2) @ q) * s  # (b, Tq, Tk) @ (b, Tk, d)
+        c = self.params["concat_score_weight"]
+        self.grads["concat_score_weight"][...] = np.sum(g * t.sum(axis=-1))
+        h = (c * g)[..., None] * (1.0 - t * t)  # (b, Tq, Tk, d): dL/d(tanh argument)
+        if self.use_scale:
+            self.grads["scale"][...] = np.sum(h * raw)
+        return h.sum(axis=2) * s, h.sum(axis=1) * s
 
     def get_config(self):
         config = super().get_config()
