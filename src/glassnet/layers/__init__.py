@@ -18,10 +18,13 @@ from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
 from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D
+from glassnet.layers.discretization import Discretization
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.group_normalization import GroupNormalization
+from glassnet.layers.hashing import Hashing
 from glassnet.layers.identity import ActivityRegularization, Identity
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
+from glassnet.layers.integer_lookup import IntegerLookup
 from glassnet.layers.lambda_layer import Lambda
 from glassnet.layers.masking import Masking
 from glassnet.layers.merge import (
@@ -71,6 +74,8 @@ from glassnet.layers.reshaping import Cropping2D, Permute, RepeatVector, Rescali
 from glassnet.layers.residual import Residual
 from glassnet.layers.resizing import CenterCrop, Resizing
 from glassnet.layers.rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell
+from glassnet.layers.string_lookup import StringLookup
+from glassnet.layers.text_vectorization import TextVectorization
 from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
 from glassnet.layers.wrappers import Bidirectional, TimeDistributed
@@ -194,6 +199,12 @@ __all__ = [
     "MaxPool2D",
     "serialize",
     "deserialize",
+    # Text and categorical preprocessing
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
 ]
 
 
