@@ -137,3 +137,72 @@ def test_discretization_bad_arguments():
         L.Discretization(num_bins=3)(np.zeros((1, 1)))
     with pytest.raises(ValueError, match="sorted"):
         L.Discretization(bin_boundaries=[1.0, 0.0])
+
+
+# ---------------------------------------------------------------- augmentation gradients
+def finite_difference_check(layer, x, seed=5, eps=1e-6):
+    """backward() of the draw from ``seed`` against central differences of that same draw."""
+    def run(inp):
+        layer.noise_rng = np.random.default_rng(seed)
+        return layer.forward(inp, training=True)
+
+    y = run(x)
+    g = np.random.default_rng(9).normal(size=y.shape)
+    analytic = layer.backward(g)
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        numeric[idx] = np.sum((run(plus) - run(minus)) * g) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.RandomBrightness(0.5, value_range=(0, 1), seed=1),
+    lambda: L.RandomContrast(0.9, value_range=(0, 1), seed=1),
+    lambda: L.RandomGrayscale(0.5, seed=1),
+    lambda: L.RandomCrop(3, 2, seed=1),
+    lambda: L.RandomCrop(5, 5, seed=1),  # larger than the images: window + resize
+])
+def test_augmentation_backward_is_exact(make):
+    x = np.random.default_rng(0).uniform(0, 1, (3, 4, 4, 3))  # float64; some values clip
+    finite_difference_check(make(), x)
+
+
+def test_random_crop_resizing_backward_at_inference():
+    layer = L.RandomCrop(2, 3)
+    x = np.random.default_rng(0).uniform(size=(2, 5, 4, 1))
+    y = layer.forward(x, training=False)
+    g = np.random.default_rng(1).normal(size=y.shape)
+    dx = layer.backward(g)
+    eps, idx = 1e-6, (1, 2, 1, 0)
+    plus = x.copy()
+    plus[idx] += eps
+    assert np.isclose(np.sum((layer.forward(plus) - y) * g) / eps, dx[idx], rtol=1e-4)
+
+
+def test_augmentation_bad_arguments():
+    with pytest.raises(ValueError, match="factor"):
+        L.RandomContrast(1.5)
+    with pytest.raises(ValueError, match="value_range"):
+        L.RandomBrightness(0.2, value_range=(1, 0))
+    with pytest.raises(ValueError, match="3 channels"):
+        L.RandomGrayscale(1.0)(np.zeros((1, 2, 2, 1)), training=True)
+    with pytest.raises(ValueError, match="height"):
+        L.RandomCrop(0, 2)
+
+
+def test_augmentation_layers_train_in_a_model(tmp_path):
+    x = np.random.default_rng(0).uniform(0, 1, (8, 6, 6, 3)).astype("float32")
+    y = np.random.default_rng(1).uniform(size=(8, 1)).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(6, 6, 3)), L.RandomCrop(4, 4, seed=0),
+                              L.RandomBrightness(0.1, value_range=(0, 1)),
+                              L.RandomContrast(0.2, value_range=(0, 1)),
+                              L.RandomGrayscale(0.3), L.Flatten(), L.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    path = str(tmp_path / "aug.keras")
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)

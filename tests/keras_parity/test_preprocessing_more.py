@@ -270,3 +270,70 @@ def test_lookup_models_train_and_round_trip_through_keras_files(G, tmp_path, mak
     model.save(path)
     np.testing.assert_allclose(G.models.load_model(path).predict(x, verbose=0),
                                model.predict(x, verbose=0))
+
+
+# ---------------------------------------------------------------- image augmentation
+def images(n=3, h=6, w=8, c=3, seed=0):
+    return np.random.default_rng(seed).uniform(0, 255, (n, h, w, c)).astype("float32")
+
+
+@pytest.mark.parametrize("make", [
+    lambda L: L.RandomBrightness(0.3), lambda L: L.RandomContrast(0.4),
+    lambda L: L.RandomGrayscale(0.7),
+])
+def test_color_layers_are_the_identity_at_inference_as_in_keras(K, G, make):
+    x = images()
+    assert_close(make(G.layers)(x, training=False), make(K.layers)(x, training=False))
+
+
+def test_random_grayscale_always_equals_keras(K, G):
+    x = images()
+    assert_close(G.layers.RandomGrayscale(1.0)(x, training=True),
+                 K.layers.RandomGrayscale(1.0)(x, training=True), rtol=1e-5, atol=1e-4)
+
+
+def test_random_crop_at_inference_is_keras_documented_window(K, G):
+    x = images(h=7, w=12)
+    got = G.layers.RandomCrop(4, 5)(x, training=False)
+    want = K.ops.image.resize(x, (4, 5), crop_to_aspect_ratio=True)
+    assert_close(got, want, rtol=1e-5, atol=1e-3)
+
+
+def test_random_crop_training_cuts_one_window_of_the_batch(K, G):
+    x = images(h=7, w=9)
+    for y in (G.layers.RandomCrop(4, 5, seed=3)(x, training=True),
+              as_numpy(K.layers.RandomCrop(4, 5, seed=3)(x, training=True))):
+        assert y.shape == (3, 4, 5, 3)
+        hits = [(i, j) for i in range(4) for j in range(5)
+                if np.array_equal(x[:, i:i + 4, j:j + 5], y)]
+        assert len(hits) == 1
+
+
+@pytest.mark.parametrize("lib", ["keras", "glassnet"])
+def test_brightness_and_contrast_training_statistics(K, G, lib):
+    L = (K if lib == "keras" else G).layers  # noqa: N806
+    x = images(n=64, seed=1) * 0.5 + 60  # inside (60, 188): the clip rarely cuts
+    y = as_numpy(L.RandomBrightness(0.1, seed=1)(x, training=True))
+    delta = (y - x).reshape(64, -1)
+    assert np.allclose(delta, delta[:, :1], atol=1e-3)  # one shift per image
+    assert np.all(np.abs(delta[:, 0]) <= 0.1 * 255 + 1e-3) and delta[:, 0].std() > 1
+    y = as_numpy(L.RandomContrast(0.5, seed=1)(x, training=True))
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    ratio = ((y - mean) / (x - mean)).reshape(64, -1)
+    # Keras 3: a factor f in [0, 1] draws contrasts from [1, 1 + f]
+    assert np.all(ratio.min(axis=1) > 1 - 1e-3) and np.all(ratio.max(axis=1) < 1.5 + 1e-3)
+    assert np.allclose(np.clip(y, 0, 255), y)
+
+
+def test_augmentation_configs_match_keras(K, G):
+    pairs = [(L.RandomCrop(4, 5, seed=2), ["height", "width", "seed", "data_format"])
+             for L in (K.layers, G.layers)]
+    k, g = pairs[0][0].get_config(), pairs[1][0].get_config()
+    assert {key: g[key] for key in pairs[0][1]} == {key: k[key] for key in pairs[0][1]}
+    for name, arg in (("RandomGrayscale", 0.3), ("RandomContrast", 0.3),
+                      ("RandomBrightness", 0.3)):
+        k = getattr(K.layers, name)(arg).get_config()
+        g = getattr(G.layers, name)(arg).get_config()
+        for key in ("factor", "value_range"):
+            if key in k:
+                np.testing.assert_allclose(np.asarray(g[key], float), np.asarray(k[key], float))

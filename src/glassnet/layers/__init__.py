@@ -63,6 +63,8 @@ from glassnet.layers.pooling1d import (
     GlobalMaxPooling1D,
     MaxPooling1D,
 )
+from glassnet.layers.random_color import RandomBrightness, RandomContrast, RandomGrayscale
+from glassnet.layers.random_crop import RandomCrop
 from glassnet.layers.random_transforms import (
     RandomFlip,
     RandomRotation,
@@ -205,6 +207,11 @@ __all__ = [
     "IntegerLookup",
     "StringLookup",
     "TextVectorization",
+    # Image augmentation
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomGrayscale",
 ]
 
 
