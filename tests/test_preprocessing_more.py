@@ -206,3 +206,31 @@ def test_augmentation_layers_train_in_a_model(tmp_path):
     model.save(path)
     np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0),
                                model.predict(x, verbose=0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- utilities
+def test_timeseries_dataset_trains_a_model():
+    series = np.sin(np.arange(200) / 5).astype("float32")[:, None]
+    ds = keras.utils.timeseries_dataset_from_array(series[:-5], series[5:, 0],
+                                                   sequence_length=5, batch_size=32)
+    windows, targets = ds[1]
+    np.testing.assert_array_equal(windows[0], series[32:37])
+    assert targets[0] == series[37, 0]
+    model = keras.Sequential([keras.Input(shape=(5, 1)), L.Flatten(), L.Dense(1)])
+    model.compile("adam", "mse")
+    history = model.fit(ds, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+
+
+def test_timeseries_options():
+    data = np.arange(20)
+    ds = keras.utils.timeseries_dataset_from_array(data, None, sequence_length=3,
+                                                   sequence_stride=4, batch_size=None,
+                                                   start_index=2, end_index=15)
+    np.testing.assert_array_equal([w.tolist() for w in ds],
+                                  [[2, 3, 4], [6, 7, 8], [10, 11, 12]])
+    shuffled = keras.utils.timeseries_dataset_from_array(data, None, 3, batch_size=50,
+                                                         shuffle=True, seed=0)[0]
+    assert sorted(map(tuple, shuffled.tolist())) == [(i, i + 1, i + 2) for i in range(18)]
+    with pytest.raises(ValueError, match="sampling_rate"):
+        keras.utils.timeseries_dataset_from_array(data, None, 3, sampling_rate=0)
