@@ -14,9 +14,11 @@ from glassnet.config import (
     set_floatx,
     set_image_data_format,
 )
+from glassnet.dtypes import is_float_dtype, is_int_dtype, standardize_dtype
 
 __all__ = ["backend", "clear_session", "epsilon", "floatx", "image_data_format",
-           "set_epsilon", "set_floatx", "set_image_data_format"]
+           "is_float_dtype", "is_int_dtype", "set_epsilon", "set_floatx",
+           "set_image_data_format", "standardize_dtype"]
 
 
 def clear_session(free_memory: bool = True) -> None:

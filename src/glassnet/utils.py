@@ -17,15 +17,28 @@ from glassnet._custom_objects import (
     register_keras_serializable,
 )
 from glassnet.backend import clear_session
+from glassnet.custom_object_scope import CustomObjectScope
+from glassnet.dataset_split import pack_x_y_sample_weight, split_dataset, unpack_x_y_sample_weight
+from glassnet.dtypes import standardize_dtype
 from glassnet.progbar import Progbar
 from glassnet.py_dataset import PyDataset
 from glassnet.sequences import pad_sequences
+from glassnet.timeseries import timeseries_dataset_from_array
 
 __all__ = ["PyDataset", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
            "get_registered_name", "get_registered_object", "next_model_seed", "pad_sequences",
            "register_keras_serializable", "serialize_keras_object", "set_random_seed",
            "to_categorical"]
 __all__ += ["Progbar", "clear_session", "get_source_inputs", "normalize"]
+__all__ += ["CustomObjectScope", "is_keras_tensor", "pack_x_y_sample_weight", "split_dataset",
+            "standardize_dtype", "timeseries_dataset_from_array", "unpack_x_y_sample_weight"]
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether ``x`` is a symbolic tensor (from ``keras.Input`` or a layer called on one)."""
+    from glassnet.layers.input import SymbolicTensor
+
+    return isinstance(x, SymbolicTensor)
 
 
 def serialize_keras_object(obj: Any) -> Any:

@@ -27,11 +27,14 @@ from glassnet.layers.core import Dropout, Flatten, Reshape
 from glassnet.layers.data_normalization import Normalization
 from glassnet.layers.dense import Dense
 from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D
+from glassnet.layers.discretization import Discretization
 from glassnet.layers.einsum_dense import EinsumDense
 from glassnet.layers.embedding import Embedding
 from glassnet.layers.group_normalization import GroupNormalization
+from glassnet.layers.hashing import Hashing
 from glassnet.layers.identity import ActivityRegularization, Identity
 from glassnet.layers.input import Input, InputLayer, SymbolicTensor
+from glassnet.layers.integer_lookup import IntegerLookup
 from glassnet.layers.lambda_layer import Lambda
 from glassnet.layers.masking import Masking
 from glassnet.layers.merge import (
@@ -70,6 +73,8 @@ from glassnet.layers.pooling1d import (
     GlobalMaxPooling1D,
     MaxPooling1D,
 )
+from glassnet.layers.random_color import RandomBrightness, RandomContrast, RandomGrayscale
+from glassnet.layers.random_crop import RandomCrop
 from glassnet.layers.random_transforms import (
     RandomFlip,
     RandomRotation,
@@ -83,6 +88,8 @@ from glassnet.layers.resizing import CenterCrop, Resizing
 from glassnet.layers.rms_normalization import RMSNormalization
 from glassnet.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from glassnet.layers.stacked_cells import StackedRNNCells
+from glassnet.layers.string_lookup import StringLookup
+from glassnet.layers.text_vectorization import TextVectorization
 from glassnet.layers.unit_normalization import UnitNormalization
 from glassnet.layers.upsampling import UpSampling1D, UpSampling2D
 from glassnet.layers.wrappers import Bidirectional, TimeDistributed
@@ -222,6 +229,17 @@ __all__ = [
     "AdaptiveAveragePooling2D",
     "AdaptiveMaxPooling1D",
     "AdaptiveMaxPooling2D",
+    # Text and categorical preprocessing
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
+    # Image augmentation
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomGrayscale",
 ]
 
 

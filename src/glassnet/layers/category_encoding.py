@@ -11,6 +11,33 @@ from glassnet.layers.base import Layer
 _MODES = ("one_hot", "multi_hot", "count")
 
 
+def encode_categorical(tokens: np.ndarray, depth: int, output_mode: str,
+                       dtype: Any) -> np.ndarray:
+    """Integer ``tokens`` as one-hot, multi-hot or count vectors of length ``depth``.
+
+    ``one_hot`` encodes each token (a trailing axis of size 1 is dropped first); ``multi_hot``
+    and ``count`` reduce the last axis (a 1-D array is one sample). Tokens outside
+    ``[0, depth)`` are left out (a zero row for ``one_hot``), as Keras's bincount does with
+    the masked tokens of its lookup layers.
+    """
+    tokens = np.asarray(tokens, dtype=np.int64)
+    if tokens.ndim == 0:
+        tokens = tokens[None]
+    if output_mode == "one_hot":
+        if tokens.ndim > 1 and tokens.shape[-1] == 1:
+            tokens = tokens[..., 0]
+        table = np.concatenate([np.eye(depth, dtype=dtype), np.zeros((1, depth), dtype=dtype)])
+        return table[np.where((tokens >= 0) & (tokens < depth), tokens, depth)]
+    rows = tokens.reshape(-1, tokens.shape[-1])  # (r, k)
+    out = np.zeros((rows.shape[0], depth + 1), dtype=dtype)
+    inside = np.where((rows >= 0) & (rows < depth), rows, depth)
+    np.add.at(out, (np.arange(rows.shape[0])[:, None], inside), 1)
+    out = out[:, :depth]
+    if output_mode == "multi_hot":
+        np.minimum(out, 1, out=out)
+    return out.reshape(tokens.shape[:-1] + (depth,))
+
+
 class CategoryEncoding(Layer):
     """Encode integer tokens in ``[0, num_tokens)`` as vectors of length ``num_tokens``.
 
@@ -68,18 +95,8 @@ class CategoryEncoding(Layer):
                 f"got values from {tokens.min()} to {tokens.max()}."
             )
         self._cache = x.shape
-        dtype = self.dtype or np.dtype("float32")
-        if self.output_mode == "one_hot":
-            if tokens.ndim > 1 and tokens.shape[-1] == 1:
-                tokens = tokens[..., 0]
-            return np.eye(self.num_tokens, dtype=dtype)[tokens]  # (..., num_tokens)
-        # multi_hot / count reduce the last axis (a 1-D array is one sample, as in Keras)
-        rows = tokens.reshape(-1, tokens.shape[-1])  # (r, k)
-        out = np.zeros((rows.shape[0], self.num_tokens), dtype=dtype)
-        np.add.at(out, (np.arange(rows.shape[0])[:, None], rows), 1)
-        if self.output_mode == "multi_hot":
-            np.minimum(out, 1, out=out)
-        return out.reshape(tokens.shape[:-1] + (self.num_tokens,))
+        return encode_categorical(tokens, self.num_tokens, self.output_mode,
+                                  self.dtype or np.dtype("float32"))
 
     def backward(self, grad_y):
         return np.zeros(self._cache, dtype=grad_y.dtype)

@@ -13,7 +13,7 @@ from glassnet.models.functional import Model  # the functional API; base: models
 from glassnet.models.sequential import Sequential
 
 __all__ = ["Model", "ModelFileError", "Sequential", "clone_model", "load_model",
-           "model_from_json"]
+           "model_from_json", "save_model"]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,4 +21,8 @@ def __getattr__(name: str) -> Any:
         from glassnet.saving import load_model
 
         return load_model
+    if name == "save_model":
+        from glassnet.saving import save_model
+
+        return save_model
     raise AttributeError(f"module 'glassnet.models' has no attribute {name!r}")

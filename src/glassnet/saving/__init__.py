@@ -26,6 +26,7 @@ from glassnet._custom_objects import (
     get_registered_object,
     register_keras_serializable,
 )
+from glassnet.custom_object_scope import CustomObjectScope
 from glassnet.errors import KerasFormatError, ModelFileError
 from glassnet.saving.api import load_model, load_weights, save_model, save_weights
 from glassnet.saving.keras_common import KERAS_VERSION, to_snake_case
@@ -34,6 +35,7 @@ from glassnet.saving.keras_write import save_keras
 from glassnet.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
+    "CustomObjectScope",
     "KERAS_VERSION",
     "KerasFormatError",
     "custom_object_scope",

@@ -94,8 +94,8 @@ def _layer_to_keras(layer: Any) -> dict[str, Any]:
                 "registered_name": None}
     out: dict[str, Any] = {"name": layer.name, "trainable": layer.trainable,
                            "dtype": _dtype_policy(layer.dtype)}
-    if cls in ("SpatialDropout1D", "SpatialDropout2D"):
-        del out["trainable"]  # Keras's SpatialDropout constructors refuse it
+    if cls in ("SpatialDropout1D", "SpatialDropout2D", "Discretization"):
+        del out["trainable"]  # these Keras constructors refuse it
     keras_class = cls
     inner = _inner_layers(layer)
     for key, value in config.items():
