@@ -432,11 +432,12 @@ def test_get_instance_dict_and_errors():
     assert isinstance(built, SGD) and built.learning_rate == 0.5
     with pytest.raises(
         ValueError,
-        match="Unknown optimizer 'adamx'. Valid: adagrad, adam, adamax, adamw, nadam, rmsprop, sgd",
+        match="Unknown optimizer 'adamx'. Valid: adadelta, adagrad, adam, adamax, adamw, ftrl, "
+        "lamb, lion, nadam, rmsprop, sgd",
     ):
         optimizers.get("adamx")
-    with pytest.raises(ValueError, match="Unknown optimizer 'Adadelta'"):
-        optimizers.get({"class_name": "Adadelta", "config": {}})
+    with pytest.raises(ValueError, match="Unknown optimizer 'Muon'"):
+        optimizers.get({"class_name": "Muon", "config": {}})
     with pytest.raises(TypeError, match="Could not interpret optimizer identifier 3"):
         optimizers.get(3)
 

@@ -20,6 +20,17 @@ from glassnet.losses.crossentropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from glassnet.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
+from glassnet.losses.generalized import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
+from glassnet.losses.overlap import Dice, Tversky, dice, tversky
 from glassnet.losses.regression import (
     Hinge,
     Huber,
@@ -72,6 +83,11 @@ _REGISTRY: dict[str, type[Loss]] = {
     "kl_divergence": KLDivergence,
     "categorical_hinge": CategoricalHinge,
     "cosine_similarity": CosineSimilarity,
+    "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
+    "dice": Dice,
+    "tversky": Tversky,
 }
 _ALIASES = {
     "mse": "mean_squared_error",
@@ -94,6 +110,9 @@ __all__ = [
     "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "names", "poisson",
     "reduce_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "Dice", "Tversky", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy", "categorical_generalized_cross_entropy", "dice", "tversky",
 ]
 
 
@@ -114,6 +133,10 @@ _FUNCTION_CLASSES: dict[Any, type[Loss]] = {
     categorical_hinge: CategoricalHinge,
     cosine_similarity: CosineSimilarity,
     kl_divergence: KLDivergence,
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    dice: Dice,
+    tversky: Tversky,
 }
 
 

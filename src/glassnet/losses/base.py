@@ -285,29 +285,82 @@ def reduce_values(values: np.ndarray, sample_weight: Any = None,
     """
     values = np.asarray(values)
     if sample_weight is not None:
-        w = np.asarray(sample_weight, dtype=values.dtype)
-        while w.ndim > values.ndim and w.shape[-1] == 1:
-            w = w[..., 0]
-        w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
-        try:
-            np.broadcast_shapes(w.shape, values.shape)
-        except ValueError:
-            raise ValueError(
-                f"`sample_weight` of shape {np.shape(sample_weight)} does not match the "
-                f"{values.shape[0] if values.ndim else 0} samples (loss values of shape "
-                f"{values.shape}); pass one weight per sample."
-            ) from None
-        values = values * w
+        values = values * _weights_for(values, sample_weight)
     if reduction is None or reduction == "none" or values.ndim == 0 or values.size == 0:
         return values
     total = float(np.sum(values, dtype=np.float64))
-    if reduction == "sum":
-        return total
-    if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        divisor = float(np.sum(sample_weight))
-    else:
-        divisor = float(values.size)
+    divisor = _divisor(values, sample_weight, reduction)
     return total / divisor if divisor else 0.0
+
+
+def _weights_for(values: np.ndarray, sample_weight: Any) -> np.ndarray:
+    """``sample_weight`` in the values' dtype, its trailing axes added so that it broadcasts
+    against the values (Keras's ``squeeze_or_expand_to_same_rank``)."""
+    w = np.asarray(sample_weight, dtype=values.dtype)
+    while w.ndim > values.ndim and w.shape[-1] == 1:
+        w = w[..., 0]
+    w = w.reshape(w.shape + (1,) * (values.ndim - w.ndim))
+    try:
+        np.broadcast_shapes(w.shape, values.shape)
+    except ValueError:
+        raise ValueError(
+            f"`sample_weight` of shape {np.shape(sample_weight)} does not match the "
+            f"{values.shape[0] if values.ndim else 0} samples (loss values of shape "
+            f"{values.shape}); pass one weight per sample."
+        ) from None
+    return w
+
+
+def _divisor(weighted: np.ndarray, sample_weight: Any, reduction: str | None) -> float:
+    """What the reduction divides the weighted sum by: 1, the sum of the weights, or the
+    number of weighted values."""
+    if reduction == "sum":
+        return 1.0
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        return float(np.sum(sample_weight))
+    return float(weighted.size)
+
+
+def reduce_values_and_gradient(values: np.ndarray, sample_weight: Any = None,
+                               reduction: str | None = "sum_over_batch_size"
+                               ) -> tuple[float, np.ndarray]:
+    """:func:`reduce_values` and its gradient with respect to ``values``.
+
+    For the losses whose values are not one per sample (:class:`~glassnet.losses.Dice` over
+    the whole batch). ``"none"`` trains on the mean, as for every loss.
+
+    Parameters
+    ----------
+    values : ndarray of any shape
+        The unreduced values (a 0-d array for a loss over the whole batch).
+    sample_weight : array-like, optional
+        As for :func:`reduce_values`; a 0-d ``values`` times weights of shape (batch,) gives
+        (batch,) weighted values, as in Keras.
+    reduction : str or None
+        See :class:`Loss`.
+
+    Returns
+    -------
+    value : float
+        ``sum(values * w) / divisor``.
+    gradient : ndarray of the shape of ``values``
+        ``w / divisor``, summed over the axes the weights added.
+    """
+    values = np.asarray(values)
+    if reduction not in ("sum", "mean_with_sample_weight"):
+        reduction = "sum_over_batch_size"
+    w = None if sample_weight is None else _weights_for(values, sample_weight)
+    weighted = values if w is None else values * w
+    divisor = _divisor(weighted, sample_weight, reduction)
+    scale = 1.0 / divisor if divisor else 0.0
+    value = float(np.sum(weighted, dtype=np.float64)) * scale
+    grad = np.full(weighted.shape, scale, dtype=values.dtype)
+    if w is not None:
+        grad = grad * w
+    extra = grad.ndim - values.ndim  # axes the weights added (a 0-d loss, one weight a sample)
+    grad = grad.sum(axis=tuple(range(extra))) if extra else grad
+    wide = tuple(i for i, n in enumerate(values.shape) if n == 1 and grad.shape[i] != 1)
+    return value, (grad.sum(axis=wide, keepdims=True) if wide else grad).astype(values.dtype)
 
 
 class NoLoss(Loss):

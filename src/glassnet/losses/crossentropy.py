@@ -29,6 +29,16 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def smooth_binary(y_true: np.ndarray, smoothing: float) -> np.ndarray:
+    """Binary label smoothing: ``y (1 - s) + s / 2``."""
+    return y_true * (1.0 - smoothing) + 0.5 * smoothing if smoothing else y_true
+
+
+def smooth_categorical(y_true: np.ndarray, smoothing: float) -> np.ndarray:
+    """Categorical label smoothing: ``y (1 - s) + s / classes``."""
+    return y_true * (1.0 - smoothing) + smoothing / y_true.shape[-1] if smoothing else y_true
+
+
 class _CrossEntropy(Loss):
     """Shared options: ``from_logits`` and ``label_smoothing`` (Keras's signatures)."""
 
@@ -73,9 +83,7 @@ class BinaryCrossentropy(_CrossEntropy):
     fused_activation = "sigmoid"
 
     def _smooth(self, y_true):
-        if not self.label_smoothing:
-            return y_true
-        return y_true * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return smooth_binary(y_true, self.label_smoothing)
 
     def _terms(self, y_true, y_pred):
         y_true = self._smooth(y_true)
@@ -128,9 +136,7 @@ class CategoricalCrossentropy(_CrossEntropy):
     fused_activation = "softmax"
 
     def _smooth(self, y_true):
-        if not self.label_smoothing:
-            return y_true
-        return y_true * (1.0 - self.label_smoothing) + self.label_smoothing / y_true.shape[-1]
+        return smooth_categorical(y_true, self.label_smoothing)
 
     def call(self, y_true, y_pred):
         y_true = self._smooth(y_true)

@@ -49,14 +49,30 @@ from glassnet.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from glassnet.metrics.constrained import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
+from glassnet.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from glassnet.metrics.fscore import F1Score, FBetaScore
 from glassnet.metrics.functions import (
     accuracy,
     binary_accuracy,
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_accuracy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
+    huber,
     kl_divergence,
     log_cosh,
     mean_absolute_error,
@@ -70,6 +86,8 @@ from glassnet.metrics.functions import (
     squared_hinge,
     top_k_categorical_accuracy,
 )
+from glassnet.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from glassnet.metrics.r2 import R2Score
 
 MetricFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -95,6 +113,12 @@ _CLASSES: dict[str, type[Metric]] = {
     "root_mean_squared_error": RootMeanSquaredError, "true_positives": TruePositives,
     "false_positives": FalsePositives, "true_negatives": TrueNegatives,
     "false_negatives": FalseNegatives, "mean": Mean, "sum": Sum,
+    "f1_score": F1Score, "fbeta_score": FBetaScore, "r2_score": R2Score,
+    "pearson_correlation": PearsonCorrelation, "concordance_correlation": ConcordanceCorrelation,
+    **{cls.__qualname__: cls for cls in (
+        IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, PrecisionAtRecall, RecallAtPrecision,
+        SensitivityAtSpecificity, SpecificityAtSensitivity,
+    )},
     **{cls.__qualname__: cls for cls in (
         Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
         TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, MeanSquaredError,
@@ -214,4 +238,9 @@ __all__ = [
     "mean_squared_error", "mean_squared_logarithmic_error", "mse", "names", "poisson",
     "serialize", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
+    "BinaryIoU", "ConcordanceCorrelation", "F1Score", "FBetaScore", "IoU", "MeanIoU",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "R2Score",
+    "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "concordance_correlation",
+    "huber", "pearson_correlation",
 ]

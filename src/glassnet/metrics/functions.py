@@ -14,6 +14,7 @@ import numpy as np
 
 from glassnet.losses import base as _loss_base
 from glassnet.losses import crossentropy as _ce
+from glassnet.losses import focal as _focal
 from glassnet.losses import regression as _reg
 from glassnet.losses import rowwise as _row
 
@@ -25,6 +26,9 @@ mean_absolute_error = _reg.mean_absolute_error
 mean_absolute_percentage_error = _reg.mean_absolute_percentage_error
 mean_squared_logarithmic_error = _reg.mean_squared_logarithmic_error
 log_cosh = _reg.log_cosh
+huber = _reg.huber
+binary_focal_crossentropy = _focal.binary_focal_crossentropy
+categorical_focal_crossentropy = _focal.categorical_focal_crossentropy
 hinge = _reg.hinge
 squared_hinge = _reg.squared_hinge
 poisson = _reg.poisson

@@ -413,7 +413,8 @@ class Model(ModelWeights):
         self._regularized = [layer for layer in self.layers if layer.regularizers]
         flat = self._flat
         assert flat is not None  # built before training
-        clip = self.optimizer is not None and bool(self.optimizer.clipnorm)
+        clip = self.optimizer is not None and bool(
+            self.optimizer.clipnorm or getattr(self.optimizer, "per_weight", False))
         if not flat.current(self.layers):  # `trainable` changed: repack (Keras needs no compile)
             old = flat
             flat = self._flat = FlatParameters(self.layers, self.dtype)

@@ -73,6 +73,9 @@ class Optimizer(_registry.Configurable):
     default_learning_rate: float = 0.001
     #: Attributes a subclass adds to :meth:`get_config`, under their own names, in this order.
     config_keys: tuple[str, ...] = ()
+    #: True for a rule that needs each weight array on its own (a norm per array, as Lamb's
+    #: trust ratio): a model then hands over one view per weight instead of one flat vector.
+    per_weight: bool = False
 
     def __init__(
         self,

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet import _registry
+from glassnet.optimizers.adadelta import Adadelta
 from glassnet.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from glassnet.optimizers.adaptive import Adagrad, RMSprop
 from glassnet.optimizers.base import Optimizer
+from glassnet.optimizers.ftrl import Ftrl
+from glassnet.optimizers.lamb import Lamb
+from glassnet.optimizers.lion import Lion
 from glassnet.optimizers.sgd import SGD
 
 _REGISTRY: dict[str, type[Optimizer]] = {
@@ -18,6 +22,10 @@ _REGISTRY: dict[str, type[Optimizer]] = {
     "adamw": AdamW,
     "adamax": Adamax,
     "nadam": Nadam,
+    "adadelta": Adadelta,
+    "ftrl": Ftrl,
+    "lion": Lion,
+    "lamb": Lamb,
 }
 
 
@@ -28,8 +36,8 @@ def get(identifier: Optimizer | str | dict[str, Any] | type[Optimizer]) -> Optim
     ----------
     identifier : Optimizer, str or dict
         An instance (returned as it is); a name, case-insensitive (``"sgd"``, ``"rmsprop"``,
-        ``"adagrad"``, ``"adam"``, ``"adamw"``, ``"adamax"``, ``"nadam"``, or the class
-        name), giving the defaults; or
+        ``"adagrad"``, ``"adam"``, ``"adamw"``, ``"adamax"``, ``"nadam"``, ``"adadelta"``,
+        ``"ftrl"``, ``"lion"``, ``"lamb"``, or the class name), giving the defaults; or
         ``{"class_name": "Adam", "config": {...}}`` as :func:`serialize` writes it.
 
     Raises
