@@ -414,7 +414,7 @@ class Model(ModelWeights):
         flat = self._flat
         assert flat is not None  # built before training
         clip = self.optimizer is not None and bool(
-            self.optimizer.clipnorm or getattr(self.optimizer, "per_weight", False))
+            self.optimizer.clipnorm or self.optimizer.per_weight)
         if not flat.current(self.layers):  # `trainable` changed: repack (Keras needs no compile)
             old = flat
             flat = self._flat = FlatParameters(self.layers, self.dtype)

@@ -207,9 +207,10 @@ class Sequential(Model):
     def output_shape(self) -> tuple[int | None, ...]:
         return self.layer_output_shapes()[-1] if self._layers else self.input_shape
 
-    def layer_output_shapes(self) -> list[Any]:
+    def layer_output_shapes(self, operations: bool = False) -> list[Any]:
         """``(None, ...)`` output shape of every layer (from the input shape, no data); a list
-        of them for a layer with several outputs."""
+        of them for a layer with several outputs. (A chain of layers has no operation nodes:
+        ``operations`` changes nothing.)"""
         if self.built:
             return [[(None,) + tuple(s) for s in shape] if isinstance(shape, list)
                     else (None,) + tuple(shape) for shape in self._graph.shapes[1:]]
