@@ -409,7 +409,7 @@ ROWS: dict[str, Row] = {
     "compile-optimizer-unknown": (
         lambda: gn.Sequential([L.Dense(2)]).compile("bogus", "mse"),
         ValueError,
-        r"Unknown optimizer 'bogus'\. Valid: adagrad, adam",
+        r"Unknown optimizer 'bogus'\. Valid: adadelta, adagrad, adam",
     ),
     "compile-optimizer-int": (
         lambda: gn.Sequential([L.Dense(2)]).compile(3, "mse"),
