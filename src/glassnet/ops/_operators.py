@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.ops import elementwise as el
-from glassnet.ops import linalg, nn, reductions, shapes
+from glassnet.ops import linalg, math_more, nn, reductions, shapes
 
 
 def _flip(fn: Any) -> Any:
@@ -35,7 +35,17 @@ _UFUNCS: dict[Any, Any] = {
     np.absolute: el.abs, np.maximum: el.maximum, np.minimum: el.minimum, np.sin: el.sin,
     np.cos: el.cos, np.tanh: nn.tanh, np.equal: el.equal, np.not_equal: el.not_equal,
     np.less: el.less, np.less_equal: el.less_equal, np.greater: el.greater,
-    np.greater_equal: el.greater_equal, np.sign: el.sign,
+    np.greater_equal: el.greater_equal, np.sign: el.sign, np.tan: math_more.tan,
+    np.sinh: math_more.sinh, np.cosh: math_more.cosh, np.arcsin: math_more.arcsin,
+    np.arccos: math_more.arccos, np.arctan: math_more.arctan, np.arctan2: math_more.arctan2,
+    np.arcsinh: math_more.arcsinh, np.arccosh: math_more.arccosh,
+    np.arctanh: math_more.arctanh, np.log2: math_more.log2, np.log10: math_more.log10,
+    np.expm1: math_more.expm1, np.exp2: math_more.exp2, np.reciprocal: math_more.reciprocal,
+    np.cbrt: math_more.cbrt, np.hypot: math_more.hypot, np.logaddexp: math_more.logaddexp,
+    np.remainder: math_more.mod, np.fmod: math_more.fmod,
+    np.floor_divide: math_more.floor_divide, np.trunc: math_more.trunc,
+    np.isinf: math_more.isinf, np.signbit: math_more.signbit,
+    np.heaviside: math_more.heaviside,
 }
 
 
