@@ -9,7 +9,6 @@ function with one the user writes.
 
 from __future__ import annotations
 
-import builtins
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -145,8 +144,8 @@ def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callabl
 
     ``f`` runs on the plain values (nothing inside it is recorded); ``grad_fn`` receives
     ``dL/dy`` and returns ``dL/darg`` for each argument (one array, or a tuple). As in Keras,
-    it is called as ``grad_fn(*args, upstream=g)`` when it accepts an ``upstream`` keyword,
-    and ``grad_fn(g)`` otherwise.
+    it is called as ``grad_fn(*args, upstream=g)`` when its signature takes the arguments
+    and an ``upstream`` keyword, and ``grad_fn(g)`` otherwise.
 
     Examples
     --------
@@ -172,7 +171,7 @@ def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callabl
                 f"got {type(result).__name__}."
             )
         out, grad_fn = result
-        keyword = _takes_upstream(grad_fn)
+        keyword = _takes_upstream(grad_fn, values)
 
         def backward(g: np.ndarray) -> tuple[Any, ...]:
             grads = grad_fn(*values, upstream=g) if keyword else grad_fn(g)
@@ -191,13 +190,13 @@ def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callabl
     return wrapper
 
 
-def _takes_upstream(fn: Callable[..., Any]) -> bool:
+def _takes_upstream(fn: Callable[..., Any], values: Sequence[Any]) -> bool:
+    """Whether ``fn(*values, upstream=g)`` fits ``fn``'s signature (Keras's torch call)."""
     try:
-        params = inspect.signature(fn).parameters
+        inspect.signature(fn).bind(*values, upstream=None)
     except (TypeError, ValueError):
         return False
-    return "upstream" in params or builtins.any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return True
 
 
 # -- predicates -------------------------------------------------------------------------------
