@@ -618,12 +618,22 @@ class FunctionActivation(ActivationFunction):
 
 
 def serialize(activation: ActivationFunction | Any) -> str | dict[str, Any]:
-    """A plain name when the activation has no settings, else ``{class_name, config}``
-    (a function form such as ``activations.gelu`` is serialized by its name)."""
+    """A plain name when the activation has its default settings (as Keras writes an
+    activation), else ``{class_name, config}``; a function form such as
+    ``activations.gelu`` is serialized by its name."""
     if not isinstance(activation, ActivationFunction):
         activation = get(activation)
     config = activation.get_config()
-    return {"class_name": activation.name, "config": config} if config else activation.name
+    if not config or config == _default_config(type(activation)):
+        return activation.name
+    return {"class_name": activation.name, "config": config}
+
+
+def _default_config(cls: type[ActivationFunction]) -> dict[str, Any] | None:
+    try:
+        return cls().get_config()
+    except TypeError:  # a class that needs arguments has no defaults to compare with
+        return None
 
 
 def deserialize(config: str | dict[str, Any], custom_objects: dict[str, Any] | None = None
