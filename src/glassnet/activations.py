@@ -828,15 +828,17 @@ def threshold(x: Any, threshold: float, default_value: float) -> Any:
 def softmax(x: Any, axis: int = -1) -> Any:
     """``exp(x) / sum(exp(x))`` along ``axis``."""
     from glassnet import ops
+    from glassnet.ops.normalization import _as_float
 
-    return ops.softmax(_floating(x), axis=axis)
+    return ops.softmax(_as_float(x), axis=axis)
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
     """``x - logsumexp(x)`` along ``axis``."""
     from glassnet import ops
+    from glassnet.ops.normalization import _as_float
 
-    return ops.log_softmax(_floating(x), axis=axis)
+    return ops.log_softmax(_as_float(x), axis=axis)
 
 
 def glu(x: Any, axis: int = -1) -> Any:
@@ -852,16 +854,6 @@ def sparsemax(x: Any, axis: int = -1) -> Any:
 
     return ops.sparsemax(x, axis=axis)
 
-
-def _floating(x: Any) -> Any:
-    """``x`` (traced arrays kept), integers and lists as float32 arrays."""
-    from glassnet.ops.tape import unpack
-
-    value, node = unpack(x)
-    if node is not None or hasattr(x, "_lift"):
-        return x
-    value = np.asarray(value)
-    return value if value.dtype.kind == "f" else value.astype(np.float32)
 
 
 #: The function forms standing for a registered activation with its default settings.
