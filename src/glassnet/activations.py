@@ -57,8 +57,17 @@ class ActivationFunction:
         (ReLU, sigmoid, tanh, softmax, linear), which spares one array per layer and step."""
         return self.forward(z) if self.backward_uses_z else self.forward_into(z, z)
 
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return self.forward(np.asarray(z))
+    def __call__(self, z: Any) -> Any:
+        """``f(z)``; on a traced array (inside an ``ops.Tape``) the result is recorded with
+        ``dL/dz = backward(z, a, dL/da)``, so custom layers may call it and get gradients."""
+        from glassnet.ops.tape import record, unpack
+
+        value, node = unpack(z)
+        value = np.asarray(value)
+        if value.dtype.kind != "f":
+            value = value.astype(np.float32)
+        a = self.forward(value)
+        return record(a, (node,), lambda g: (self.backward(value, a, g),))
 
     def get_config(self) -> dict[str, Any]:
         return {}
@@ -304,14 +313,242 @@ class Softmax(ActivationFunction):
         return a * (grad_a - dot)
 
 
+class ReLU6(ActivationFunction):
+    """``a = min(max(z, 0), 6)``, ``da/dz = 1[0 < z < 6]``."""
+
+    name = "relu6"
+
+    def forward(self, z):
+        return np.clip(z, 0, 6)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > 0) & (z < 6))
+
+
+class Exponential(ActivationFunction):
+    """``a = exp(z)``, ``da/dz = a`` (overflows to inf past ``z = 88`` in float32)."""
+
+    name = "exponential"
+    backward_uses_z = False
+
+    def forward(self, z):
+        with np.errstate(over="ignore"):  # inf past the dtype's range, as exp is
+            return np.exp(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * a
+
+
+class HardSigmoid(ActivationFunction):
+    """``a = relu6(z + 3) / 6``, a piecewise-linear sigmoid; ``da/dz = 1/6`` on ``(-3, 3)``,
+    0 outside."""
+
+    name = "hard_sigmoid"
+
+    def forward(self, z):
+        return np.clip(z / 6 + 0.5, 0, 1)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > -3) & (z < 3)) / 6
+
+
+class HardSiLU(ActivationFunction):
+    """``a = z relu6(z + 3) / 6`` (hard swish); ``da/dz = (2z + 3) / 6`` on ``(-3, 3)``,
+    0 below, 1 above."""
+
+    name = "hard_silu"
+
+    def forward(self, z):
+        return z * np.clip(z / 6 + 0.5, 0, 1)
+
+    def backward(self, z, a, grad_a):
+        slope = np.where(z <= -3, 0, np.where(z >= 3, 1, z / 3 + 0.5))
+        return grad_a * slope.astype(grad_a.dtype, copy=False)
+
+
+class Softsign(ActivationFunction):
+    """``a = z / (1 + |z|)``, ``da/dz = 1 / (1 + |z|)^2``."""
+
+    name = "softsign"
+
+    def forward(self, z):
+        return z / (1 + np.abs(z))
+
+    def backward(self, z, a, grad_a):
+        d = 1 + np.abs(z)
+        return grad_a / (d * d)
+
+
+class CELU(ActivationFunction):
+    """``a = z`` for ``z > 0`` else ``alpha (exp(z / alpha) - 1)``; ``da/dz = exp(z / alpha)``
+    for ``z <= 0``."""
+
+    name = "celu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _validate.check_float("CELU", "alpha", alpha, min=0.0, min_open=True)
+
+    def forward(self, z):
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0) / self.alpha))
+
+    def backward(self, z, a, grad_a):
+        return np.where(z > 0, grad_a, grad_a * np.exp(np.minimum(z, 0) / self.alpha))
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class SparsePlus(ActivationFunction):
+    """0 for ``z <= -1``, ``(z + 1)^2 / 4`` on ``(-1, 1)``, ``z`` for ``z >= 1`` (a smooth
+    ReLU); ``da/dz`` is 0, ``(z + 1) / 2`` and 1 there."""
+
+    name = "sparse_plus"
+
+    def forward(self, z):
+        inside = 0.25 * np.square(np.clip(z, -1, 1) + 1)
+        return np.where(z >= 1, z, np.where(z <= -1, 0, inside))
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.clip(z, -1, 1) + 1) / 2
+
+
+class SparseSigmoid(ActivationFunction):
+    """0 for ``z <= -1``, ``(z + 1) / 2`` on ``(-1, 1)``, 1 for ``z >= 1``; ``da/dz = 1/2``
+    inside, 0 outside."""
+
+    name = "sparse_sigmoid"
+
+    def forward(self, z):
+        return (np.clip(z, -1, 1) + 1) / 2
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > -1) & (z < 1)) / 2
+
+
+class Squareplus(ActivationFunction):
+    """``a = (z + sqrt(z^2 + b)) / 2``, a smooth ReLU; ``da/dz = (1 + z / sqrt(z^2 + b)) / 2``."""
+
+    name = "squareplus"
+
+    def __init__(self, b: float = 4) -> None:
+        self.b = _validate.check_float("squareplus", "b", b, min=0.0)
+
+    def forward(self, z):
+        return (z + np.sqrt(z * z + self.b)) / 2
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (1 + z / np.sqrt(z * z + self.b)) / 2
+
+    def get_config(self):
+        return {"b": self.b}
+
+
+class SoftShrink(ActivationFunction):
+    """``z - t`` above ``t``, ``z + t`` below ``-t``, 0 between; ``da/dz = 1[|z| > t]``."""
+
+    name = "soft_shrink"
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        self.threshold = _validate.check_float("soft_shrink", "threshold", threshold, min=0.0)
+
+    def forward(self, z):
+        t = self.threshold
+        return np.where(z > t, z - t, np.where(z < -t, z + t, 0)).astype(z.dtype, copy=False)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.abs(z) > self.threshold)
+
+    def get_config(self):
+        return {"threshold": self.threshold}
+
+
+class HardShrink(SoftShrink):
+    """``z`` where ``|z| > t``, 0 elsewhere; ``da/dz = 1[|z| > t]``."""
+
+    name = "hard_shrink"
+
+    def forward(self, z):
+        return np.where(np.abs(z) > self.threshold, z, 0).astype(z.dtype, copy=False)
+
+
+class TanhShrink(ActivationFunction):
+    """``a = z - tanh(z)``, ``da/dz = tanh^2(z)``."""
+
+    name = "tanh_shrink"
+
+    def forward(self, z):
+        return z - np.tanh(z)
+
+    def backward(self, z, a, grad_a):
+        t = np.tanh(z)
+        return grad_a * t * t
+
+
+class HardTanh(ActivationFunction):
+    """``a = clip(z, -1, 1)``, ``da/dz = 1[-1 < z < 1]``."""
+
+    name = "hard_tanh"
+
+    def forward(self, z):
+        return np.clip(z, -1, 1)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > -1) & (z < 1))
+
+
+class Mish(ActivationFunction):
+    """``a = z tanh(softplus(z))``; with ``t = tanh(softplus(z))``,
+    ``da/dz = t + z (1 - t^2) sigmoid(z)``."""
+
+    name = "mish"
+
+    def forward(self, z):
+        return z * np.tanh(Softplus().forward(z))
+
+    def backward(self, z, a, grad_a):
+        t = np.tanh(Softplus().forward(z))
+        return grad_a * (t + z * (1 - t * t) * SIGMOID.forward(z))
+
+
+class LogSigmoid(ActivationFunction):
+    """``a = log sigmoid(z) = min(z, 0) - log1p(exp(-|z|))``, ``da/dz = sigmoid(-z)``."""
+
+    name = "log_sigmoid"
+
+    def forward(self, z):
+        return np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+
+    def backward(self, z, a, grad_a):
+        return grad_a * SIGMOID.forward(-z)
+
+
+class LogSoftmax(ActivationFunction):
+    """``a = z - max z - log sum exp(z - max z)`` along the last axis;
+    ``grad_z = grad_a - exp(a) sum(grad_a)``."""
+
+    name = "log_softmax"
+    backward_uses_z = False
+
+    def forward(self, z):
+        shifted = z - np.maximum.reduce(z, axis=-1, keepdims=True)
+        return shifted - np.log(np.add.reduce(np.exp(shifted), axis=-1, keepdims=True))
+
+    def backward(self, z, a, grad_a):
+        return grad_a - np.exp(a) * np.add.reduce(grad_a, axis=-1, keepdims=True)
+
+
 SIGMOID = Sigmoid()
 
 
 _REGISTRY: dict[str, type[ActivationFunction]] = {
     cls.name: cls
-    for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Swish, Softmax)
+    for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, GELU, Softplus, Swish, Softmax,
+                ReLU6, Exponential, HardSigmoid, HardSiLU, Softsign, CELU, SparsePlus,
+                SparseSigmoid, Squareplus, SoftShrink, HardShrink, TanhShrink, HardTanh, Mish,
+                LogSigmoid, LogSoftmax)
 }
-_ALIASES = {"silu": "swish", "leakyrelu": "leaky_relu", "identity": "linear"}
+_ALIASES = {"silu": "swish", "leakyrelu": "leaky_relu", "identity": "linear",
+            "hard_swish": "hard_silu"}
 
 
 def names() -> list[str]:
@@ -319,7 +556,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
+def get(identifier: str | dict[str, Any] | ActivationFunction | Any | None) -> ActivationFunction:
     """Resolve ``'relu'``, ``None`` (linear), an instance or a config dict to an activation.
 
     Raises
@@ -342,7 +579,8 @@ def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
                 raise
             return get(custom)
     if callable(identifier) and not isinstance(identifier, type):
-        return FunctionActivation(identifier)
+        builtin = _FUNCTIONS.get(identifier)  # activations.gelu & co. with their defaults
+        return get(builtin) if builtin is not None else FunctionActivation(identifier)
     raise TypeError(
         f"`activation` must be a name, an ActivationFunction, a function or None, "
         f"got {type(identifier).__name__}."
@@ -379,24 +617,256 @@ class FunctionActivation(ActivationFunction):
         return np.asarray(grad_z, dtype=grad_a.dtype)
 
 
-def serialize(activation: ActivationFunction) -> str | dict[str, Any]:
-    """A plain name when the activation has no settings, else ``{class_name, config}``."""
+def serialize(activation: ActivationFunction | Any) -> str | dict[str, Any]:
+    """A plain name when the activation has its default settings (as Keras writes an
+    activation), else ``{class_name, config}``; a function form such as
+    ``activations.gelu`` is serialized by its name."""
+    if not isinstance(activation, ActivationFunction):
+        activation = get(activation)
     config = activation.get_config()
-    return {"class_name": activation.name, "config": config} if config else activation.name
+    if not config or config == _default_config(type(activation)):
+        return activation.name
+    return {"class_name": activation.name, "config": config}
 
 
-# Keras-style functional aliases: glassnet.activations.relu(z) etc.
-def sigmoid(z):
-    return Sigmoid().forward(np.asarray(z))
+def _default_config(cls: type[ActivationFunction]) -> dict[str, Any] | None:
+    try:
+        return cls().get_config()
+    except TypeError:  # a class that needs arguments has no defaults to compare with
+        return None
 
 
-def relu(z):
-    return ReLU().forward(np.asarray(z))
+def deserialize(config: str | dict[str, Any], custom_objects: dict[str, Any] | None = None
+                ) -> ActivationFunction:
+    """The activation a name or :func:`serialize`'s dict stands for.
+
+    Parameters
+    ----------
+    config : str or dict
+        ``"relu"``, or ``{"class_name": "leaky_relu", "config": {"alpha": 0.1}}``.
+    custom_objects : dict, optional
+        ``{"name": function}`` for user activations saved by name.
+    """
+    if isinstance(config, str) and custom_objects and config in custom_objects:
+        return get(custom_objects[config])
+    if not isinstance(config, (str, dict)):
+        raise TypeError(f"`config` must be a name or a dict, got {type(config).__name__}.")
+    return get(config)
 
 
-def tanh(z):
-    return Tanh().forward(np.asarray(z))
+# -- Keras's function forms: activations.relu(x), activations.gelu(x) ... -------------------
+# Each works on plain arrays and on traced arrays (a custom layer's ``call`` gets gradients).
+def linear(x: Any) -> Any:
+    """``x`` itself."""
+    return x
 
 
-def softmax(z):
-    return Softmax().forward(np.array(z, dtype=np.result_type(z, np.float32)))
+def sigmoid(x: Any) -> Any:
+    """``1 / (1 + exp(-x))``."""
+    return Sigmoid()(x)
+
+
+def tanh(x: Any) -> Any:
+    """``tanh(x)``."""
+    return Tanh()(x)
+
+
+def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
+         threshold: float = 0.0) -> Any:
+    """``max(x, 0)``, or with Keras's options: ``x`` for ``threshold < x < max_value``,
+    ``max_value`` above it, and ``negative_slope (x - threshold)`` below ``threshold``.
+
+    Parameters
+    ----------
+    x : array
+    negative_slope : float, default 0.0
+        Slope below ``threshold``.
+    max_value : float, optional
+        Saturation value: outputs are at most ``max_value``.
+    threshold : float, default 0.0
+        Values at or below it are zeroed (or scaled by ``negative_slope``).
+    """
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ReLU()(x)
+    from glassnet import ops
+
+    x = ops.convert_to_tensor(x)
+    negative_part: Any = 0.0
+    if negative_slope != 0.0:
+        if max_value is None and threshold == 0.0:
+            return ops.leaky_relu(x, negative_slope=negative_slope)
+        negative_part = ops.relu(ops.add(ops.negative(x), threshold))
+    if threshold != 0.0:
+        out = ops.multiply(x, ops.greater(x, threshold))
+    else:
+        out = ops.relu(x)
+    if max_value is not None:
+        out = ops.clip(out, 0.0, max_value)
+    if negative_slope != 0.0:
+        out = ops.subtract(out, ops.multiply(negative_slope, negative_part))
+    return out
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    """``x`` for ``x > 0`` else ``negative_slope x``."""
+    return LeakyReLU(negative_slope)(x)
+
+
+def relu6(x: Any) -> Any:
+    """``min(max(x, 0), 6)``."""
+    return ReLU6()(x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    """``x`` for ``x > 0`` else ``alpha (exp(x) - 1)``."""
+    return ELU(alpha)(x)
+
+
+def selu(x: Any) -> Any:
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    return SELU()(x)
+
+
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    """``x`` for ``x > 0`` else ``alpha (exp(x / alpha) - 1)``."""
+    return CELU(alpha)(x)
+
+
+def gelu(x: Any, approximate: bool = False) -> Any:
+    """``x Phi(x)`` (``approximate=True``: the tanh form)."""
+    return GELU(approximate)(x)
+
+
+def silu(x: Any) -> Any:
+    """``x sigmoid(x)``."""
+    return Swish()(x)
+
+
+swish = silu
+
+
+def softplus(x: Any) -> Any:
+    """``log(1 + exp(x))``, stable for large ``|x|``."""
+    return Softplus()(x)
+
+
+def softsign(x: Any) -> Any:
+    """``x / (1 + |x|)``."""
+    return Softsign()(x)
+
+
+def exponential(x: Any) -> Any:
+    """``exp(x)``."""
+    return Exponential()(x)
+
+
+def mish(x: Any) -> Any:
+    """``x tanh(softplus(x))``."""
+    return Mish()(x)
+
+
+def hard_sigmoid(x: Any) -> Any:
+    """``relu6(x + 3) / 6``."""
+    return HardSigmoid()(x)
+
+
+def hard_silu(x: Any) -> Any:
+    """``x relu6(x + 3) / 6``."""
+    return HardSiLU()(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x: Any) -> Any:
+    """``clip(x, -1, 1)``."""
+    return HardTanh()(x)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """``x`` where ``|x| > threshold``, else 0."""
+    return HardShrink(threshold)(x)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """``x`` moved ``threshold`` toward 0, and 0 where ``|x| <= threshold``."""
+    return SoftShrink(threshold)(x)
+
+
+def tanh_shrink(x: Any) -> Any:
+    """``x - tanh(x)``."""
+    return TanhShrink()(x)
+
+
+def sparse_plus(x: Any) -> Any:
+    """0 below -1, ``(x + 1)^2 / 4`` on ``(-1, 1)``, ``x`` above 1."""
+    return SparsePlus()(x)
+
+
+def sparse_sigmoid(x: Any) -> Any:
+    """0 below -1, ``(x + 1) / 2`` on ``(-1, 1)``, 1 above 1."""
+    return SparseSigmoid()(x)
+
+
+def squareplus(x: Any, b: float = 4) -> Any:
+    """``(x + sqrt(x^2 + b)) / 2``."""
+    return Squareplus(b)(x)
+
+
+def log_sigmoid(x: Any) -> Any:
+    """``log(sigmoid(x))``, stable for large ``|x|``."""
+    return LogSigmoid()(x)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    from glassnet import ops
+
+    return ops.threshold(x, threshold, default_value)
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``axis``."""
+    from glassnet import ops
+    from glassnet.ops.normalization import _as_float
+
+    return ops.softmax(_as_float(x), axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """``x - logsumexp(x)`` along ``axis``."""
+    from glassnet import ops
+    from glassnet.ops.normalization import _as_float
+
+    return ops.log_softmax(_as_float(x), axis=axis)
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """``a * sigmoid(b)`` for ``a, b`` the two halves of ``x`` along ``axis``."""
+    from glassnet import ops
+
+    return ops.glu(x, axis=axis)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """The Euclidean projection of ``x`` onto the probability simplex along ``axis``."""
+    from glassnet import ops
+
+    return ops.sparsemax(x, axis=axis)
+
+
+
+#: The function forms standing for a registered activation with its default settings.
+_FUNCTIONS: dict[Any, str] = {
+    fn: name for name, fn in (
+        ("linear", linear), ("sigmoid", sigmoid), ("tanh", tanh), ("relu", relu),
+        ("leaky_relu", leaky_relu), ("relu6", relu6), ("elu", elu), ("selu", selu),
+        ("celu", celu), ("gelu", gelu), ("swish", silu), ("softplus", softplus),
+        ("softsign", softsign), ("exponential", exponential), ("mish", mish),
+        ("hard_sigmoid", hard_sigmoid), ("hard_silu", hard_silu), ("hard_tanh", hard_tanh),
+        ("hard_shrink", hard_shrink), ("soft_shrink", soft_shrink),
+        ("tanh_shrink", tanh_shrink), ("sparse_plus", sparse_plus),
+        ("sparse_sigmoid", sparse_sigmoid), ("squareplus", squareplus),
+        ("log_sigmoid", log_sigmoid), ("softmax", softmax), ("log_softmax", log_softmax),
+    )
+}

@@ -406,3 +406,24 @@ def serialize(initializer: Initializer | Callable[..., np.ndarray]) -> dict[str,
 def deserialize(config: dict[str, Any]) -> Initializer:
     """Rebuild an initializer from :func:`serialize`'s output."""
     return _registry.deserialize("initializer", _REGISTRY, config)
+
+
+# Keras's lower-case names are the classes themselves (``keras.initializers.zeros is Zeros``),
+# and ``IdentityInitializer``/``OrthogonalInitializer`` are the long names of two of them.
+constant = Constant
+zeros = Zeros
+ones = Ones
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_uniform = HeUniform
+he_normal = HeNormal
+lecun_uniform = LecunUniform
+lecun_normal = LecunNormal
+orthogonal = Orthogonal
+identity = Identity
+IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal

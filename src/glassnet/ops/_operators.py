@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.ops import elementwise as el
-from glassnet.ops import linalg, nn, reductions, shapes
+from glassnet.ops import linalg, math_more, nn, reductions, shapes
 
 #: Python operator -> op name (``__add__``/``__radd__`` -> ``add``).
 _BINARY = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
@@ -35,6 +35,17 @@ _UFUNCS: dict[Any, str] = {
     np.less: "less", np.less_equal: "less_equal", np.greater: "greater",
     np.greater_equal: "greater_equal", np.sign: "sign",
 }
+#: The NumPy ufuncs of ``ops.math_more``, by op name.
+_MATH_UFUNCS: dict[Any, str] = {
+    np.tan: "tan", np.sinh: "sinh", np.cosh: "cosh", np.arcsin: "arcsin", np.arccos: "arccos",
+    np.arctan: "arctan", np.arctan2: "arctan2", np.arcsinh: "arcsinh", np.arccosh: "arccosh",
+    np.arctanh: "arctanh", np.log2: "log2", np.log10: "log10", np.expm1: "expm1",
+    np.exp2: "exp2", np.reciprocal: "reciprocal", np.cbrt: "cbrt", np.hypot: "hypot",
+    np.logaddexp: "logaddexp", np.remainder: "mod", np.fmod: "fmod",
+    np.floor_divide: "floor_divide", np.trunc: "trunc", np.isinf: "isinf",
+    np.signbit: "signbit", np.heaviside: "heaviside",
+}
+_UFUNCS.update(_MATH_UFUNCS)
 #: The op of each name, straight from its module (what traced arrays use).
 RAW: dict[str, Callable[..., Any]] = {
     "add": el.add, "subtract": el.subtract, "multiply": el.multiply, "divide": el.divide,
@@ -47,6 +58,7 @@ RAW: dict[str, Callable[..., Any]] = {
     "logical_and": el.logical_and, "logical_or": el.logical_or,
     "logical_not": el.logical_not, "getitem": shapes.getitem, "transpose": shapes.transpose,
     "reshape": shapes.reshape, "sum": reductions.sum, "mean": reductions.mean,
+    **{name: getattr(math_more, name) for name in _MATH_UFUNCS.values()},
 }
 
 

@@ -16,12 +16,7 @@ from glassnet.ops.tape import Traced, record, unpack
 
 
 def _activation(fn: activations.ActivationFunction, x: Any) -> Any:
-    a, t = unpack(x)
-    a = np.asarray(a)
-    if a.dtype.kind != "f":
-        a = a.astype(np.float32)
-    out = fn.forward(a)
-    return record(out, (t,), lambda g: (fn.backward(a, out, g),))
+    return fn(x)  # recorded with backward(g) = fn.backward(x, out, g) on a traced x
 
 
 _SIGMOID, _RELU, _TANH = activations.Sigmoid(), activations.ReLU(), activations.Tanh()

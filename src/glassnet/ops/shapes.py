@@ -187,7 +187,7 @@ def getitem(x: Any, key: Any) -> Any:
 
 def _along(axis: int, ndim: int, index: Any) -> tuple[Any, ...]:
     """The index that picks ``index`` (an int or a slice) along ``axis`` of an ``ndim``-d array."""
-    return (slice(None),) * (axis % ndim) + (index,)
+    return (slice(None),) * (axis % max(ndim, 1)) + (index,)
 
 
 def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Any]:

@@ -72,7 +72,9 @@ _KERAS_INITIALIZER_KEYS = {
     "HeUniform": set(), "HeNormal": set(), "LecunUniform": set(), "LecunNormal": set(),
 }
 _ACTIVATION_DEFAULTS = {"leaky_relu": {"alpha": 0.2}, "elu": {"alpha": 1.0},
-                        "gelu": {"approximate": False}}
+                        "gelu": {"approximate": False}, "celu": {"alpha": 1.0},
+                        "squareplus": {"b": 4.0}, "soft_shrink": {"threshold": 0.5},
+                        "hard_shrink": {"threshold": 0.5}}
 _RECURRENT = {"SimpleRNN", "LSTM", "GRU"}
 _CELL_NAMES = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
 _UNSUPPORTED = {
