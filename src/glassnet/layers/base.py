@@ -327,10 +327,11 @@ class Layer(LayerWeights):
             if more or not (training is None or isinstance(training, (bool, np.bool_))):
                 x, training = [x, training, *more], None
                 self.multi_input = self.spread_inputs = True
-            elif not self.multi_input and isinstance(x, (list, tuple)) \
-                    and tensor_arity(type(self).call) > 1:  # type: ignore[attr-defined]
-                # the list of a graph rebuilt from its config: one tensor per parameter
-                self.multi_input = self.spread_inputs = True
+            elif not self.multi_input and isinstance(x, (list, tuple)):
+                # a list of tensors: ``call(inputs)`` gets the list, as in Keras; with one
+                # parameter per tensor (a graph rebuilt from its config), one tensor each
+                self.multi_input = True
+                self.spread_inputs = tensor_arity(type(self).call) > 1  # type: ignore[attr-defined]
 
         if is_symbolic(x):
             return call_symbolic(self, x, training)

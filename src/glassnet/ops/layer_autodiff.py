@@ -371,7 +371,10 @@ def forward(self: Any, x: np.ndarray, training: bool = False, mask: Any = None) 
             total = None
         else:
             with Tape() as tape:
-                xin = [tape.watch(a) for a in x] if isinstance(x, list) and self.input_grad_needed \
+                # one leaf per input: an array passed twice gets two leaves, each its own
+                # gradient (the graph adds them up where the array came from)
+                xin = [Traced(a) if isinstance(a, np.ndarray) else tape.watch(a) for a in x] \
+                    if isinstance(x, list) and self.input_grad_needed \
                     else tape.watch(x) if self.input_grad_needed else x
                 out = _single_output(self, run_call(self, xin, training, mask))
                 added = _ADDED.get() or []
