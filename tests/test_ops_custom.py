@@ -401,9 +401,9 @@ def test_add_weight_errors_name_the_argument():
 
     class Pair(Layer):
         def call(self, inputs):
-            return [inputs, inputs]
+            return {"a": inputs}
 
-    with pytest.raises(TypeError, match="`call` must return one array, got a list"):
+    with pytest.raises(TypeError, match="`call` must return one array, got a dict"):
         Pair()(np.ones((1, 2)))
 
 

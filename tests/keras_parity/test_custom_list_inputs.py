@@ -56,3 +56,38 @@ def test_custom_layer_on_a_list_gradients_match_finite_differences(G, twice):  #
     x, y = rng.random((5, 4)), rng.random((5, 2))
     report = model.check_gradients(x, y, print_fn=lambda *a: None)
     assert all(row["passed"] for row in report), report
+
+
+def _split_model(K):  # noqa: N803
+    class TemporalSplit(K.layers.Layer):
+        """The masking guide's layer: the steps cut in two halves, a list of two tensors."""
+
+        def call(self, inputs):
+            return K.ops.split(inputs, 2, axis=1)
+
+    x = K.Input((4, 3))
+    h = K.layers.Dense(3, name="h")(x)
+    first, second = TemporalSplit(name="split")(h)
+    y = K.layers.Concatenate()([K.layers.GlobalAveragePooling1D()(first),
+                                K.layers.GlobalMaxPooling1D()(second)])
+    model = K.Model(x, K.layers.Dense(1, name="out")(y))
+    model.compile(optimizer=K.optimizers.SGD(0.1), loss="mse")
+    return model, TemporalSplit
+
+
+def test_custom_layer_returning_a_list_as_keras(G):  # noqa: N803
+    (k_model, k_split), (g_model, g_split) = _split_model(keras), _split_model(G)
+    rng = np.random.default_rng(7)
+    x, y = rng.random((8, 4, 3), dtype=np.float32), rng.random((8, 1), dtype=np.float32)
+    halves = g_split()(x)  # on arrays: a list, as Keras's
+    assert [h.shape for h in halves] == [tuple(h.shape) for h in k_split()(x)] == [(8, 2, 3)] * 2
+    g_model.set_weights([as_numpy(w) for w in k_model.get_weights()])
+    np.testing.assert_allclose(g_model.predict(x, verbose=0),
+                               as_numpy(k_model.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    k_model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    g_model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for got, want in zip(g_model.get_weights(), k_model.get_weights(), strict=True):
+        np.testing.assert_allclose(got, as_numpy(want), rtol=1e-5, atol=1e-6)
+    report = _split_model(G)[0].check_gradients(x.astype(np.float64), y.astype(np.float64),
+                                                print_fn=lambda *a: None)
+    assert all(row["passed"] for row in report), report

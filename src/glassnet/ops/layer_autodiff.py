@@ -350,10 +350,12 @@ def resolve_training(layer: Any, training: bool | None) -> bool:
 
 
 def _single_output(layer: Any, out: Any) -> Any:
-    """``out``; a list for a ``multi_output`` layer whose ``call`` returns several arrays."""
-    if isinstance(out, (list, tuple)) and layer.multi_output:
+    """``out``; a list when ``call`` returns several arrays (the layer is then
+    ``multi_output``, as a ``call`` returning a list makes it in Keras)."""
+    if isinstance(out, (list, tuple)):
+        layer.multi_output = True
         return list(out)
-    if isinstance(out, (list, tuple, dict)):
+    if isinstance(out, dict):
         raise TypeError(
             f"Layer '{layer.name}': `call` must return one array, got a {type(out).__name__}."
         )
@@ -425,7 +427,11 @@ def output_shape(self: Any, input_shape: Any) -> Any:
     """``compute_output_shape`` when the layer defines it, else ``call`` on a zero sample."""
     compute = getattr(self, "compute_output_shape", None)
     if compute is not None:
-        return tuple(compute(_with_batch(input_shape)))[1:]
+        shape = compute(_with_batch(input_shape))
+        if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
+            self.multi_output = True  # one shape per output
+            return [tuple(s)[1:] for s in shape]
+        return tuple(shape)[1:]
     probe_only = not self.built
     if probe_only:  # built only to learn the shape: a model builds it for real later
         saved_dtype = self.dtype
@@ -450,6 +456,9 @@ def output_shape(self: Any, input_shape: Any) -> Any:
         for sub, dtype in fresh:
             sub.params, sub.grads, sub.state = {}, {}, {}
             sub.built, sub.built_input_shape, sub.dtype = False, None, dtype
+    if isinstance(out, (list, tuple)):  # several outputs: one shape each
+        self.multi_output = True
+        return [tuple(np.shape(value_of(o)))[1:] for o in out]
     return tuple(np.shape(value_of(out)))[1:]
 
 
