@@ -124,7 +124,7 @@ class MeanIoU(IoU):
     """
 
     default_name = "mean_io_u"
-    fixed_arguments = ("target_class_ids",)
+    fixed_arguments: tuple[str, ...] = ("target_class_ids",)
 
     def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
                  ignore_class: int | None = None, sparse_y_true: bool = True,
