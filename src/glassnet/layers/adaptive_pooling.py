@@ -116,11 +116,6 @@ class _AdaptivePooling(Layer):
             g = dx
         return g
 
-    def get_config(self):
-        config = super().get_config()
-        config["output_size"] = list(self.output_size)
-        return config
-
 
 class AdaptiveAveragePooling1D(_AdaptivePooling):
     """Mean over ``output_size`` adaptive bins of the steps (Keras's).

@@ -133,6 +133,9 @@ class Layer(LayerWeights):
     #: that need more, such as serialized initializers, are added by the subclass's own
     #: ``get_config``).
     config_keys: tuple[str, ...] = ()
+    #: Constructor arguments that a config holds as lists and :meth:`from_config` turns back
+    #: into tuples (where the argument's meaning differs between the two, e.g. an axis list).
+    tuple_config_keys: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -428,6 +431,9 @@ class Layer(LayerWeights):
         config = dict(config)
         if "input_shape" in config and config["input_shape"] is not None:
             config["input_shape"] = tuple(config["input_shape"])
+        for key in cls.tuple_config_keys:
+            if isinstance(config.get(key), list):
+                config[key] = tuple(config[key])
         # A custom layer whose __init__ takes only its own arguments (its get_config returns
         # just them, as in the keras.io guides): the base keys a file adds are set afterwards.
         params = inspect.signature(cls.__init__).parameters

@@ -22,17 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import _validate, activations
+from glassnet import _validate
 from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank, known_channels
-from glassnet.layers._weights_config import (
-    _KernelLayer,
-    set_weight_arguments,
-    weight_arguments_config,
-)
+from glassnet.layers._weights_config import _KernelLayer, set_weight_arguments
 from glassnet.layers.base import Layer
 from glassnet.layers.conv1d import positive_int
 from glassnet.layers.conv_transpose import Conv2DTranspose
-from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, _Depthwise
+from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, _DepthwiseWeights
 
 
 def _padding(value: Any, owner: str) -> str:
@@ -215,7 +211,7 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
         self._add_kernel_and_bias((self.kernel_size, self.filters, channels), self.filters, rng)
 
 
-class DepthwiseConv1D(_SequenceView):
+class DepthwiseConv1D(_SequenceView, _DepthwiseWeights):
     """Convolve each channel of a sequence with ``depth_multiplier`` kernels of its own
     (Keras's ``DepthwiseConv1D``).
 
@@ -252,14 +248,6 @@ class DepthwiseConv1D(_SequenceView):
 
     config_keys: tuple[str, ...] = ("kernel_size", "strides", "padding", "depth_multiplier",
                                      "data_format", "dilation_rate")
-    activation: activations.ActivationFunction
-    use_bias: bool
-    depthwise_initializer: Any
-    depthwise_regularizer: Any
-    pointwise_initializer: Any
-    pointwise_regularizer: Any
-    bias_initializer: Any
-    bias_regularizer: Any
 
     def __init__(self, kernel_size: int | tuple[int], strides: int | tuple[int] = 1,
                  padding: str = "valid", depth_multiplier: int = 1,
@@ -278,20 +266,13 @@ class DepthwiseConv1D(_SequenceView):
         self.padding = _padding(padding, owner)
         self.depth_multiplier = _validate.check_positive_int(owner, "depth_multiplier",
                                                              depth_multiplier)
-        set_weight_arguments(self, activation, use_bias,
-                             depthwise_initializer=depthwise_initializer,
-                             bias_initializer=bias_initializer,
-                             depthwise_regularizer=depthwise_regularizer,
-                             bias_regularizer=bias_regularizer)
-        _Depthwise._set_constraints(self, depthwise_constraint=depthwise_constraint,  # type: ignore[arg-type]
-                                    bias_constraint=bias_constraint)
+        self._set_depthwise_weights_config(activation, use_bias, depthwise_initializer,
+                                           bias_initializer, depthwise_regularizer,
+                                           bias_regularizer, depthwise_constraint, bias_constraint)
         self._make_engine(DepthwiseConv2D, (1, self.kernel_size), strides=(1, self.strides),
                           padding=self.padding, depth_multiplier=self.depth_multiplier,
                           dilation_rate=(1, self.dilation_rate), activation=self.activation,
                           use_bias=self.use_bias)
-
-    #: The weights and their Keras argument prefixes, in Keras's order.
-    _weights: tuple[tuple[str, str], ...] = (("depthwise", "kernel"), ("bias", "bias"))
 
     def _build_weights(self, channels, rng):
         m = self.depth_multiplier
@@ -300,12 +281,7 @@ class DepthwiseConv1D(_SequenceView):
         if self.use_bias:
             self.add_param("bias", (channels * m,), self.bias_initializer, rng,
                            self.bias_regularizer)
-        _Depthwise._collect_constraints(self, dict(self._weights))  # type: ignore[arg-type]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(weight_arguments_config(self, tuple(arg for arg, _ in self._weights)))
-        return config
+        self._collect_constraints()
 
 
 class SeparableConv1D(DepthwiseConv1D):
@@ -345,8 +321,7 @@ class SeparableConv1D(DepthwiseConv1D):
     """
 
     config_keys = ("filters",) + DepthwiseConv1D.config_keys
-    _weights = (("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel"),
-                ("bias", "bias"))
+    _weights = SeparableConv2D._weights
 
     def __init__(self, filters: int, kernel_size: int | tuple[int],
                  strides: int | tuple[int] = 1, padding: str = "valid",
@@ -366,7 +341,7 @@ class SeparableConv1D(DepthwiseConv1D):
         set_weight_arguments(self, activation, use_bias,
                              pointwise_initializer=pointwise_initializer,
                              pointwise_regularizer=pointwise_regularizer)
-        _Depthwise._set_constraints(self, pointwise_constraint=pointwise_constraint)  # type: ignore[arg-type]
+        self._set_constraints(pointwise_constraint=pointwise_constraint)
         self._make_engine(SeparableConv2D, self.filters, (1, self.kernel_size),
                           strides=(1, self.strides), padding=self.padding,
                           depth_multiplier=self.depth_multiplier,
@@ -382,4 +357,4 @@ class SeparableConv1D(DepthwiseConv1D):
         if self.use_bias:
             self.add_param("bias", (self.filters,), self.bias_initializer, rng,
                            self.bias_regularizer)
-        _Depthwise._collect_constraints(self, dict(self._weights))  # type: ignore[arg-type]
+        self._collect_constraints()

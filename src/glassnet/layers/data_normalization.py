@@ -39,6 +39,8 @@ class Normalization(Layer):
         y = x * s + mean            dL/dx = dL/dy * s         (invert=True)
     """
 
+    tuple_config_keys = ("axis",)
+
     def __init__(self, axis: int | tuple[int, ...] | None = -1, mean: Any = None,
                  variance: Any = None, invert: bool = False, **base: Any) -> None:
         super().__init__(**base)
@@ -208,10 +210,3 @@ class Normalization(Layer):
         config.update(axis=list(self.axis), invert=self.invert, mean=plain(self.input_mean),
                       variance=plain(self.input_variance))
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("axis"), list):
-            config["axis"] = tuple(config["axis"])
-        return super().from_config(config)

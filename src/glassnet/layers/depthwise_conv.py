@@ -27,11 +27,11 @@ from glassnet.layers.base import Layer
 from glassnet.layers.conv import Conv2D
 
 
-class _Depthwise(Layer):
-    """The depthwise stage, its geometry and its backward; subclasses add what follows."""
+class _DepthwiseWeights(Layer):
+    """The weight arguments of the depthwise layers, 1-D and 2-D: their constraints, stored by
+    :meth:`_set_constraints` and mapped onto the params at build, and the config entries of
+    every weight in :attr:`_weights`."""
 
-    config_keys: tuple[str, ...] = ("kernel_size", "strides", "padding", "depth_multiplier",
-                                     "dilation_rate")
     activation: activations.ActivationFunction
     use_bias: bool
     depthwise_initializer: Any
@@ -40,6 +40,54 @@ class _Depthwise(Layer):
     pointwise_regularizer: Any
     bias_initializer: Any
     bias_regularizer: Any
+    #: The weights, as (Keras argument prefix, params key), in Keras's order.
+    _weights: tuple[tuple[str, str], ...] = (("depthwise", "kernel"), ("bias", "bias"))
+
+    def _set_depthwise_weights_config(
+        self,
+        activation: Any,
+        use_bias: bool,
+        depthwise_initializer: Any,
+        bias_initializer: Any,
+        depthwise_regularizer: Any,
+        bias_regularizer: Any,
+        depthwise_constraint: Any,
+        bias_constraint: Any,
+    ) -> None:
+        """Store the weight arguments of a depthwise convolution (the depthwise kernel and the
+        bias; see :func:`set_weight_arguments`), the constraints resolved."""
+        set_weight_arguments(self, activation, use_bias,
+                             depthwise_initializer=depthwise_initializer,
+                             bias_initializer=bias_initializer,
+                             depthwise_regularizer=depthwise_regularizer,
+                             bias_regularizer=bias_regularizer)
+        self._set_constraints(depthwise_constraint=depthwise_constraint,
+                              bias_constraint=bias_constraint)
+
+    def _set_constraints(self, **given: Any) -> None:
+        """Store each ``<weight>_constraint`` resolved; :meth:`_collect_constraints` maps them
+        to params keys after build."""
+        for arg, value in given.items():
+            setattr(self, arg, constraints.get(value))
+
+    def _collect_constraints(self) -> None:
+        """At build, once the params exist: ``weight_constraints`` by params key."""
+        self.weight_constraints = {key: getattr(self, f"{arg}_constraint")
+                                   for arg, key in self._weights
+                                   if getattr(self, f"{arg}_constraint") is not None
+                                   and key in self.params}
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(weight_arguments_config(self, tuple(arg for arg, _ in self._weights)))
+        return config
+
+
+class _Depthwise(_DepthwiseWeights):
+    """The depthwise stage, its geometry and its backward; subclasses add what follows."""
+
+    config_keys: tuple[str, ...] = ("kernel_size", "strides", "padding", "depth_multiplier",
+                                     "dilation_rate")
     #: The params key of the depthwise kernel (Keras: 'kernel' / 'depthwise_kernel').
     depthwise_key = "kernel"
 
@@ -131,18 +179,6 @@ class _Depthwise(Layer):
             return dxp
         return dxp[:, t:padded_shape[1] - b, l:padded_shape[2] - r, :]
 
-    def _set_constraints(self, **given: Any) -> None:
-        """Store each ``<weight>_constraint`` resolved; :meth:`_collect_constraints` maps them
-        to params keys after build."""
-        for arg, value in given.items():
-            setattr(self, arg, constraints.get(value))
-
-    def _collect_constraints(self, keys: dict[str, str]) -> None:
-        self.weight_constraints = {key: getattr(self, f"{arg}_constraint") for arg, key in
-                                   keys.items()
-                                   if getattr(self, f"{arg}_constraint") is not None
-                                   and key in self.params}
-
     def _finish(self, z: np.ndarray) -> np.ndarray:
         """Bias (with ``use_bias``) and activation over the layer's pre-activation ``z``."""
         if self.use_bias:
@@ -188,20 +224,16 @@ class DepthwiseConv2D(_Depthwise):
                  **base: Any) -> None:
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
                          dilation_rate, **base)
-        set_weight_arguments(self, activation, use_bias,
-                             depthwise_initializer=depthwise_initializer,
-                             bias_initializer=bias_initializer,
-                             depthwise_regularizer=depthwise_regularizer,
-                             bias_regularizer=bias_regularizer)
-        self._set_constraints(depthwise_constraint=depthwise_constraint,
-                              bias_constraint=bias_constraint)
+        self._set_depthwise_weights_config(activation, use_bias, depthwise_initializer,
+                                           bias_initializer, depthwise_regularizer,
+                                           bias_regularizer, depthwise_constraint, bias_constraint)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
         if self.use_bias:
             self.add_param("bias", (self._out_channels(int(input_shape[-1])),),
                            self.bias_initializer, rng, self.bias_regularizer)
-        self._collect_constraints({"depthwise": "kernel", "bias": "bias"})
+        self._collect_constraints()
 
     def forward(self, x, training=False):
         return self._finish(self._depthwise_forward(x))
@@ -211,11 +243,6 @@ class DepthwiseConv2D(_Depthwise):
         if self.use_bias:
             self.grads["bias"][...] = grad_z.reshape(-1, grad_z.shape[-1]).sum(axis=0)
         return self._depthwise_backward(grad_z)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(weight_arguments_config(self, ("depthwise", "bias")))
-        return config
 
 
 class SeparableConv2D(_Depthwise):
@@ -246,6 +273,8 @@ class SeparableConv2D(_Depthwise):
 
     config_keys = ("filters",) + _Depthwise.config_keys
     depthwise_key = "depthwise_kernel"
+    _weights = (("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel"),
+                ("bias", "bias"))
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
                  padding: str = "valid", data_format: str | None = None,
@@ -282,8 +311,7 @@ class SeparableConv2D(_Depthwise):
         if self.use_bias:
             self.add_param("bias", (self.filters,), self.bias_initializer, rng,
                            self.bias_regularizer)
-        self._collect_constraints({"depthwise": "depthwise_kernel",
-                                   "pointwise": "pointwise_kernel", "bias": "bias"})
+        self._collect_constraints()
 
     def forward(self, x, training=False):
         d = self._depthwise_forward(x)  # (n, oh, ow, c*m)
@@ -302,8 +330,3 @@ class SeparableConv2D(_Depthwise):
         self.grads["pointwise_kernel"][...] = (self._d.reshape(-1, cm).T @ g2).reshape(wp.shape)
         grad_d = (g2 @ wp.reshape(cm, self.filters).T).reshape(self._d.shape)  # (P, c*m)
         return self._depthwise_backward(grad_d)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(weight_arguments_config(self, ("depthwise", "pointwise", "bias")))
-        return config

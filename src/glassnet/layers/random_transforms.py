@@ -77,6 +77,7 @@ class _RandomLayer(_StochasticLayer):
     """Seed handling, the training switch and the image-shape check shared by the four."""
 
     eager_training = True  # Keras: `call(data, training=True)`
+    config_keys: tuple[str, ...] = ("seed",)
     #: Set by :func:`eager_augmentation`: augment although the model runs in inference mode.
     _augment_anyway = False
 
@@ -109,14 +110,11 @@ class _RandomLayer(_StochasticLayer):
     def backward(self, grad_y):
         return grad_y  # not training: the identity (see _WarpLayer/RandomFlip for training)
 
-    def get_config(self):
-        config = super().get_config()
-        config["seed"] = self.seed
-        return config
-
 
 class _WarpLayer(_RandomLayer):
     """Arguments of the resampling layers: fill mode, interpolation, fill value."""
+
+    config_keys = _RandomLayer.config_keys + ("fill_mode", "interpolation", "fill_value")
 
     def __init__(self, fill_mode: str = "reflect", interpolation: str = "bilinear",
                  seed: int | None = None, fill_value: float = 0.0, **base: Any) -> None:
@@ -152,12 +150,6 @@ class _WarpLayer(_RandomLayer):
             return grad_y  # not training: the identity
         return scatter(grad_y, self._cache)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(fill_mode=self.fill_mode, interpolation=self.interpolation,
-                      fill_value=self.fill_value)
-        return config
-
 
 class RandomFlip(_RandomLayer):
     """Mirror each training image with probability 1/2 (Keras's ``RandomFlip``).
@@ -173,6 +165,8 @@ class RandomFlip(_RandomLayer):
     ``y = F x`` for a per-image permutation ``F`` (a mirror or none), so ``dL/dx = F dL/dy``
     (a mirror is its own inverse).
     """
+
+    config_keys = _RandomLayer.config_keys + ("mode",)
 
     def __init__(self, mode: str = "horizontal_and_vertical", seed: int | None = None,
                  **base: Any) -> None:
@@ -197,11 +191,6 @@ class RandomFlip(_RandomLayer):
         if self._cache is None:
             return grad_y
         return self._flip(grad_y, *self._cache)
-
-    def get_config(self):
-        config = super().get_config()
-        config["mode"] = self.mode
-        return config
 
 
 class RandomRotation(_WarpLayer):

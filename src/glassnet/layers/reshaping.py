@@ -60,6 +60,8 @@ class Permute(_CheckedLayer):
     ``y = x.transpose(0, *dims)``; backward transposes by the inverse permutation.
     """
 
+    config_keys = ("dims",)
+
     def __init__(self, dims: tuple[int, ...], **base: Any) -> None:
         super().__init__(**base)
         dims_t = tuple(dims) if isinstance(dims, (tuple, list)) else ()
@@ -90,11 +92,6 @@ class Permute(_CheckedLayer):
 
     def backward(self, grad_y):
         return np.ascontiguousarray(grad_y.transpose(self._inverse))
-
-    def get_config(self):
-        config = super().get_config()
-        config["dims"] = list(self.dims)
-        return config
 
 
 class Cropping2D(Layer):

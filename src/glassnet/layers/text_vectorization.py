@@ -91,6 +91,8 @@ class TextVectorization(Layer):
     put it first in a model that receives numbers downstream of it.
     """
 
+    tuple_config_keys = ("ngrams",)
+
     def __init__(self, max_tokens: int | None = None,
                  standardize: str | Callable[..., Any] | None = "lower_and_strip_punctuation",
                  split: str | Callable[..., Any] | None = "whitespace",
@@ -268,10 +270,3 @@ class TextVectorization(Layer):
             vocabulary=inner["vocabulary"], idf_weights=inner["idf_weights"],
             encoding=self.encoding, vocabulary_size=self.vocabulary_size())
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("ngrams"), list):
-            config["ngrams"] = tuple(config["ngrams"])
-        return super().from_config(config)

@@ -48,6 +48,8 @@ class IoU(Metric):
     """
 
     default_name = "io_u"
+    #: Arguments of this class that a subclass fixes (and so leaves out of its config).
+    fixed_arguments: tuple[str, ...] = ()
 
     def __init__(self, num_classes: int, target_class_ids: Sequence[int],
                  name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
@@ -99,10 +101,13 @@ class IoU(Metric):
         return float(np.sum(iou) / (np.count_nonzero(valid) + EPSILON))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
-                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
-                "axis": self.axis}
+        config = {**super().get_config(), "num_classes": self.num_classes,
+                  "target_class_ids": self.target_class_ids, "ignore_class": self.ignore_class,
+                  "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred,
+                  "axis": self.axis}
+        for key in self.fixed_arguments:
+            del config[key]
+        return config
 
 
 class MeanIoU(IoU):
@@ -119,6 +124,7 @@ class MeanIoU(IoU):
     """
 
     default_name = "mean_io_u"
+    fixed_arguments: tuple[str, ...] = ("target_class_ids",)
 
     def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
                  ignore_class: int | None = None, sparse_y_true: bool = True,
@@ -126,11 +132,6 @@ class MeanIoU(IoU):
         super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true,
                          sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        del config["target_class_ids"]
-        return config
 
 
 class BinaryIoU(IoU):
@@ -180,6 +181,7 @@ class OneHotIoU(IoU):
     """
 
     default_name = "one_hot_io_u"
+    fixed_arguments = ("sparse_y_true",)
 
     def __init__(self, num_classes: int, target_class_ids: Sequence[int],
                  name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
@@ -187,11 +189,6 @@ class OneHotIoU(IoU):
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=False,
                          sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -210,14 +207,10 @@ class OneHotMeanIoU(MeanIoU):
     """
 
     default_name = "one_hot_mean_io_u"
+    fixed_arguments = ("target_class_ids", "sparse_y_true")
 
     def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
                  ignore_class: int | None = None, sparse_y_pred: bool = False,
                  axis: int = -1) -> None:
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
