@@ -140,11 +140,10 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
     dilation_rate : int, default 1
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
     **kwargs
-        ``kernel_constraint``, ``bias_constraint`` and the base layer's options.
+        Of the kernel (k, f, c), output channels second, and the bias:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -176,10 +175,6 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
         dilation_rate: int | tuple[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -199,8 +194,7 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
             raise ValueError(
                 f"{owner} `output_padding` must be smaller than `strides`, got "
                 f"output_padding={self.output_padding} and strides={self.strides}.")
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
         self._make_engine(
             Conv2DTranspose, self.filters, (1, self.kernel_size), strides=(1, self.strides),
             padding=self.padding, dilation_rate=(1, self.dilation_rate),
