@@ -65,7 +65,33 @@ def weight_arguments_config(layer: WeightedLayer, weights: tuple[str, ...]) -> d
 
 
 class _KernelLayer(Layer):
-    """A layer computing ``f(x * kernel + bias)``: Dense, Conv1D, Conv2D, Conv2DTranspose."""
+    """A layer computing ``f(x * kernel + bias)``: Dense, EinsumDense, the convolutions.
+
+    Each subclass takes its own arguments, ``activation`` and ``use_bias`` and passes its
+    ``**kwargs`` on here: the weight arguments below, then the base layer's (``name``,
+    ``trainable``, ``dtype``, ``input_shape``, ``activity_regularizer`` ...). An unknown
+    keyword raises the base layer's TypeError.
+
+    Parameters
+    ----------
+    kernel_initializer : str or initializer, default 'glorot_uniform'
+        Of ``kernel`` (see :mod:`glassnet.initializers`).
+    bias_initializer : str or initializer, default 'zeros'
+        Of ``bias``.
+    kernel_regularizer, bias_regularizer : str or regularizer, optional
+        Penalties on the weights, added to the loss (see :mod:`glassnet.regularizers`).
+    kernel_constraint, bias_constraint : str or constraint, optional
+        Projections of the weights after each optimizer update (see
+        :mod:`glassnet.constraints`).
+    **base
+        The base layer's arguments.
+
+    Notes
+    -----
+    The initializer and regularizer names are checked with ``activation`` and ``use_bias``,
+    by :meth:`_set_weights_config`, once the subclass has checked its own arguments. The .keras
+    reader collects the accepted arguments from this signature with the subclass's own.
+    """
 
     activation: activations.ActivationFunction
     use_bias: bool
@@ -74,29 +100,26 @@ class _KernelLayer(Layer):
     kernel_regularizer: Any
     bias_regularizer: Any
 
-    def __init__(self, kernel_constraint: Any = None, bias_constraint: Any = None,
-                 **base: Any) -> None:
-        """``kernel_constraint``/``bias_constraint`` (Keras's, see :mod:`glassnet.constraints`)
-        project the weight after each optimizer update; the .keras reader collects them from
-        this signature with the subclass's own arguments."""
+    def __init__(self, *, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **base: Any) -> None:
         super().__init__(**base)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
 
-    def _set_weights_config(
-        self,
-        activation: Any,
-        use_bias: bool,
-        kernel_initializer: Any,
-        bias_initializer: Any,
-        kernel_regularizer: Any,
-        bias_regularizer: Any,
-    ) -> None:
-        """Store the constructor's weight arguments (see :func:`set_weight_arguments`)."""
-        set_weight_arguments(self, activation, use_bias, kernel_initializer=kernel_initializer,
-                             bias_initializer=bias_initializer,
-                             kernel_regularizer=kernel_regularizer,
-                             bias_regularizer=bias_regularizer)
+    def _set_weights_config(self, activation: Any, use_bias: bool) -> None:
+        """Store ``activation`` and ``use_bias`` and check the initializers and regularizers
+        given to :meth:`__init__` (see :func:`set_weight_arguments`)."""
+        set_weight_arguments(self, activation, use_bias,
+                             kernel_initializer=self.kernel_initializer,
+                             bias_initializer=self.bias_initializer,
+                             kernel_regularizer=self.kernel_regularizer,
+                             bias_regularizer=self.bias_regularizer)
         #: The model clears this on its first layer: no one needs dL/dx there.
         self.input_grad_needed = True
 

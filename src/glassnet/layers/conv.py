@@ -26,17 +26,17 @@ class Conv2D(_KernelLayer):
     padding : {'valid', 'same'}, default 'valid'
         'same' pads with zeros as TensorFlow does (the extra pixel at the bottom/right), so
         the output is ``ceil(h / s)`` by ``ceil(w / s)``.
+    data_format : {'channels_last'}, default 'channels_last'
+        Accepted for Keras compatibility; only channels last is supported.
     dilation_rate : int or tuple of 2 ints, default (1, 1)
         Spacing between kernel taps; the window spans ``(k - 1) * d + 1`` pixels.
     activation : str or ActivationFunction, optional
         Applied to the convolution; ``None`` is linear.
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-        Keras's defaults ``'glorot_uniform'`` (fans ``kh * kw * c`` and ``kh * kw * f``) and
-        ``'zeros'``.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
-    data_format : {'channels_last'}, default 'channels_last'
-        Accepted for Keras compatibility; only channels last is supported.
+    **kwargs
+        Of the (kh, kw, c, f) kernel (fans ``kh * kw * c`` and ``kh * kw * f``) and the bias:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -64,17 +64,13 @@ class Conv2D(_KernelLayer):
         kernel_size: int | tuple[int, int],
         strides: int | tuple[int, int] = (1, 1),
         padding: str = "valid",
+        data_format: str | None = None,
         dilation_rate: int | tuple[int, int] = (1, 1),
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        data_format: str | None = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        super().__init__(**kwargs)
         filters = _validate.check_positive_int("Conv2D", "filters", filters)
         if data_format not in (None, "channels_last"):
             raise ValueError(
@@ -86,8 +82,7 @@ class Conv2D(_KernelLayer):
         self.strides = win.int_pair(strides, "Conv2D", "strides")
         self.padding = win.check_padding(padding, "Conv2D")
         self.dilation_rate = win.int_pair(dilation_rate, "Conv2D", "dilation_rate")
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
         self._cols: np.ndarray | None = None  # im2col buffer, reused across batches
 
     # -- shapes ---------------------------------------------------------------------------------

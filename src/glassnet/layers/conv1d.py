@@ -48,9 +48,10 @@ class Conv1D(_KernelLayer):
     dilation_rate : int, default 1
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
+    **kwargs
+        Of the kernel, (k, c, f), and the (f,) bias:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -75,13 +76,9 @@ class Conv1D(_KernelLayer):
         dilation_rate: int | tuple[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(
                 f"Conv1D `data_format` must be 'channels_last', got {data_format!r}.")
@@ -93,8 +90,7 @@ class Conv1D(_KernelLayer):
         self.strides = positive_int(strides, "Conv1D", "strides")
         self.dilation_rate = positive_int(dilation_rate, "Conv1D", "dilation_rate")
         self.padding = padding.lower()
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
         # The engine: same activation; 'causal' is 'valid' on a left-padded input.
         self._conv = Conv2D(self.filters, (1, self.kernel_size), strides=(1, self.strides),
                             padding="same" if self.padding == "same" else "valid",

@@ -24,11 +24,16 @@ import numpy as np
 
 from glassnet import _validate
 from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank, known_channels
-from glassnet.layers._weights_config import _KernelLayer, set_weight_arguments
+from glassnet.layers._weights_config import _KernelLayer
 from glassnet.layers.base import Layer
 from glassnet.layers.conv1d import positive_int
 from glassnet.layers.conv_transpose import Conv2DTranspose
-from glassnet.layers.depthwise_conv import DepthwiseConv2D, SeparableConv2D, _DepthwiseWeights
+from glassnet.layers.depthwise_conv import (
+    DepthwiseConv2D,
+    SeparableConv2D,
+    _DepthwiseWeights,
+    _SeparableWeights,
+)
 
 
 def _padding(value: Any, owner: str) -> str:
@@ -140,11 +145,10 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
     dilation_rate : int, default 1
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
     **kwargs
-        ``kernel_constraint``, ``bias_constraint`` and the base layer's options.
+        Of the kernel (k, f, c), output channels second, and the bias:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -176,10 +180,6 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
         dilation_rate: int | tuple[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -199,8 +199,7 @@ class Conv1DTranspose(_SequenceView, _KernelLayer):
             raise ValueError(
                 f"{owner} `output_padding` must be smaller than `strides`, got "
                 f"output_padding={self.output_padding} and strides={self.strides}.")
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
         self._make_engine(
             Conv2DTranspose, self.filters, (1, self.kernel_size), strides=(1, self.strides),
             padding=self.padding, dilation_rate=(1, self.dilation_rate),
@@ -227,12 +226,10 @@ class DepthwiseConv1D(_SequenceView, _DepthwiseWeights):
         Cannot exceed 1 together with ``strides``.
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    depthwise_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    depthwise_regularizer, bias_regularizer : str or regularizer, optional
-    depthwise_constraint, bias_constraint : str or constraint, optional
     **kwargs
-        The base layer's options (``name``, ``dtype`` ...).
+        Of the (k, c, m) kernel and the bias: ``depthwise_initializer`` (default
+        ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``), the regularizers and
+        constraints, see :class:`~glassnet.layers.depthwise_conv._DepthwiseWeights`.
 
     Notes
     -----
@@ -252,11 +249,7 @@ class DepthwiseConv1D(_SequenceView, _DepthwiseWeights):
     def __init__(self, kernel_size: int | tuple[int], strides: int | tuple[int] = 1,
                  padding: str = "valid", depth_multiplier: int = 1,
                  data_format: str | None = None, dilation_rate: int | tuple[int] = 1,
-                 activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 depthwise_constraint: Any = None, bias_constraint: Any = None,
-                 **kwargs: Any) -> None:
+                 activation: Any = None, use_bias: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.data_format = _channels_last(data_format, owner)
@@ -266,9 +259,7 @@ class DepthwiseConv1D(_SequenceView, _DepthwiseWeights):
         self.padding = _padding(padding, owner)
         self.depth_multiplier = _validate.check_positive_int(owner, "depth_multiplier",
                                                              depth_multiplier)
-        self._set_depthwise_weights_config(activation, use_bias, depthwise_initializer,
-                                           bias_initializer, depthwise_regularizer,
-                                           bias_regularizer, depthwise_constraint, bias_constraint)
+        self._set_depthwise_weights_config(activation, use_bias)
         self._make_engine(DepthwiseConv2D, (1, self.kernel_size), strides=(1, self.strides),
                           padding=self.padding, depth_multiplier=self.depth_multiplier,
                           dilation_rate=(1, self.dilation_rate), activation=self.activation,
@@ -284,7 +275,7 @@ class DepthwiseConv1D(_SequenceView, _DepthwiseWeights):
         self._collect_constraints()
 
 
-class SeparableConv1D(DepthwiseConv1D):
+class SeparableConv1D(DepthwiseConv1D, _SeparableWeights):
     """A depthwise 1-D convolution, then a pointwise one mixing the channels (Keras's
     ``SeparableConv1D``).
 
@@ -301,12 +292,10 @@ class SeparableConv1D(DepthwiseConv1D):
         Channels of the depthwise stage per input channel.
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    depthwise_initializer, pointwise_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'``, ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    depthwise_regularizer, pointwise_regularizer, bias_regularizer : optional
-    depthwise_constraint, pointwise_constraint, bias_constraint : optional
     **kwargs
-        The base layer's options (``name``, ``dtype`` ...).
+        Of the two kernels and the bias: ``depthwise_initializer``, ``pointwise_initializer``
+        (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``), the regularizers
+        and constraints, see :class:`~glassnet.layers.depthwise_conv._SeparableWeights`.
 
     Notes
     -----
@@ -321,27 +310,15 @@ class SeparableConv1D(DepthwiseConv1D):
     """
 
     config_keys = ("filters",) + DepthwiseConv1D.config_keys
-    _weights = SeparableConv2D._weights
 
     def __init__(self, filters: int, kernel_size: int | tuple[int],
                  strides: int | tuple[int] = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: int | tuple[int] = 1,
                  depth_multiplier: int = 1, activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform",
-                 pointwise_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None,
-                 pointwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         self.filters = positive_int(filters, "SeparableConv1D", "filters")
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         depthwise_constraint, bias_constraint, **kwargs)
-        set_weight_arguments(self, activation, use_bias,
-                             pointwise_initializer=pointwise_initializer,
-                             pointwise_regularizer=pointwise_regularizer)
-        self._set_constraints(pointwise_constraint=pointwise_constraint)
+                         dilation_rate, activation, use_bias, **kwargs)
         self._make_engine(SeparableConv2D, self.filters, (1, self.kernel_size),
                           strides=(1, self.strides), padding=self.padding,
                           depth_multiplier=self.depth_multiplier,

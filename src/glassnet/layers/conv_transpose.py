@@ -61,8 +61,10 @@ class Conv2DTranspose(_KernelLayer):
     dilation_rate : int or tuple of 2 ints, default (1, 1)
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
+    **kwargs
+        Of the (kh, kw, f, c) kernel (output channels third) and the bias:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -93,13 +95,9 @@ class Conv2DTranspose(_KernelLayer):
         dilation_rate: int | tuple[int, int] = (1, 1),
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        super().__init__(**kwargs)
         owner = "Conv2DTranspose"
         filters = _validate.check_positive_int(owner, "filters", filters)
         if data_format not in (None, "channels_last"):
@@ -118,8 +116,7 @@ class Conv2DTranspose(_KernelLayer):
                 f"{owner} `output_padding` must be smaller than `strides` along each axis, got "
                 f"output_padding={self.output_padding} and strides={self.strides}."
             )
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
 
     def _k_eff(self) -> tuple[int, int]:
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation_rate

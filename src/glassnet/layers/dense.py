@@ -20,9 +20,10 @@ class Dense(_KernelLayer):
     activation : str or ActivationFunction, optional
         Applied to ``x W + b``; ``None`` is linear.
     use_bias : bool, default True
-    kernel_initializer, bias_initializer : str or initializer
-        Keras's defaults: ``'glorot_uniform'`` and ``'zeros'``.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
+    **kwargs
+        Of the (in, units) kernel and the (units,) bias, with the base layer's arguments:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -45,17 +46,12 @@ class Dense(_KernelLayer):
         units: int,
         activation: Any = None,
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        **base: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**base)
+        super().__init__(**kwargs)
         self.units = _validate.check_positive_int("Dense", "units", units)
         self._ones_cache: np.ndarray | None = None  # ones (batch,): the bias gradient's BLAS call
-        self._set_weights_config(activation, use_bias, kernel_initializer, bias_initializer,
-                                 kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, use_bias)
 
     def build(self, input_shape, rng=None):
         if len(input_shape) < 1 or input_shape[-1] is None:

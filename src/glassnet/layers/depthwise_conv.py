@@ -28,47 +28,59 @@ from glassnet.layers.conv import Conv2D
 
 
 class _DepthwiseWeights(Layer):
-    """The weight arguments of the depthwise layers, 1-D and 2-D: their constraints, stored by
-    :meth:`_set_constraints` and mapped onto the params at build, and the config entries of
-    every weight in :attr:`_weights`."""
+    """The weight arguments of the depthwise layers, 1-D and 2-D.
+
+    Each subclass takes its own arguments, ``activation`` and ``use_bias`` and passes its
+    ``**kwargs`` on here: the weight arguments below (and, for the separable layers, those of
+    :class:`_SeparableWeights`), then the base layer's (``name``, ``trainable``, ``dtype``,
+    ``input_shape`` ...). An unknown keyword raises the base layer's TypeError.
+
+    Parameters
+    ----------
+    depthwise_initializer, bias_initializer : str or initializer
+        Default ``'glorot_uniform'`` and ``'zeros'``.
+    depthwise_regularizer, bias_regularizer, depthwise_constraint, bias_constraint : optional
+        Those of the depthwise kernel and the bias, as the ``kernel_*`` and ``bias_*``
+        arguments of :class:`~glassnet.layers._weights_config._KernelLayer` (the regularizers
+        are added to the loss, the constraints applied after each optimizer update).
+    **base
+        The base layer's arguments.
+
+    Notes
+    -----
+    :meth:`_set_depthwise_weights_config` checks the weight arguments of every weight in
+    :attr:`_weights`, with ``activation`` and ``use_bias``, once the subclass has checked its
+    own arguments; at build, :meth:`_collect_constraints` maps the constraints onto the params.
+    """
 
     activation: activations.ActivationFunction
     use_bias: bool
     depthwise_initializer: Any
     depthwise_regularizer: Any
-    pointwise_initializer: Any
-    pointwise_regularizer: Any
     bias_initializer: Any
     bias_regularizer: Any
     #: The weights, as (Keras argument prefix, params key), in Keras's order.
     _weights: tuple[tuple[str, str], ...] = (("depthwise", "kernel"), ("bias", "bias"))
 
-    def _set_depthwise_weights_config(
-        self,
-        activation: Any,
-        use_bias: bool,
-        depthwise_initializer: Any,
-        bias_initializer: Any,
-        depthwise_regularizer: Any,
-        bias_regularizer: Any,
-        depthwise_constraint: Any,
-        bias_constraint: Any,
-    ) -> None:
-        """Store the weight arguments of a depthwise convolution (the depthwise kernel and the
-        bias; see :func:`set_weight_arguments`), the constraints resolved."""
-        set_weight_arguments(self, activation, use_bias,
-                             depthwise_initializer=depthwise_initializer,
-                             bias_initializer=bias_initializer,
-                             depthwise_regularizer=depthwise_regularizer,
-                             bias_regularizer=bias_regularizer)
-        self._set_constraints(depthwise_constraint=depthwise_constraint,
-                              bias_constraint=bias_constraint)
+    def __init__(self, *, depthwise_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None,
+                 bias_regularizer: Any = None, depthwise_constraint: Any = None,
+                 bias_constraint: Any = None, **base: Any) -> None:
+        super().__init__(**base)
+        self.depthwise_initializer, self.bias_initializer = depthwise_initializer, bias_initializer
+        self.depthwise_regularizer, self.bias_regularizer = depthwise_regularizer, bias_regularizer
+        self.depthwise_constraint, self.bias_constraint = depthwise_constraint, bias_constraint
 
-    def _set_constraints(self, **given: Any) -> None:
-        """Store each ``<weight>_constraint`` resolved; :meth:`_collect_constraints` maps them
-        to params keys after build."""
-        for arg, value in given.items():
-            setattr(self, arg, constraints.get(value))
+    def _set_depthwise_weights_config(self, activation: Any, use_bias: bool) -> None:
+        """Store ``activation`` and ``use_bias`` and check the initializers and regularizers
+        of every weight in :attr:`_weights` (see :func:`set_weight_arguments`), then resolve
+        their constraints."""
+        prefixes = [arg for arg, _ in self._weights]
+        set_weight_arguments(self, activation, use_bias, **{
+            f"{arg}_{kind}": getattr(self, f"{arg}_{kind}")
+            for kind in ("initializer", "regularizer") for arg in prefixes})
+        for arg in prefixes:
+            setattr(self, f"{arg}_constraint", constraints.get(getattr(self, f"{arg}_constraint")))
 
     def _collect_constraints(self) -> None:
         """At build, once the params exist: ``weight_constraints`` by params key."""
@@ -81,6 +93,33 @@ class _DepthwiseWeights(Layer):
         config = super().get_config()
         config.update(weight_arguments_config(self, tuple(arg for arg, _ in self._weights)))
         return config
+
+
+class _SeparableWeights(_DepthwiseWeights):
+    """The pointwise kernel's weight arguments of the separable layers, 1-D and 2-D, on top of
+    :class:`_DepthwiseWeights`'s (the subclass passes its ``**kwargs`` on here).
+
+    Parameters
+    ----------
+    pointwise_initializer : str or initializer, default 'glorot_uniform'
+    pointwise_regularizer : str or regularizer, optional
+    pointwise_constraint : str or constraint, optional
+    **kwargs
+        :class:`_DepthwiseWeights`'s arguments and the base layer's.
+    """
+
+    pointwise_initializer: Any
+    pointwise_regularizer: Any
+    _weights = (("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel"),
+                ("bias", "bias"))
+
+    def __init__(self, *, pointwise_initializer: Any = "glorot_uniform",
+                 pointwise_regularizer: Any = None, pointwise_constraint: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pointwise_initializer = pointwise_initializer
+        self.pointwise_regularizer = pointwise_regularizer
+        self.pointwise_constraint = pointwise_constraint
 
 
 class _Depthwise(_DepthwiseWeights):
@@ -206,8 +245,9 @@ class DepthwiseConv2D(_Depthwise):
     dilation_rate : int or tuple of 2 ints, default (1, 1)
     activation : optional
     use_bias : bool, default True
-    depthwise_initializer, bias_initializer : default 'glorot_uniform', 'zeros'
-    depthwise_regularizer, bias_regularizer, depthwise_constraint, bias_constraint : optional
+    **kwargs
+        ``depthwise_initializer`` (default ``'glorot_uniform'``), ``bias_initializer``
+        (``'zeros'``), the regularizers and constraints: see :class:`_DepthwiseWeights`.
 
     Notes
     -----
@@ -218,15 +258,10 @@ class DepthwiseConv2D(_Depthwise):
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  depth_multiplier: int = 1, data_format: str | None = None,
                  dilation_rate: Any = (1, 1), activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 depthwise_constraint: Any = None, bias_constraint: Any = None,
-                 **base: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, **base)
-        self._set_depthwise_weights_config(activation, use_bias, depthwise_initializer,
-                                           bias_initializer, depthwise_regularizer,
-                                           bias_regularizer, depthwise_constraint, bias_constraint)
+                         dilation_rate, **kwargs)
+        self._set_depthwise_weights_config(activation, use_bias)
 
     def build(self, input_shape, rng=None):
         super().build(input_shape, rng)
@@ -245,7 +280,7 @@ class DepthwiseConv2D(_Depthwise):
         return self._depthwise_backward(grad_z)
 
 
-class SeparableConv2D(_Depthwise):
+class SeparableConv2D(_Depthwise, _SeparableWeights):
     """A depthwise convolution, then a 1x1 convolution mixing the channels (Keras's).
 
     Parameters
@@ -256,10 +291,10 @@ class SeparableConv2D(_Depthwise):
         Of the depthwise stage, as :class:`DepthwiseConv2D`'s.
     activation : optional
     use_bias : bool, default True
-    depthwise_initializer, pointwise_initializer, bias_initializer :
-        default 'glorot_uniform', 'glorot_uniform', 'zeros'
-    depthwise_regularizer, pointwise_regularizer, bias_regularizer : optional
-    depthwise_constraint, pointwise_constraint, bias_constraint : optional
+    **kwargs
+        ``depthwise_initializer``, ``pointwise_initializer`` (default ``'glorot_uniform'``),
+        ``bias_initializer`` (``'zeros'``), the regularizers and constraints: see
+        :class:`_DepthwiseWeights` and :class:`_SeparableWeights`.
 
     Notes
     -----
@@ -273,32 +308,15 @@ class SeparableConv2D(_Depthwise):
 
     config_keys = ("filters",) + _Depthwise.config_keys
     depthwise_key = "depthwise_kernel"
-    _weights = (("depthwise", "depthwise_kernel"), ("pointwise", "pointwise_kernel"),
-                ("bias", "bias"))
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
                  padding: str = "valid", data_format: str | None = None,
                  dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
-                 activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform",
-                 pointwise_initializer: Any = "glorot_uniform",
-                 bias_initializer: Any = "zeros", depthwise_regularizer: Any = None,
-                 pointwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
-                 bias_constraint: Any = None, **base: Any) -> None:
+                 activation: Any = None, use_bias: bool = True, **kwargs: Any) -> None:
         super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, **base)
+                         dilation_rate, **kwargs)
         self.filters = _validate.check_positive_int("SeparableConv2D", "filters", filters)
-        set_weight_arguments(self, activation, use_bias,
-                             depthwise_initializer=depthwise_initializer,
-                             pointwise_initializer=pointwise_initializer,
-                             bias_initializer=bias_initializer,
-                             depthwise_regularizer=depthwise_regularizer,
-                             pointwise_regularizer=pointwise_regularizer,
-                             bias_regularizer=bias_regularizer)
-        self._set_constraints(depthwise_constraint=depthwise_constraint,
-                              pointwise_constraint=pointwise_constraint,
-                              bias_constraint=bias_constraint)
+        self._set_depthwise_weights_config(activation, use_bias)
 
     def _out_channels(self, channels: int) -> int:
         return self.filters

@@ -30,11 +30,10 @@ class EinsumDense(_KernelLayer):
     activation : str or ActivationFunction, optional
     bias_axes : str, optional
         The output letters that get a bias (``"c"``); None adds no bias.
-    kernel_initializer, bias_initializer : str or initializer
-        ``'glorot_uniform'`` and ``'zeros'``, as Keras.
-    kernel_regularizer, bias_regularizer : str or regularizer, optional
     **kwargs
-        ``kernel_constraint``, ``bias_constraint`` and the base layer's options.
+        Of the kernel (one axis per kernel letter) and the bias (with ``bias_axes``):
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``bias_initializer`` (``'zeros'``),
+        the regularizers and constraints: see :class:`~glassnet.layers._weights_config._KernelLayer`.
 
     Notes
     -----
@@ -59,10 +58,6 @@ class EinsumDense(_KernelLayer):
         output_shape: int | tuple[int | None, ...] | list[int | None],
         activation: Any = None,
         bias_axes: str | None = None,
-        kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        bias_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         for key in ("lora_rank", "lora_alpha", "quantization_config"):
@@ -114,8 +109,7 @@ class EinsumDense(_KernelLayer):
                 f"EinsumDense `bias_axes` must be letters of the output '{self._out}', got "
                 f"{bias_axes!r}.")
         self.bias_axes = bias_axes
-        self._set_weights_config(activation, bias_axes is not None, kernel_initializer,
-                                 bias_initializer, kernel_regularizer, bias_regularizer)
+        self._set_weights_config(activation, bias_axes is not None)
 
     # -- shapes ---------------------------------------------------------------------------------
     def _sizes(self, input_shape: tuple[Any, ...]) -> tuple[dict[str, Any], tuple[Any, ...]]:

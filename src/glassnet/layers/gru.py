@@ -21,12 +21,14 @@ class GRU(RecurrentLayer):
     recurrent_activation : str, default 'sigmoid'
         ``s`` below: the update and reset gates.
     use_bias : bool, default True
-    kernel_initializer, recurrent_initializer, bias_initializer : str or initializer
     reset_after : bool, default True
         Keras 3's default (and cuDNN's/PyTorch's form): the reset gate multiplies the
         *projected* state, and there are two biases. False is the original form of Cho et al.
     **kwargs
-        Everything else of :class:`~glassnet.layers.recurrent_base.RecurrentLayer`.
+        Everything else of :class:`~glassnet.layers.recurrent_base.RecurrentLayer`:
+        ``kernel_initializer`` (default ``'glorot_uniform'``), ``recurrent_initializer``
+        (``'orthogonal'``), ``bias_initializer`` (``'zeros'``), the regularizers,
+        ``return_sequences``, ``dropout``, ``name`` ...
 
     Notes
     -----
@@ -90,16 +92,11 @@ class GRU(RecurrentLayer):
         activation: Any = "tanh",
         recurrent_activation: Any = "sigmoid",
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
+        *,
         reset_after: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, **kwargs)
+        super().__init__(units, activation, use_bias, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = _validate.check_bool(type(self).__name__, "reset_after", reset_after)
 

@@ -21,13 +21,13 @@ class LSTM(RecurrentLayer):
     recurrent_activation : str, default 'sigmoid'
         ``s`` below: the three gates.
     use_bias : bool, default True
-    kernel_initializer, recurrent_initializer, bias_initializer : str or initializer
     unit_forget_bias : bool, default True
         Start the forget-gate bias at 1 (the rest of the bias from ``bias_initializer``),
         Jozefowicz et al. 2015, as Keras.
     **kwargs
         Everything else of :class:`~glassnet.layers.recurrent_base.RecurrentLayer`
-        (``return_sequences``, ``dropout``, regularizers, ``name`` ...).
+        (``kernel_initializer``, ``recurrent_initializer``, ``bias_initializer``, the
+        regularizers, ``return_sequences``, ``dropout``, ``name`` ...).
 
     Notes
     -----
@@ -88,16 +88,11 @@ class LSTM(RecurrentLayer):
         activation: Any = "tanh",
         recurrent_activation: Any = "sigmoid",
         use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
+        *,
         unit_forget_bias: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(units, activation=activation, use_bias=use_bias,
-                         kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, **kwargs)
+        super().__init__(units, activation, use_bias, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = _validate.check_bool("LSTM", "unit_forget_bias", unit_forget_bias)
 

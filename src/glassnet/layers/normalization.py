@@ -43,6 +43,7 @@ class _AffineNormalization(Layer):
 
     def __init__(
         self,
+        *,
         center: bool = True,
         scale: bool = True,
         beta_initializer: Any = "zeros",

@@ -97,6 +97,7 @@ class RecurrentLayer(Layer):
         units: int,
         activation: Any = "tanh",
         use_bias: bool = True,
+        *,
         kernel_initializer: Any = "glorot_uniform",
         recurrent_initializer: Any = "orthogonal",
         bias_initializer: Any = "zeros",
