@@ -455,3 +455,21 @@ def test_feature_extractor_from_a_sequential_shares_its_weights(G, data):
     for g, k in zip(got[:2], want[:2], strict=True):
         assert_close(g, k, rtol=1e-5, atol=1e-6)
     assert not np.allclose(got[0], got[1])  # the extractor sees the trained weights
+
+
+def test_to_json_is_keras_json_both_ways(G, data):  # noqa: N803
+    """`to_json` writes Keras's document: Keras's `model_from_json` reads glassnet's JSON and
+    glassnet's reads Keras's, and the twins compute the same with the same weights."""
+    x, _ = data
+    for how in ("Input", "functional"):
+        k_model, g_model = _mlp(keras, how), _mlp(G, how)
+        g_model.set_weights([as_numpy(w) for w in k_model.get_weights()])
+        from_g = keras.models.model_from_json(g_model.to_json())
+        from_k = G.models.model_from_json(k_model.to_json())
+        assert [layer.name for layer in from_g.layers] == [layer.name for layer in g_model.layers]
+        assert [layer.name for layer in from_k.layers] == [layer.name for layer in k_model.layers]
+        from_g.set_weights(k_model.get_weights())
+        from_k.set_weights([as_numpy(w) for w in k_model.get_weights()])
+        want = as_numpy(k_model.predict(x, verbose=0))
+        np.testing.assert_allclose(as_numpy(from_g.predict(x, verbose=0)), want, rtol=1e-5)
+        np.testing.assert_allclose(from_k.predict(x, verbose=0), want, rtol=1e-5)

@@ -18,10 +18,19 @@ def _model_classes() -> dict[str, type[Model]]:
 
 
 def model_to_json(model: Model, **kwargs: Any) -> str:
-    """``{"class_name": ..., "config": model.get_config()}`` as JSON (``kwargs`` to
-    :func:`json.dumps`)."""
-    name = "Sequential" if type(model).__name__ == "Sequential" else "Functional"
-    return json.dumps({"class_name": name, "config": model.get_config()}, **kwargs)
+    """Keras's JSON of the architecture: the document a ``.keras`` file keeps as
+    ``config.json`` (``keras.models.model_from_json`` reads it, and glassnet's does); for a
+    model Keras cannot describe (a glassnet-only layer such as ``Residual``, or no input
+    shape yet), glassnet's own ``{"class_name": ..., "config": model.get_config()}``.
+    ``kwargs`` go to :func:`json.dumps`."""
+    from glassnet.saving.keras_write import keras_document
+
+    try:
+        doc = keras_document(model)
+    except (ValueError, TypeError):  # not expressible in Keras's terms: glassnet's config
+        name = "Sequential" if type(model).__name__ == "Sequential" else "Functional"
+        doc = {"class_name": name, "config": model.get_config()}
+    return json.dumps(doc, **kwargs)
 
 
 def model_from_config(config: dict[str, Any]) -> Model:
@@ -31,6 +40,11 @@ def model_from_config(config: dict[str, Any]) -> Model:
             "A model config must be a dict with 'class_name' and 'config', got "
             f"{type(config).__name__}{'' if not isinstance(config, dict) else sorted(config)}."
         )
+    if "module" in config:  # Keras's document (``to_json``, a .keras file's config.json)
+        from glassnet.saving.keras_read import glassnet_config
+
+        keras_cls, inner, _ = glassnet_config(config)
+        return keras_cls.from_config(inner)
     classes = _model_classes()
     cls = classes.get(config["class_name"])
     if cls is None:

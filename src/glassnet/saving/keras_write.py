@@ -186,6 +186,14 @@ def _model_config(model: Any) -> tuple[dict[str, Any], list[Layer]]:
     return keras_graph.functional_doc(model, _layer_to_keras)
 
 
+def keras_document(model: Any) -> dict[str, Any]:
+    """Keras's serialized model (``model.to_json()`` in Keras): the architecture, built first
+    when its input shape is known. Raises ValueError naming what Keras cannot represent."""
+    if not model.built:
+        model.build()
+    return _model_config(model)[0]
+
+
 def _keras_layers(model: Any) -> list[Layer]:
     """A model's layers in Keras's ``model.layers`` order (a Sequential's InputLayer aside)."""
     if type(model).__name__ == "Sequential":
