@@ -36,6 +36,14 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning"))
 
 
+@pytest.fixture(autouse=True)
+def _seeded_referee():
+    """Keras's random draws (initial weights, dropout) from one seed in every test, so a test
+    sees the same numbers alone and in the whole suite."""
+    if keras is not None:
+        keras.utils.set_random_seed(1234)
+
+
 @pytest.fixture
 def K():  # noqa: N802 - reads like the module it stands for
     """The referee module, ``keras``."""

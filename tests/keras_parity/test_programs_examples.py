@@ -141,6 +141,7 @@ def timeseries_data(n=40, length=20):
 
 
 def test_timeseries_classification(G, tmp_path):
+    keras.utils.set_random_seed(1)  # Keras's initial weights (copied to glassnet): one draw
     x_train, y_train = timeseries_data()
     num_classes = len(np.unique(y_train))
     k_model = timeseries_classifier(keras, x_train.shape[1:], num_classes)
