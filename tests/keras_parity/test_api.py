@@ -127,3 +127,21 @@ def test_seeded_initializers_repeat_like_keras(G, name):
     assert g1.std() == pytest.approx(k1.std(), rel=0.1)
     k_config = k_init.get_config()
     assert {k: k_config[k] for k in g_init.get_config()} == g_init.get_config()
+
+
+@pytest.mark.parametrize("name", [
+    "Dense", "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "SeparableConv2D",
+    "DepthwiseConv2D", "SimpleRNN", "LSTM", "GRU", "BatchNormalization", "LayerNormalization",
+    "EinsumDense"])
+def test_layer_arguments_by_position_follow_keras(G, name):  # noqa: N803
+    """What a program may pass by position lines up with Keras's order: glassnet's positional
+    parameters are the first ones of Keras's (the weight initializers and regularizers after
+    them are keyword arguments here)."""
+    import inspect
+
+    def positional(cls):
+        return [p.name for p in inspect.signature(cls.__init__).parameters.values()
+                if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+
+    ours, theirs = positional(getattr(G.layers, name)), positional(getattr(keras.layers, name))
+    assert ours == theirs[:len(ours)]

@@ -13,6 +13,14 @@ from glassnet.layers._shapes import check_channels
 from glassnet.layers._weights_config import _KernelLayer
 
 
+def check_groups(layer: Any, groups: Any) -> None:
+    """Keras's ``groups`` argument of the convolutions: only 1 is supported."""
+    if isinstance(groups, bool) or groups != 1:
+        who = type(layer).__name__ + (f" '{layer.name}'" if layer.name else "")
+        raise ValueError(f"{who} `groups` must be 1 (grouped convolutions are not supported), "
+                         f"got {groups!r}.")
+
+
 class Conv2D(_KernelLayer):
     """2-D convolution layer, Keras's ``Conv2D`` (channels last).
 
@@ -30,6 +38,8 @@ class Conv2D(_KernelLayer):
         Accepted for Keras compatibility; only channels last is supported.
     dilation_rate : int or tuple of 2 ints, default (1, 1)
         Spacing between kernel taps; the window spans ``(k - 1) * d + 1`` pixels.
+    groups : int, default 1
+        Keras's grouped convolution; only 1 (every filter sees every input channel).
     activation : str or ActivationFunction, optional
         Applied to the convolution; ``None`` is linear.
     use_bias : bool, default True
@@ -66,6 +76,7 @@ class Conv2D(_KernelLayer):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: int | tuple[int, int] = (1, 1),
+        groups: int = 1,
         activation: Any = None,
         use_bias: bool = True,
         **kwargs: Any,
@@ -82,6 +93,7 @@ class Conv2D(_KernelLayer):
         self.strides = win.int_pair(strides, "Conv2D", "strides")
         self.padding = win.check_padding(padding, "Conv2D")
         self.dilation_rate = win.int_pair(dilation_rate, "Conv2D", "dilation_rate")
+        check_groups(self, groups)
         self._set_weights_config(activation, use_bias)
         self._cols: np.ndarray | None = None  # im2col buffer, reused across batches
 

@@ -17,7 +17,7 @@ from glassnet import _validate
 from glassnet.layers._shapes import SEQUENCES, check_channels, check_rank, known_channels
 from glassnet.layers._weights_config import _KernelLayer
 from glassnet.layers.base import Layer
-from glassnet.layers.conv import Conv2D
+from glassnet.layers.conv import Conv2D, check_groups
 
 PADDINGS_1D = ("valid", "same", "causal")
 
@@ -46,6 +46,8 @@ class Conv1D(_KernelLayer):
     padding : {'valid', 'same', 'causal'}, default 'valid'
     data_format : {'channels_last'}, optional
     dilation_rate : int, default 1
+    groups : int, default 1
+        Keras's grouped convolution; only 1 (every filter sees every input channel).
     activation : str or ActivationFunction, optional
     use_bias : bool, default True
     **kwargs
@@ -74,6 +76,7 @@ class Conv1D(_KernelLayer):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: int | tuple[int] = 1,
+        groups: int = 1,
         activation: Any = None,
         use_bias: bool = True,
         **kwargs: Any,
@@ -89,6 +92,7 @@ class Conv1D(_KernelLayer):
         self.kernel_size = positive_int(kernel_size, "Conv1D", "kernel_size")
         self.strides = positive_int(strides, "Conv1D", "strides")
         self.dilation_rate = positive_int(dilation_rate, "Conv1D", "dilation_rate")
+        check_groups(self, groups)
         self.padding = padding.lower()
         self._set_weights_config(activation, use_bias)
         # The engine: same activation; 'causal' is 'valid' on a left-padded input.
