@@ -207,21 +207,23 @@ def _erfinv_values(y: np.ndarray) -> np.ndarray:
     else:
         return np.asarray(scipy_erfinv(y)).astype(y.dtype, copy=False)
     z = np.asarray(y, dtype=np.float64)
-    w = -np.log((1.0 - z) * (1.0 + z))
-    central, tail = w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0
-    p_c = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
-                      0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
-                      1.50140941], central)
-    p_t = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-                      0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
-                      2.83297682], tail)
-    x = np.where(w < 5.0, p_c, p_t) * z
-    inside = np.abs(z) < 1
-    for _ in range(2):
-        step = (_erf_values(np.where(inside, x, 0.0)) - z) / (
-            (2 / math.sqrt(math.pi)) * np.exp(-np.where(inside, x, 0.0) ** 2))
-        x = np.where(inside, x - step, x)
-    x = np.where(np.abs(z) == 1, np.sign(z) * np.inf, x)
+    # |z| >= 1 runs through the formulas as inf / nan and is set to +-inf / nan below
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        w = -np.log((1.0 - z) * (1.0 + z))
+        central, tail = w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0
+        p_c = np.polyval([2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                          0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                          1.50140941], central)
+        p_t = np.polyval([-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                          0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                          2.83297682], tail)
+        x = np.where(w < 5.0, p_c, p_t) * z
+        inside = np.abs(z) < 1
+        for _ in range(2):
+            step = (_erf_values(np.where(inside, x, 0.0)) - z) / (
+                (2 / math.sqrt(math.pi)) * np.exp(-np.where(inside, x, 0.0) ** 2))
+            x = np.where(inside, x - step, x)
+    x = np.where(np.abs(z) == 1, np.copysign(np.inf, z), x)
     return np.where(np.abs(z) > 1, np.nan, x).astype(y.dtype, copy=False)
 
 
