@@ -115,7 +115,7 @@ class Progbar:
 
     def _format(self, name: str) -> str:
         total, count = self._values[name]
-        avg = total / max(1, count)
+        avg = float(np.mean(total / max(1, count)))  # an array's mean, as Keras's bar
         return f"{avg:.4f}" if abs(avg) > 1e-3 else f"{avg:.4e}"
 
     def _per_unit(self, seconds: float) -> str:

@@ -17,6 +17,8 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (IPython with a kernel attached)."""
@@ -50,8 +52,9 @@ def _tqdm() -> Any:
 
 
 def format_logs(logs: dict[str, float] | None) -> str:
-    """``"loss: 0.1234 - accuracy: 0.9500"``, as Keras prints them."""
-    return " - ".join(f"{k}: {v:.4f}" for k, v in (logs or {}).items())
+    """``"loss: 0.1234 - accuracy: 0.9500"``, as Keras prints them (a metric with one value
+    per class, such as ``F1Score()``, as their mean)."""
+    return " - ".join(f"{k}: {float(np.mean(v)):.4f}" for k, v in (logs or {}).items())
 
 
 class _Lines:

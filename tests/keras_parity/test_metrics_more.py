@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import assert_close, keras
+from .conftest import as_numpy, assert_close, keras
 
 
 def _batch(kind, rng, n=12, classes=4):
@@ -175,3 +175,41 @@ def test_bad_arguments_as_keras(G):
             make(G.metrics)
     with pytest.raises(ValueError, match="expects 2D inputs"):
         G.metrics.F1Score().update_state(np.ones(3), np.ones(3))
+
+
+def test_per_class_metric_in_compile_as_keras(G):  # noqa: N803
+    """`F1Score()` (average=None: one value per class) in `compile`: History and `evaluate`
+    hold the per-class arrays, as Keras's, and the progress line shows their mean."""
+    import contextlib
+    import io
+
+    def build(K):  # noqa: N803
+        model = K.Sequential([K.Input((4,)), K.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer=K.optimizers.SGD(0.1), loss="categorical_crossentropy",
+                      metrics=[K.metrics.F1Score(), "accuracy"])
+        return model
+
+    k_model, g_model = build(keras), build(G)
+    g_model.set_weights([as_numpy(w) for w in k_model.get_weights()])
+    rng = np.random.default_rng(3)
+    x = rng.random((24, 4), dtype=np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 24)]
+    k_hist = k_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                         validation_data=(x, y))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        g_hist = g_model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=2,
+                             validation_data=(x, y))
+    assert sorted(g_hist.history) == sorted(k_hist.history)
+    for key in ("f1_score", "val_f1_score"):
+        for got, want in zip(g_hist.history[key], k_hist.history[key], strict=True):
+            assert np.shape(got) == np.shape(as_numpy(want)) == (3,)
+            np.testing.assert_allclose(got, as_numpy(want), rtol=1e-5, atol=1e-6)
+    last = float(np.mean(g_hist.history["f1_score"][-1]))
+    assert f"f1_score: {last:.4f}" in out.getvalue()
+    want = k_model.evaluate(x, y, verbose=0, return_dict=True)
+    got = g_model.evaluate(x, y, verbose=0, return_dict=True)
+    np.testing.assert_allclose(got["f1_score"], as_numpy(want["f1_score"]), rtol=1e-5, atol=1e-6)
+    got_list = g_model.evaluate(x, y, verbose=0)
+    want_list = k_model.evaluate(x, y, verbose=0)
+    assert len(got_list) == len(want_list) and np.shape(got_list[1]) == (3,)

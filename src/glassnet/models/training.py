@@ -25,6 +25,7 @@ from glassnet.losses.masks import loss_weights
 from glassnet.models import data
 from glassnet.models.diagnose import NonFiniteStep, non_finite_error
 from glassnet.models.threads import blas_threads
+from glassnet.progress import format_logs
 from glassnet.py_dataset import PyDataset
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ class _Running:
     def logs(self, prefix: str = "") -> dict[str, float]:
         logs = {prefix + "loss": self.loss_sum / max(self.count, 1)}
         for k, v in self.tracker.result().items():
-            logs[prefix + k] = float(v)
+            # a number; an array for a metric with one value per class (F1Score()), as Keras
+            logs[prefix + k] = float(v) if np.ndim(v) == 0 else np.asarray(v)
         return logs
 
 
@@ -436,7 +438,7 @@ def run_evaluate(model: Model, x: Any, y: Any, batch_size: int | None, sample_we
         cb.on_test_end(running.logs())
     logs = running.logs(prefix)
     if verbose:
-        sys.stdout.write(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()) + "\n")
+        sys.stdout.write(format_logs(logs) + "\n")
     return logs
 
 

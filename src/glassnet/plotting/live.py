@@ -101,7 +101,7 @@ class LiveTraining(Callback):
     def _append(self, logs: dict[str, float] | None) -> None:
         for key, value in (logs or {}).items():
             if key in self.keys:
-                self.history.setdefault(key, []).append(float(value))
+                self.history.setdefault(key, []).append(float(np.mean(value)))  # per-class: mean
 
     # ------------------------------------------------------------------ drawing
     def draw(self, predict: Predict | None = None) -> Any:
