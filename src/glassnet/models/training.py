@@ -118,8 +118,8 @@ class _Running:
             else:
                 self.tracker.update_state(yb, out, wb, mask=mask)
 
-    def logs(self, prefix: str = "") -> dict[str, float]:
-        logs = {prefix + "loss": self.loss_sum / max(self.count, 1)}
+    def logs(self, prefix: str = "") -> dict[str, Any]:
+        logs: dict[str, Any] = {prefix + "loss": self.loss_sum / max(self.count, 1)}
         for k, v in self.tracker.result().items():
             # a number; an array for a metric with one value per class (F1Score()), as Keras
             logs[prefix + k] = float(v) if np.ndim(v) == 0 else np.asarray(v)
