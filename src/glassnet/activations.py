@@ -192,7 +192,7 @@ class ELU(ActivationFunction):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = float(alpha)
+        self.alpha = _validate.check_float("ELU", "alpha", alpha)
 
     def forward(self, z):
         # expm1 of min(z, 0): exact near 0 and never overflows for large positive z.
@@ -238,7 +238,7 @@ class GELU(ActivationFunction):
     name = "gelu"
 
     def __init__(self, approximate: bool = False) -> None:
-        self.approximate = bool(approximate)
+        self.approximate = _validate.check_bool("GELU", "approximate", approximate)
 
     def forward(self, z):
         if self.approximate:
@@ -686,6 +686,10 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
     threshold : float, default 0.0
         Values at or below it are zeroed (or scaled by ``negative_slope``).
     """
+    negative_slope = _validate.check_float("relu", "negative_slope", negative_slope)
+    threshold = _validate.check_float("relu", "threshold", threshold)
+    if max_value is not None:
+        max_value = _validate.check_float("relu", "max_value", max_value)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ReLU()(x)
     from glassnet import ops

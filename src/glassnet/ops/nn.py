@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet import activations
+from glassnet import _validate, activations
 from glassnet.ops.tape import Traced, record, unpack
 
 
@@ -64,12 +64,13 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     return _activation(activations.GELU(approximate=approximate), x)
 
 
-def _along_last(fn: Any, x: Any, axis: int) -> Any:
+def _along_last(fn: Any, x: Any, axis: int, owner: str) -> Any:
     """Apply a last-axis function along ``axis`` by moving that axis last and back."""
     from glassnet.ops.shapes import swapaxes
 
-    nd = np.ndim(unpack(x)[0])
-    if axis % max(nd, 1) == nd - 1:
+    nd = max(np.ndim(unpack(x)[0]), 1)
+    axis = _validate.check_int(owner, "axis", axis, min=-nd, max=nd - 1)
+    if axis % nd == nd - 1:
         return fn(x)
     return swapaxes(fn(swapaxes(x, axis, -1)), axis, -1)
 
@@ -79,7 +80,7 @@ def softmax(x: Any, axis: int = -1) -> Any:
 
     ``dL/dx = s * (g - sum(g * s))``: the Jacobian product, no matrix formed.
     """
-    return _along_last(lambda v: _activation(_SOFTMAX, v), x, axis)
+    return _along_last(lambda v: _activation(_SOFTMAX, v), x, axis, "softmax")
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
@@ -95,7 +96,7 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
         out = shifted - np.log(np.add.reduce(np.exp(shifted), axis=-1, keepdims=True))
         return record(out, (t,), lambda g: (g - np.exp(out) * np.add.reduce(g, axis=-1, keepdims=True),))
 
-    return _along_last(last, x, axis)
+    return _along_last(last, x, axis, "log_softmax")
 
 
 def log_sigmoid(x: Any) -> Any:
